@@ -1,0 +1,2 @@
+"""Capability assessments of pollution-control operation organisations: rubrics, workbooks, scorer."""
+__version__ = "0.1.0"

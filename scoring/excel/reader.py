@@ -1,0 +1,381 @@
+"""Read the defined-name cells of filled workbooks.
+
+`read_raw` is the hot path: it opens the xlsx zip itself and parses only what it needs — the
+workbook's defined-name table, the number formats, the shared strings and the cells that the
+names point at. `read_raw_openpyxl` does the same through openpyxl; tests prove both return the
+same RawWorkbook on every template and many fills. Neither interprets values: that is
+`scoring.fields`' job, so both readers feed the very same validation.
+"""
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+from .template import META_SCHEME, META_SHEET, META_VERSION
+
+__all__ = ["RawCell", "RawWorkbook", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
+
+MAX_FILE_BYTES = 20 * 1024 * 1024      # a filled form is ~30 KB; anything this big is not one
+MAX_PART_BYTES = 50 * 1024 * 1024      # uncompressed size of one part (zip-bomb guard)
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class RawCell:
+    value: Any              # str, int, float, bool, datetime/date/time, or None
+    number_format: str = "General"
+    formula: bool = False
+    sheet: str = ""
+    cell: str = ""
+
+
+@dataclass
+class RawWorkbook:
+    path: str
+    sheets: list[str] = field(default_factory=list)
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)   # name -> (sheet, ref) as written
+    cells: dict[str, RawCell] = field(default_factory=dict)           # single-cell names
+    blocks: dict[str, list[list[RawCell]]] = field(default_factory=dict)  # range names, row-major
+    scheme: str | None = None
+    version: Any = None
+    fatal: tuple[str, str] | None = None      # (problem code, message) when the file can't be read
+
+
+# --- reference parsing -------------------------------------------------------------------------------
+
+_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def split_destination(text: str) -> tuple[str, str] | None:
+    """`'附表2 申请表'!$C$3` -> ('附表2 申请表', 'C3'); None when broken (#REF!) or not a cell ref."""
+    text = text.strip()
+    if "!" not in text:
+        return None
+    sheet, _, ref = text.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    m = _REF.match(ref)
+    if not m or "#REF" in sheet:
+        return None
+    ref = f"{m[1]}{m[2]}" + (f":{m[3]}{m[4]}" if m[3] else "")
+    return sheet, ref
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def expand(ref: str) -> list[list[str]]:
+    m = _REF.match(ref)
+    c1, r1 = col_index(m[1]), int(m[2])
+    c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
+    return [[f"{col_letters(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+
+def _cast_number(v: str):
+    # exactly openpyxl's rule (openpyxl.reader.excel / _reader._cast_number)
+    if "." in v or "E" in v or "e" in v:
+        return float(v)
+    return int(v)
+
+
+# --- fast reader -----------------------------------------------------------------------------------
+
+_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_DEFNAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>", re.S)
+_REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
+_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^>]*)/?>")
+_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)(?:/>|>)")
+_SI = re.compile(r"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", re.S)
+_T = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>|<(?:\w+:)?t/>", re.S)
+_RPH = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_V = re.compile(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_F = re.compile(r"<(?:\w+:)?f\b")
+_IS = re.compile(r"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+_XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(s: str) -> str:
+    s = html.unescape(s)
+    if "_x" in s:   # OOXML escapes control characters as _xHHHH_ (openpyxl decodes them too)
+        s = _XESC.sub(lambda m: chr(int(m[1], 16)), s)
+    return s
+
+
+def _text_of(xml: str) -> str:
+    xml = _RPH.sub("", xml)   # phonetic runs are not part of the text
+    return "".join(_unescape(m[1] or "") for m in _T.finditer(xml))
+
+
+class _Zip:
+    def __init__(self, path: Path):
+        self.zf = zipfile.ZipFile(path)
+        self.infos = {i.filename: i for i in self.zf.infolist()}
+
+    def text(self, name: str) -> str | None:
+        info = self.infos.get(name)
+        if info is None:
+            return None
+        if info.file_size > MAX_PART_BYTES:
+            raise _TooLarge(name)
+        return self.zf.read(info).decode("utf-8")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _open_problem(path: Path) -> tuple[str, str] | None:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return "file_unreadable", f"无法打开文件：{exc.strerror or exc}"
+    if size > MAX_FILE_BYTES:
+        return "too_large", f"文件大小 {size // 1024 // 1024} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限，不是正常的评估表"
+    if head == OLE_MAGIC:
+        with open(path, "rb") as fh:
+            data = fh.read(1 << 20)
+        if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
+            return "encrypted", "工作簿设置了打开密码，无法读取；请取消密码后重新保存为 .xlsx"
+        return "not_xlsx", "这是旧版 Excel（.xls）或其他格式的文件；请用本系统生成的 .xlsx 模板填写"
+    if head[:2] != b"PK":
+        return "not_xlsx", "不是 Excel 工作簿（.xlsx）文件，或文件已损坏"
+    return None
+
+
+def read_raw(path: str | Path, wanted: callable = None) -> RawWorkbook:
+    """Read a workbook's defined names and the cells they point at.
+
+    `wanted(scheme, version)` returns the set of names to read once the template's scheme is
+    known (None: every defined name).
+    """
+    path = Path(path)
+    wb = RawWorkbook(str(path))
+    problem = _open_problem(path)
+    if problem:
+        wb.fatal = problem
+        return wb
+    try:
+        z = _Zip(path)
+        _read_into(z, wb, wanted)
+    except _TooLarge as exc:
+        wb.fatal = ("too_large", f"工作簿中的 {exc} 解压后过大，可能是异常文件，已停止读取")
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, EOFError, OSError, IndexError) as exc:
+        wb.fatal = ("file_unreadable", f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）")
+    return wb
+
+
+def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
+    book = z.text("xl/workbook.xml")
+    if book is None:
+        raise KeyError("xl/workbook.xml")
+    date1904 = bool(re.search(r'date1904="(1|true)"', book))
+    epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+    rels = {}
+    for m in _REL.finditer(z.text("xl/_rels/workbook.xml.rels") or ""):
+        a = dict(_ATTR.findall(m[1]))
+        target = a.get("Target", "")
+        target = target[1:] if target.startswith("/") else "xl/" + target
+        rels[a.get("Id")] = target
+    sheet_part = {}
+    for m in _SHEET.finditer(book):
+        a = dict(_ATTR.findall(m[1]))
+        name = _unescape(a.get("name", ""))
+        wb.sheets.append(name)
+        sheet_part[name] = rels.get(a.get("r:id"))
+    local = {}
+    for m in _DEFNAME.finditer(book):
+        a = dict(_ATTR.findall(m[1]))
+        name = _unescape(a.get("name", ""))
+        target = (name, _unescape(m[2]))
+        if name.startswith("_xlnm."):      # print areas/titles: not data
+            continue
+        if "localSheetId" in a:
+            local.setdefault(name, target[1])
+        else:
+            wb.names[name] = target[1]
+    for name, text in local.items():     # a sheet-scoped name only fills a gap
+        wb.names.setdefault(name, text)
+
+    styles = _styles(z.text("xl/styles.xml") or "")
+    shared = None
+    cache: dict[str, dict[str, tuple]] = {}
+
+    def sheet_cells(sheet: str) -> dict | None:
+        nonlocal shared
+        if sheet not in cache:
+            part = sheet_part.get(sheet)
+            xml = z.text(part) if part else None
+            if xml is None:
+                cache[sheet] = None
+            else:
+                if shared is None:
+                    shared = _SI.findall(z.text("xl/sharedStrings.xml") or "")
+                cache[sheet] = _cells(xml)
+        return cache[sheet]
+
+    def fetch(sheet: str, ref: str) -> RawCell:
+        cells = sheet_cells(sheet)
+        raw = cells.get(ref) if cells else None
+        if raw is None:
+            return RawCell(None, "General", False, sheet, ref)
+        s, t, inner = raw
+        fmt = styles[s] if s < len(styles) else "General"
+        if inner is None:
+            return RawCell(None, fmt, False, sheet, ref)
+        if _F.search(inner):
+            return RawCell(None, fmt, True, sheet, ref)
+        if t == "inlineStr":
+            m = _IS.search(inner)
+            return RawCell(_text_of(m[1]) if m else None, fmt, False, sheet, ref)
+        m = _V.search(inner)
+        if m is None:
+            return RawCell(None, fmt, False, sheet, ref)
+        v = m[1]
+        if t == "s":
+            return RawCell(_text_of(shared[int(v)]), fmt, False, sheet, ref)
+        if t in ("str", "e"):
+            return RawCell(_unescape(v), fmt, False, sheet, ref)
+        if t == "b":
+            return RawCell(bool(int(v)), fmt, False, sheet, ref)
+        if t == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+            return RawCell(from_ISO8601(v), fmt, False, sheet, ref)
+        value = _cast_number(v)
+        if fmt != "General" and is_date_format(fmt):
+            value = from_excel(value, epoch)
+        return RawCell(value, fmt, False, sheet, ref)
+
+    def read_name(name: str) -> None:
+        dest = split_destination(wb.names.get(name, ""))
+        if dest is None:
+            return
+        sheet, ref = dest
+        if ":" in ref:
+            wb.blocks[name] = [[fetch(sheet, r) for r in row] for row in expand(ref)]
+        else:
+            wb.cells[name] = fetch(sheet, ref)
+
+    for meta in (META_SCHEME, META_VERSION):
+        read_name(meta)
+    if META_SCHEME in wb.cells:
+        wb.scheme = wb.cells[META_SCHEME].value
+        wb.version = wb.cells[META_VERSION].value if META_VERSION in wb.cells else None
+    names = wb.names if wanted is None else (wanted(wb.scheme, wb.version) or ())
+    for name in names:
+        if name in wb.names and name not in wb.cells and name not in wb.blocks:
+            read_name(name)
+
+
+def _styles(xml: str) -> list[str]:
+    custom = {}
+    for m in _NUMFMT.finditer(xml):
+        a = dict(_ATTR.findall(m[1]))
+        custom[int(a["numFmtId"])] = _unescape(a.get("formatCode", ""))
+    out = []
+    m = _CELLXFS.search(xml)
+    for xf in _XF.finditer(m[1] if m else ""):
+        a = dict(_ATTR.findall(xf[1]))
+        fid = int(a.get("numFmtId", 0))
+        out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
+    return out
+
+
+_CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*(/>|>(.*?)</c>)', re.S)
+
+
+def _cells(xml: str) -> dict[str, tuple]:
+    """ref -> (style index, type, inner xml or None) for every cell of a sheet."""
+    # Excel and openpyxl write <c r=.. s=.. t=..> in that order; one findall handles them fast.
+    fast = _CELL_FAST.findall(xml)
+    if len(fast) == xml.count("<c "):
+        return {r: (int(s) if s else 0, t or "n", None if end == "/>" else inner)
+                for r, s, t, end, inner in fast}
+    out = {}
+    for m in _CELL.finditer(xml):
+        attrs = m[1]
+        r = re.search(r'\br="([A-Z]+\d+)"', attrs)
+        if r is None:
+            raise ValueError("cell without a reference")
+        s = re.search(r'\bs="(\d+)"', attrs)
+        t = re.search(r'\bt="(\w+)"', attrs)
+        out[r[1]] = (int(s[1]) if s else 0, t[1] if t else "n", m[2])
+    return out
+
+
+# --- reference reader (openpyxl) ----------------------------------------------------------------------
+
+def read_raw_openpyxl(path: str | Path, wanted: callable = None) -> RawWorkbook:
+    """The same RawWorkbook, read through openpyxl (slow; the reference for tests and the baseline)."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    wb = RawWorkbook(str(path))
+    problem = _open_problem(path)
+    if problem:
+        wb.fatal = problem
+        return wb
+    try:
+        book = load_workbook(path, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds on broken files
+        wb.fatal = ("file_unreadable", f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）")
+        return wb
+    wb.sheets = list(book.sheetnames)
+    for name, dn in book.defined_names.items():
+        wb.names[name] = dn.attr_text
+    for ws in book.worksheets:
+        for name, dn in ws.defined_names.items():
+            wb.names.setdefault(name, dn.attr_text)
+    wb.names = {k: v for k, v in wb.names.items() if not k.startswith("_xlnm.")}
+
+    def fetch(sheet, ref):
+        if sheet not in book.sheetnames:
+            return RawCell(None, "General", False, sheet, ref)
+        c = book[sheet][ref]
+        if c.data_type == "f":
+            return RawCell(None, c.number_format, True, sheet, ref)
+        return RawCell(c.value, c.number_format, False, sheet, ref)
+
+    def read_name(name):
+        dest = split_destination(wb.names.get(name, ""))
+        if dest is None:
+            return
+        sheet, ref = dest
+        if ":" in ref:
+            wb.blocks[name] = [[fetch(sheet, r) for r in row] for row in expand(ref)]
+        else:
+            wb.cells[name] = fetch(sheet, ref)
+
+    for meta in (META_SCHEME, META_VERSION):
+        read_name(meta)
+    if META_SCHEME in wb.cells:
+        wb.scheme = wb.cells[META_SCHEME].value
+        wb.version = wb.cells[META_VERSION].value if META_VERSION in wb.cells else None
+    names = wb.names if wanted is None else (wanted(wb.scheme, wb.version) or ())
+    for name in names:
+        if name in wb.names and name not in wb.cells and name not in wb.blocks:
+            read_name(name)
+    return wb

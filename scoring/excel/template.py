@@ -1,0 +1,361 @@
+"""Write a scheme's blank workbook from its rubric.
+
+Every input cell gets a workbook-scoped defined name equal to its field id, a data validation
+with a Chinese prompt and error alert, and is unlocked; everything else is a locked label. A very
+hidden `_meta` sheet carries the scheme id and template version (it survives openpyxl round trips).
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..rubric import Field, Rubric, load_rubric, score_sheet_inputs
+
+__all__ = ["write_template", "build_template", "META_SHEET", "META_SCHEME", "META_VERSION"]
+
+META_SHEET = "_meta"
+META_SCHEME = "template_scheme"
+META_VERSION = "template_version"
+
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
+HEAD_FILL = PatternFill("solid", fgColor="E8EEF5")
+TITLE_FONT = Font(name="宋体", size=14, bold=True)
+BOLD = Font(name="宋体", bold=True)
+BODY = Font(name="宋体", size=11)
+HINT = Font(name="宋体", size=9, color="666666")
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+UNLOCKED = Protection(locked=False)
+
+FORM_WIDTHS = (7, 52, 30, 36)
+SCORE_WIDTHS = (11, 13, 58, 7, 14, 24, 9)
+TABLE_WIDTHS = (7, 34, 13, 13, 13, 15)
+
+TYPE_HINTS = {
+    "bool": "请从下拉列表选择“是”或“否”。",
+    "int": "请填写整数（无则填 0）。",
+    "num": "请填写数字。",
+    "pct": "请填写百分比数值，如 93.5 表示 93.5%。",
+    "date": "请填写日期，如 2026-03-15。",
+    "text": "请填写文字。",
+    "credit_code": "请填写 18 位统一社会信用代码（单元格为文本格式）。",
+}
+
+
+def write_template(scheme: str, out: Path | str) -> Path:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build_template(load_rubric(scheme)).save(out)
+    return out
+
+
+def build_template(rubric: Rubric) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    shown = score_sheet_inputs(rubric)
+    for spec in rubric.sheets:
+        ws = wb.create_sheet(spec["name"])
+        writer = _SheetWriter(wb, ws, rubric)
+        layout = spec.get("layout", "form")
+        if layout == "form":
+            writer.form(spec)
+        elif layout == "score":
+            writer.score(spec, shown)
+        elif layout == "table":
+            writer.table(spec)
+        elif layout == "text":
+            writer.text_sheet(spec)
+        else:
+            raise ValueError(f"{rubric.path}: unknown layout {layout!r}")
+        writer.finish()
+    _write_meta(wb, rubric)
+    wb.active = 0
+    return wb
+
+
+def _write_meta(wb: Workbook, rubric: Rubric) -> None:
+    ws = wb.create_sheet(META_SHEET)
+    ws["A1"], ws["B1"] = "scheme", rubric.scheme
+    ws["A2"], ws["B2"] = "template_version", rubric.template_version
+    ws["A3"], ws["B3"] = "title", rubric.title
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
+    _name(wb, META_SCHEME, ws, "B1")
+    _name(wb, META_VERSION, ws, "B2")
+
+
+def _name(wb: Workbook, name: str, ws, ref: str) -> None:
+    start, _, end = ref.partition(":")
+    absolute = "$" + "$".join(_split_ref(start)) + (":$" + "$".join(_split_ref(end)) if end else "")
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{absolute}")
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    col = "".join(ch for ch in ref if ch.isalpha())
+    return col, ref[len(col):]
+
+
+def _validation(f: Field) -> DataValidation:
+    kw = {}
+    if f.type in ("bool", "enum"):
+        kw = {"type": "list", "formula1": '"' + ",".join(f.choices) + '"'}
+        error = f"请从下拉列表中选择：{'、'.join(f.choices)}。"
+    elif f.type == "int":
+        kw = {"type": "whole", "operator": "between", "formula1": str(f.min), "formula2": str(f.max)}
+        error = f"应为 {f.min} 到 {f.max} 之间的整数。"
+    elif f.type in ("num", "pct", "pts"):
+        hi = f.max if f.max is not None else 10**12
+        kw = {"type": "decimal", "operator": "between", "formula1": str(f.min), "formula2": str(hi)}
+        error = f"应为 {f.min} 到 {hi} 之间的数值。"
+        if f.type == "pts":
+            error = f"应为 0 到 {f.max} 之间、以 {f.step} 分为步长的分值。"
+    elif f.type == "date":
+        kw = {"type": "date", "operator": "between",
+              "formula1": str(date(1950, 1, 1).toordinal() - date(1899, 12, 30).toordinal()),
+              "formula2": str(date(2100, 12, 31).toordinal() - date(1899, 12, 30).toordinal())}
+        error = "应为 1950 年至 2100 年之间的日期，如 2026-03-15。"
+    elif f.type == "credit_code":
+        kw = {"type": "textLength", "operator": "equal", "formula1": "18"}
+        error = "统一社会信用代码应为 18 位。"
+    else:
+        kw = {"type": "textLength", "operator": "lessThanOrEqual", "formula1": str(f.max_length)}
+        error = f"不超过 {f.max_length} 个字。"
+    prompt = f.hint or TYPE_HINTS.get(f.type, "")
+    if f.type == "pts":
+        prompt = f"评估人员评定的分值：0–{f.max} 分，步长 {f.step} 分。" + (f.hint or "")
+    if f.type in ("int", "num", "pct") and f.max is not None and f.type != "pct":
+        prompt += f"范围 {f.min}–{f.max}。"
+    if f.required:
+        prompt = "必填。" + prompt
+    dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=True,
+                        errorStyle="stop", **kw)
+    dv.promptTitle = _clip(f.label, 32)
+    dv.prompt = _clip(prompt, 250)
+    dv.errorTitle = "填写内容不符合要求"
+    dv.error = _clip(f"“{f.label}”{error}", 250)
+    return dv
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class _SheetWriter:
+    def __init__(self, wb, ws, rubric: Rubric):
+        self.wb, self.ws, self.rubric = wb, ws, rubric
+        self.row = 1
+        self.validations: list[DataValidation] = []
+        self.ncols = 4
+
+    # building blocks ----------------------------------------------------------------------------
+    def title(self, text: str, ncols: int, widths) -> None:
+        self.ncols = ncols
+        for i, w in enumerate(widths, 1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+        self.ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+        c = self.ws.cell(1, 1, text)
+        c.font, c.alignment = TITLE_FONT, CENTER
+        self.ws.row_dimensions[1].height = 36
+        self.row = 2
+
+    def header(self, labels) -> None:
+        for i, label in enumerate(labels, 1):
+            c = self.ws.cell(self.row, i, label)
+            c.font, c.alignment, c.border, c.fill = BOLD, CENTER, BORDER, HEAD_FILL
+        self.ws.print_title_rows = f"{self.row}:{self.row}"
+        self.row += 1
+
+    def label(self, col: int, text, font=BODY, align=WRAP):
+        c = self.ws.cell(self.row, col, text)
+        c.font, c.alignment, c.border = font, align, BORDER
+        return c
+
+    def input(self, col: int, field_id: str, row: int | None = None):
+        f = self.rubric.fields[field_id]
+        row = row or self.row
+        c = self.ws.cell(row, col)
+        c.fill, c.border, c.protection, c.font = INPUT_FILL, BORDER, UNLOCKED, BODY
+        c.alignment = WRAP if f.type == "text" else CENTER
+        c.number_format = {"date": "yyyy-mm-dd", "text": "@", "credit_code": "@"}.get(f.type, "General")
+        dv = _validation(f)
+        dv.add(c.coordinate)
+        self.validations.append(dv)
+        _name(self.wb, field_id, self.ws, c.coordinate)
+        return c
+
+    def merged_text(self, text: str, bold=False, fill=None) -> None:
+        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=self.ncols)
+        c = self.ws.cell(self.row, 1, text)
+        c.font = BOLD if bold else BODY
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        if fill:
+            c.fill = fill
+        lines = sum(1 + len(line) // 60 for line in text.split("\n"))
+        self.ws.row_dimensions[self.row].height = max(20, 15 * lines)
+        self.row += 1
+
+    def field_row(self, row_spec: dict, auto_no: int) -> None:
+        f = self.rubric.fields[row_spec["field"]]
+        self.label(1, row_spec.get("no", auto_no), align=CENTER)
+        self.label(2, row_spec.get("label", f.label))
+        self.input(3, f.id)
+        if self.ncols >= 4:
+            if "note" in row_spec:
+                self.input(4, row_spec["note"])
+            else:
+                self.label(4, f.hint, font=HINT)
+        self.ws.row_dimensions[self.row].height = max(20, 15 * (1 + len(f.label) // 24))
+        self.row += 1
+
+    # layouts --------------------------------------------------------------------------------------
+    def form(self, spec: dict) -> None:
+        header = spec.get("header", ["序号", "项目", "填写内容"])
+        ncols = max(4, len(header))
+        self.title(spec["title"], ncols, FORM_WIDTHS)
+        self.header(list(header) + ["填写说明"] * (ncols - len(header)))
+        n = 0
+        for row in spec.get("rows", []):
+            if "heading" in row:
+                self.merged_text(row["heading"], bold=True, fill=HEAD_FILL)
+            elif "field" in row:
+                n += 1
+                self.field_row(row, n)
+            elif "text" in row:
+                self.merged_text(row["text"])
+
+    def score(self, spec: dict, shown: dict) -> None:
+        self.title(spec["title"], 7, SCORE_WIDTHS)
+        self.header(spec["header"])
+        for row in spec.get("before", []):
+            self._score_input_row(row["field"], no=row.get("no", ""))
+        for section in self.rubric.sections:
+            first = self.row
+            items = [it for it in self.rubric.items if it.section == section.name]
+            for it in items:
+                inline = it.kind in ("awarded", "share_of_max") and len(shown[it.id]) == 1
+                self.label(2, it.group, align=CENTER)
+                self.label(3, it.wording)
+                self.label(4, it.max / 100 if it.max else "", align=CENTER)
+                if inline:
+                    self.input(5, shown[it.id][0])
+                else:
+                    self.label(5, "")
+                if self.rubric.item_notes:
+                    self._note(6, it.id)
+                else:
+                    self.label(6, "")
+                self.label(7, "", align=CENTER)
+                self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(it.wording) // 34))
+                self.row += 1
+                if not inline:
+                    for name in shown[it.id]:
+                        self._score_input_row(name)
+            if self.row > first:
+                head = section.name + (f"（{section.max // 100}分）" if section.max else "")
+                for r in range(first, self.row):
+                    self.ws.cell(r, 1).border = BORDER
+                self.ws.merge_cells(start_row=first, start_column=1, end_row=self.row - 1, end_column=1)
+                c = self.ws.cell(first, 1, head)
+                c.font, c.alignment = BOLD, CENTER
+        for row in spec.get("after", []):
+            self._score_input_row(row["field"])
+        self.label(1, "总分", font=BOLD, align=CENTER)
+        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=3)
+        self.label(4, self.rubric.total_max / 100, font=BOLD, align=CENTER)
+        for col in (5, 6, 7):
+            self.label(col, "")
+        self.row += 1
+
+    def _note(self, col: int, item_id: str) -> None:
+        c = self.ws.cell(self.row, col)
+        c.fill, c.border, c.protection, c.font, c.alignment = INPUT_FILL, BORDER, UNLOCKED, BODY, WRAP
+        c.number_format = "@"
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", allow_blank=True,
+                            showInputMessage=True, showErrorMessage=True)
+        dv.promptTitle, dv.prompt = "评估意见", "评估专家对本项的评估意见（不计分）。"
+        dv.add(c.coordinate)
+        self.validations.append(dv)
+        _name(self.wb, f"note_{item_id}", self.ws, c.coordinate)
+
+    def _score_input_row(self, field_id: str, no="") -> None:
+        f = self.rubric.fields[field_id]
+        self.label(1, no, align=CENTER)
+        self.label(2, "")
+        self.label(3, "　" + f.label)
+        self.label(4, "")
+        self.input(5, field_id)
+        self.label(6, f.hint, font=HINT)
+        self.label(7, "")
+        self.ws.row_dimensions[self.row].height = max(20, 15 * (1 + len(f.label) // 34))
+        self.row += 1
+
+    def table(self, spec: dict) -> None:
+        t = self.rubric.tables[spec["table"]]
+        self.title(spec["title"], len(t.columns) + 1, TABLE_WIDTHS)
+        self.header(spec["header"])
+        first = self.row
+        for i in range(t.rows):
+            self.label(1, i + 1, align=CENTER)
+            for j, col in enumerate(t.columns, 2):
+                c = self.ws.cell(self.row, j)
+                c.fill, c.border, c.protection, c.font = INPUT_FILL, BORDER, UNLOCKED, BODY
+                c.number_format = "@" if col.type == "text" else "General"
+            self.row += 1
+        last = self.row - 1
+        for j, col in enumerate(t.columns, 2):
+            letter = get_column_letter(j)
+            if col.type == "text":
+                kw = {"type": "textLength", "operator": "lessThanOrEqual", "formula1": str(col.max_length)}
+                err = f"不超过 {col.max_length} 个字。"
+                prompt = spec.get("hint", "请填写区域名称。")
+            else:
+                kw = {"type": "whole", "operator": "between", "formula1": "0", "formula2": str(col.max)}
+                err = f"应为 0 到 {col.max} 之间的整数。"
+                prompt = f"请填写{col.label}（整数，无则填 0）。"
+            dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=True, **kw)
+            dv.promptTitle, dv.prompt = col.label, _clip(prompt, 250)
+            dv.errorTitle, dv.error = "填写内容不符合要求", f"“{col.label}”{err}"
+            dv.add(f"{letter}{first}:{letter}{last}")
+            self.validations.append(dv)
+        _name(self.wb, t.id, self.ws, f"B{first}:{get_column_letter(len(t.columns) + 1)}{last}")
+        self.label(1, "总计", font=BOLD, align=CENTER)
+        self.label(2, "")
+        for j in range(3, len(t.columns) + 2):
+            letter = get_column_letter(j)
+            self.label(j, f"=SUM({letter}{first}:{letter}{last})", font=BOLD, align=CENTER)
+        self.row += 1
+        if spec.get("hint"):
+            self.merged_text(spec["hint"])
+
+    def text_sheet(self, spec: dict) -> None:
+        self.title(spec["title"], 2, (16, 90))
+        for line in spec["text"].strip().split("\n"):
+            head, _, body = line.partition("：")
+            self.label(1, head, font=BOLD, align=CENTER)
+            self.label(2, body)
+            self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(body) // 44))
+            self.row += 1
+
+    def finish(self) -> None:
+        ws = self.ws
+        for dv in self.validations:
+            ws.add_data_validation(dv)
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        ws.freeze_panes = None

@@ -1,0 +1,170 @@
+"""Turn one raw cell value into a typed value, or say in Chinese what was expected.
+
+Harmless formatting is accepted (spaces, full-width digits, a number stored as text, a percent
+cell holding 0.935, real dates or `YYYY-MM-DD` text); anything whose meaning is unclear is
+rejected. Numbers come out as int micro-units (value × 10**6) so scoring stays exact.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .expr import EPOCH, MICRO
+from .rubric import Field
+
+__all__ = ["parse_value", "ParseError", "credit_code_ok", "is_blank", "micro_to_str", "days_to_date"]
+
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MIN_DATE, MAX_DATE = date(1950, 1, 1), date(2100, 12, 31)
+
+
+class ParseError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _shown(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == time(0) else value
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _decimal_of(value, number_format: str, pct: bool) -> Decimal:
+    """A number from a numeric cell or from text that plainly is a number."""
+    if isinstance(value, bool) or isinstance(value, (datetime, date, time)):
+        raise ParseError("wrong_type", f"应填写数字，实际为“{_shown(value)}”")
+    if isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParseError("wrong_type", "应填写数字")
+        d = Decimal(repr(value))
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+        is_pct_text = pct and text.endswith("%")
+        if is_pct_text:
+            text = text[:-1]
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        if not _NUMBER.match(text):
+            raise ParseError("wrong_type", f"应填写数字，实际为“{_shown(value)}”")
+        return Decimal(text)
+    if pct and "%" in _unquoted(number_format):
+        d = d * 100     # a percent-formatted cell holds 0.935 for 93.5 %
+    return d
+
+
+def _unquoted(fmt: str) -> str:
+    return re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt or "")
+
+
+def _to_micro(d: Decimal) -> int:
+    return int((d * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def micro_to_str(m: int) -> str:
+    d = (Decimal(m) / MICRO).normalize()
+    return format(d, "f")
+
+
+def days_to_date(days: int) -> date:
+    return date.fromordinal(int(days) + EPOCH)
+
+
+def credit_code_ok(code: str) -> bool:
+    if len(code) != 18 or any(ch not in CREDIT_CHARS for ch in code):
+        return False
+    total = sum(CREDIT_CHARS.index(ch) * w for ch, w in zip(code[:17], CREDIT_WEIGHTS))
+    check = (31 - total % 31) % 31
+    return CREDIT_CHARS[check] == code[17]
+
+
+def _clean_text(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return _CONTROL.sub("", str(value)).strip()
+
+
+def parse_value(f: Field, value, number_format: str = "General"):
+    """Typed value of a non-blank cell: int micro-units, bool, enum code, days, or str."""
+    t = f.type
+    if t in ("int", "num", "pct", "pts"):
+        try:
+            d = _decimal_of(value, number_format, pct=(t == "pct"))
+        except InvalidOperation:
+            raise ParseError("wrong_type", f"应填写数字，实际为“{_shown(value)}”") from None
+        if t == "int" and d != d.to_integral_value():
+            raise ParseError("wrong_type", f"应填写整数，实际为“{_shown(value)}”")
+        if f.min is not None and d < f.min or f.max is not None and d > f.max:
+            unit = "%" if t == "pct" else ""
+            lo = "" if f.min is None else f"{f.min}{unit}"
+            hi = "" if f.max is None else f"{f.max}{unit}"
+            raise ParseError("out_of_range", f"应在 {lo} 到 {hi} 之间，实际为 {format(d.normalize(), 'f')}{unit}")
+        if t == "pts" and (d / f.step) != (d / f.step).to_integral_value():
+            raise ParseError("bad_step", f"评分应以 {f.step} 分为步长（如 1、1.5、2），实际为 {_shown(value)}")
+        return _to_micro(d)
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if text in ("是", "否"):
+            return text == "是"
+        raise ParseError("bad_choice", f"应填写“是”或“否”，实际为“{_shown(value)}”")
+    if t == "enum":
+        text = unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else None
+        if text in f.choices:
+            return f.choices.index(text)
+        raise ParseError("bad_choice", f"应从“{'、'.join(f.choices)}”中选择，实际为“{_shown(value)}”")
+    if t == "date":
+        if isinstance(value, datetime):
+            d = value.date()
+        elif isinstance(value, date):
+            d = value
+        elif isinstance(value, str):
+            m = _DATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
+            try:
+                d = date(int(m[1]), int(m[2]), int(m[3])) if m else None
+            except ValueError:
+                d = None
+            if d is None:
+                raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为“{_shown(value)}”")
+        else:
+            raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为数字 {_shown(value)}；请将单元格设为日期格式后重新输入")
+        if not MIN_DATE <= d <= MAX_DATE:
+            raise ParseError("out_of_range", f"日期应在 1950-01-01 到 2100-12-31 之间，实际为 {d.isoformat()}")
+        return d.toordinal() - EPOCH
+    if t == "credit_code":
+        if not isinstance(value, str):
+            raise ParseError("credit_code", "统一社会信用代码被存成了数字（可能已丢失位数）；请将单元格设为文本格式后重新输入")
+        code = unicodedata.normalize("NFKC", value).strip().replace(" ", "").upper()
+        if len(code) != 18:
+            raise ParseError("credit_code", f"统一社会信用代码应为 18 位，实际为 {len(code)} 位（“{_shown(value)}”）")
+        if not credit_code_ok(code):
+            raise ParseError("credit_code", f"统一社会信用代码“{code}”校验位不正确或含有无效字符（GB 32100），请核对")
+        return code
+    # text
+    text = _clean_text(value)
+    if len(text) > f.max_length:
+        raise ParseError("too_long", f"不超过 {f.max_length} 个字，实际 {len(text)} 个字")
+    return text

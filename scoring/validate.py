@@ -1,0 +1,296 @@
+"""Validate filled workbooks and gather them into typed numpy columns (one row per workbook).
+
+`parse_workbook` checks one RawWorkbook against its rubric and returns typed values plus every
+problem it found. `build_batch` stacks the rows of one scheme into columns and runs the rubric's
+cross-checks over all rows at once. Invalid rows stay in place (masked), so row i is workbook i.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import Problem
+from .excel.reader import RawWorkbook, split_destination
+from .expr import MICRO, compile_expr
+from .fields import ParseError, days_to_date, is_blank, micro_to_str, parse_value
+from .rubric import Field, Rubric, expression_names, load_rubric, scheme_ids, score_sheet_inputs
+
+__all__ = ["Row", "Batch", "parse_workbook", "build_batch", "wanted_names", "field_sheets", "format_message"]
+
+NO_ROWS_MIN = 2**40       # min() over an empty 附表3: "every row has ≥ 1" holds vacuously
+NEUTRAL = {"int": 0, "num": 0, "pct": 0, "pts": 0, "bool": False, "enum": -1, "date": 0, "text": "", "credit_code": ""}
+DTYPES = {"int": np.int64, "num": np.int64, "pct": np.int64, "pts": np.int64, "bool": np.bool_,
+          "enum": np.int16, "date": np.int64, "text": object, "credit_code": object}
+
+
+@dataclass
+class Row:
+    file: str
+    scheme: str | None
+    values: dict = field(default_factory=dict)
+    present: set = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    missing_score_fields: list[Problem] = field(default_factory=list)  # forgiven when gated out
+    where: dict = field(default_factory=dict)   # field -> (sheet, cell)
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.code in FATAL_CODES for p in self.problems)
+
+
+FATAL_CODES = {"file_unreadable", "not_xlsx", "encrypted", "not_template", "too_large", "template_version", "wrong_scheme"}
+
+
+def field_sheets(rubric: Rubric) -> dict[str, str]:
+    """field id -> the template sheet it lives on."""
+    out = {}
+    shown = score_sheet_inputs(rubric)
+    for s in rubric.sheets:
+        for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
+            for k in ("field", "note"):
+                if k in row:
+                    out[row[k]] = s["name"]
+        if s.get("layout") == "score":
+            for names in shown.values():
+                for n in names:
+                    out[n] = s["name"]
+        if s.get("layout") == "table":
+            out[s["table"]] = s["name"]
+    return out
+
+
+def wanted_names(scheme, version) -> list[str] | None:
+    if scheme not in scheme_ids():
+        return []
+    r = load_rubric(scheme)
+    return list(r.fields) + list(r.tables)
+
+
+def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
+    row = Row(raw.path, raw.scheme if isinstance(raw.scheme, str) else None)
+    add = row.problems.append
+    if raw.fatal:
+        add(Problem(raw.fatal[0], raw.fatal[1], raw.path))
+        return row
+    if row.scheme is None:
+        add(Problem("not_template", "找不到模板标识（隐藏的 _meta 工作表）；请使用 `scoring template` 生成的模板填写，不要复制粘贴到其他工作簿", raw.path))
+        return row
+    if row.scheme not in scheme_ids():
+        add(Problem("not_template", f"模板标识的评估类别“{row.scheme}”不存在", raw.path))
+        return row
+    if expect_scheme and row.scheme != expect_scheme:
+        add(Problem("wrong_scheme", f"这是“{load_rubric(row.scheme).title}”（{row.scheme}）的评估表，"
+                                    f"但放在了“{load_rubric(expect_scheme).title}”（{expect_scheme}）的目录中", raw.path))
+        return row
+    rubric = load_rubric(row.scheme)
+    version = raw.version
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)
+    if version not in rubric.compatible_versions:
+        add(Problem("template_version", f"模板版本为 {version}，当前系统的{rubric.short_title}模板为第 {rubric.template_version} 版，"
+                                        f"该版本的填写内容含义不同，无法读取；请将数据转填到新模板（scoring template {rubric.scheme}）", raw.path))
+        return row
+
+    sheets_of = field_sheets(rubric)
+    dead_sheets = _sheet_problems(raw, rubric, sheets_of, row)
+    for fid, f in rubric.fields.items():
+        dest = split_destination(raw.names.get(fid, ""))
+        if dest is None:
+            if sheets_of.get(fid) not in dead_sheets:
+                add(Problem("name_missing", f"找不到“{f.label}”的填写单元格（已定义名称 {fid} 被删除或损坏）；请使用原模板填写",
+                            raw.path, sheets_of.get(fid, ""), "", fid))
+            row.values[fid] = NEUTRAL[f.type]
+            continue
+        cell = raw.cells.get(fid)
+        sheet, ref = dest
+        row.where[fid] = (sheet, ref)
+        _parse_cell(row, rubric, fid, cell, sheet, ref)
+    for tid, table in rubric.tables.items():
+        _parse_table(row, rubric, tid, raw)
+    return row
+
+
+def _sheet_problems(raw: RawWorkbook, rubric: Rubric, sheets_of: dict, row: Row) -> set[str]:
+    dead = set()
+    for s in rubric.sheets:
+        name = s["name"]
+        if name in raw.sheets:
+            continue
+        dead.add(name)
+        moved = {split_destination(raw.names.get(fid, "")) for fid, sh in sheets_of.items() if sh == name}
+        moved = {d[0] for d in moved if d and d[0] in raw.sheets}
+        if moved:
+            row.problems.append(Problem("sheet_renamed", f"工作表“{name}”被重命名为“{'、'.join(sorted(moved))}”；请改回原名（与官方附表一致）",
+                                        raw.path, "、".join(sorted(moved))))
+        else:
+            row.problems.append(Problem("sheet_missing", f"工作表“{name}”被删除；请使用完整的原模板填写", raw.path, name))
+    return dead
+
+
+def _parse_cell(row: Row, rubric: Rubric, fid: str, cell, sheet: str, ref: str) -> None:
+    f = rubric.fields[fid]
+    if cell is not None and cell.formula:
+        row.problems.append(Problem("formula_in_input", f"“{f.label}”单元格中填写了公式；请直接填写数值或文字", row.file, sheet, ref, fid))
+        row.values[fid] = NEUTRAL[f.type]
+        return
+    value = None if cell is None else cell.value
+    if is_blank(value):
+        if f.default is not None:
+            value = f.default
+        else:
+            row.values[fid] = NEUTRAL[f.type]
+            if f.required:
+                hint = "（无则填 0）" if f.type == "int" else ""
+                p = Problem("required", f"“{f.label}”为必填项，尚未填写{hint}", row.file, sheet, ref, fid)
+                (row.missing_score_fields if f.stage == "score" else row.problems).append(p)
+            return
+    try:
+        row.values[fid] = parse_value(f, value, cell.number_format if cell else "General")
+        row.present.add(fid)
+    except ParseError as exc:
+        row.values[fid] = NEUTRAL[f.type]
+        row.problems.append(Problem(exc.code, f"“{f.label}”{exc.message}", row.file, sheet, ref, fid))
+
+
+def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
+    table = rubric.tables[tid]
+    block = raw.blocks.get(tid)
+    numeric = [c for c in table.columns if c.type == "int"]
+    sums = {c.id: 0 for c in numeric}
+    mins = {c.id: NO_ROWS_MIN for c in numeric}
+    count = 0
+    if block is None:
+        dest = split_destination(raw.names.get(tid, ""))
+        if dest is None and any(p.code in ("sheet_missing",) for p in row.problems):
+            pass
+        elif dest is None:
+            row.problems.append(Problem("name_missing", f"找不到“{table.label}”的填写区域（已定义名称 {tid} 被删除或损坏）；请使用原模板填写",
+                                        row.file, "", "", tid))
+    else:
+        col_fields = {c.id: Field(c.id, "int", c.label, max=c.max) for c in numeric}
+        if len(block) < table.rows or any(len(r) < len(table.columns) for r in block):
+            row.problems.append(Problem("name_missing", f"“{table.label}”的填写区域被改小了（应至少 {table.rows} 行 × {len(table.columns)} 列）",
+                                        row.file, block[0][0].sheet, "", tid))
+        for i, cells in enumerate(block, 1):
+            name_cell = cells[0]
+            if name_cell.formula:
+                row.problems.append(Problem("formula_in_input", f"{table.label}第 {i} 行“{table.columns[0].label}”中填写了公式", row.file, name_cell.sheet, name_cell.cell, tid))
+                continue
+            if is_blank(name_cell.value):
+                continue   # rows with an empty name are ignored (schemes.md)
+            count += 1
+            for col, cell in zip(table.columns[1:], cells[1:]):
+                where = (row.file, cell.sheet, cell.cell, tid)
+                label = f"{table.label}第 {i} 行“{col.label}”"
+                if cell.formula:
+                    row.problems.append(Problem("formula_in_input", f"{label}中填写了公式；请直接填写数值", *where))
+                    continue
+                if is_blank(cell.value):
+                    row.problems.append(Problem("required", f"{label}尚未填写（无则填 0）", *where))
+                    continue
+                try:
+                    v = parse_value(col_fields[col.id], cell.value, cell.number_format) // MICRO
+                except ParseError as exc:
+                    row.problems.append(Problem(exc.code, f"{label}{exc.message}", *where))
+                    continue
+                sums[col.id] += v
+                mins[col.id] = min(mins[col.id], v)
+    row.values[f"{tid}.rows"] = count * MICRO
+    for cid in sums:
+        row.values[f"{tid}.{cid}.sum"] = sums[cid] * MICRO
+        row.values[f"{tid}.{cid}.min"] = mins[cid] * MICRO if mins[cid] != NO_ROWS_MIN else NO_ROWS_MIN * MICRO
+    row.present.add(tid)
+
+
+@dataclass
+class Batch:
+    """All workbooks of one scheme as columns; row i is workbook i."""
+    rubric: Rubric
+    rows: list[Row]
+    cols: dict[str, np.ndarray]
+    present: dict[str, np.ndarray]
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    @property
+    def invalid(self) -> np.ndarray:
+        return np.fromiter((bool(r.problems) for r in self.rows), dtype=bool, count=self.n)
+
+
+def build_batch(rubric: Rubric, rows: list[Row]) -> Batch:
+    n = len(rows)
+    cols, present = {}, {}
+    for fid, f in rubric.fields.items():
+        neutral = NEUTRAL[f.type]
+        cols[fid] = np.array([r.values.get(fid, neutral) for r in rows], dtype=DTYPES[f.type]) if n else np.zeros(0, DTYPES[f.type])
+        present[fid] = np.fromiter((fid in r.present for r in rows), dtype=bool, count=n)
+    for tid, table in rubric.tables.items():
+        keys = [f"{tid}.rows"] + [f"{tid}.{c.id}.{agg}" for c in table.columns if c.type == "int" for agg in ("sum", "min")]
+        for k in keys:
+            cols[k] = np.fromiter((r.values.get(k, 0) for r in rows), dtype=np.int64, count=n)
+        present[tid] = np.fromiter((tid in r.present for r in rows), dtype=bool, count=n)
+    batch = Batch(rubric, rows, cols, present)
+    _cross_checks(batch)
+    return batch
+
+
+def _needed_present(batch: Batch, text: str) -> np.ndarray:
+    ok = np.ones(batch.n, dtype=bool)
+    for name in expression_names(text):
+        if name in batch.present:
+            ok &= batch.present[name]
+    for tid in batch.rubric.tables:
+        if f"{tid}." in text:
+            ok &= batch.present[tid]
+    return ok
+
+
+def _cross_checks(batch: Batch) -> None:
+    r = batch.rubric
+    for chk in r.checks:
+        fails = ~compile_expr(chk.test, r)(batch.cols) & _needed_present(batch, chk.test)
+        for i in np.flatnonzero(fails):
+            row = batch.rows[i]
+            sheet, cell = row.where.get(chk.field, ("", ""))
+            row.problems.append(Problem("cross_check", format_message(chk.message, batch, i), row.file, sheet, cell, chk.field))
+
+
+def display_value(batch: Batch, name: str, i: int) -> str:
+    v = batch.cols[name][i]
+    f = batch.rubric.fields.get(name)
+    if f is None or f.numeric:
+        return micro_to_str(int(v))
+    if f.type == "bool":
+        return "是" if v else "否"
+    if f.type == "enum":
+        return f.choices[v] if v >= 0 else ""
+    if f.type == "date":
+        return days_to_date(v).isoformat()
+    return str(v)
+
+
+def format_message(template: str, batch: Batch, i: int, extra: dict | None = None) -> str:
+    extra = extra or {}
+
+    def sub(m):
+        key = m[1]
+        if key in extra:
+            return str(extra[key])
+        if key in batch.cols:
+            return display_value(batch, key, i)
+        return m[0]
+    return re.sub(r"\{([\w.]+)\}", sub, template)
+
+
+def scheme_from_path(path: str) -> str | None:
+    """`workbooks/<scheme>/<round>/x.xlsx` -> the scheme the folder says the workbook belongs to."""
+    known = set(scheme_ids())
+    for part in reversed(Path(path).parent.parts):
+        if part in known:
+            return part
+    return None
