@@ -384,7 +384,6 @@ def _build(raw: dict, path: Path) -> Rubric:
         sheets=tuple(raw["sheets"]), lifecycle=raw.get("lifecycle") or {},
         bands_display=raw.get("bands_display") or {}, path=path,
     )
-    _check_sheets(rubric, path)
     # Compile every expression now so a typo fails at load, not at scoring time.
     from .expr import compile_expr
     for text, where in _expressions(rubric):
@@ -392,6 +391,7 @@ def _build(raw: dict, path: Path) -> Rubric:
             compile_expr(text, rubric)
         except ValueError as exc:
             _fail(path, where, str(exc))
+    _check_sheets(rubric, path)
     return rubric
 
 

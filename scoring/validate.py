@@ -240,9 +240,12 @@ def build_batch(rubric: Rubric, rows: list[Row]) -> Batch:
 
 
 def _needed_present(batch: Batch, text: str) -> np.ndarray:
+    """Rows where a check can be judged: every required field it reads was read (an empty
+    optional field means its neutral value, e.g. no note)."""
     ok = np.ones(batch.n, dtype=bool)
     for name in expression_names(text):
-        if name in batch.present:
+        f = batch.rubric.fields.get(name)
+        if f is not None and f.required:
             ok &= batch.present[name]
     for tid in batch.rubric.tables:
         if f"{tid}." in text:
@@ -294,3 +297,23 @@ def scheme_from_path(path: str) -> str | None:
         if part in known:
             return part
     return None
+
+
+def raw_from_values(scheme: str, values: dict, tables: dict | None = None, path: str = "<values>") -> RawWorkbook:
+    """The RawWorkbook a reader would return for a template filled with `values` (tests, API use)."""
+    from .excel.reader import RawCell
+    rubric = load_rubric(scheme)
+    sheets_of = field_sheets(rubric)
+    raw = RawWorkbook(path, sheets=[s["name"] for s in rubric.sheets], scheme=scheme, version=rubric.template_version)
+    for k, fid in enumerate(rubric.fields, 1):
+        sheet = sheets_of[fid]
+        raw.names[fid] = f"'{sheet}'!$Z${k}"
+        raw.cells[fid] = RawCell(values.get(fid), "General", False, sheet, f"Z{k}")
+    for tid, table in rubric.tables.items():
+        sheet = sheets_of[tid]
+        rows = list((tables or {}).get(tid, []))
+        rows += [[None] * len(table.columns)] * (table.rows - len(rows))
+        raw.names[tid] = f"'{sheet}'!$B$3:$F${2 + table.rows}"
+        raw.blocks[tid] = [[RawCell(v, "General", False, sheet, f"{chr(66 + j)}{3 + i}") for j, v in enumerate(r)]
+                           for i, r in enumerate(rows)]
+    return raw

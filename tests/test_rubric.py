@@ -1,0 +1,53 @@
+import shutil
+
+import pytest
+
+from scoring.rubric import RUBRIC_DIR, RubricError, load_rubric, parse_rubric, scheme_ids
+
+from conftest import SCHEMES
+
+
+def test_all_five_schemes_load_with_their_totals():
+    assert scheme_ids() == sorted(SCHEMES)
+    totals = {s: load_rubric(s).total_max for s in SCHEMES}
+    assert totals == {"zj-skpw": 11000, "maturity": 10000, "datong-filing": 0, "xuzhou-service": 10000, "hosting": 10000}
+
+
+def test_zj_skpw_sections_match_the_official_table():
+    r = load_rubric("zj-skpw")
+    assert [(s.name, s.max) for s in r.sections] == [("运营能力", 2100), ("运维质量", 4900), ("日常运营", 3000), ("加分项", 1000)]
+    assert len(r.items) == 32
+
+
+def test_decisions_are_named_settings_used_by_rules():
+    r = load_rubric("zj-skpw")
+    assert r.decisions["D4"].value == ">="
+    edu = r.item("staff_education").params["checks"][0]["test"]
+    assert edu == "2 * tech_staff_college >= tech_staff"      # @D4 resolved
+    assert r.item("transmission").params["counting"] == "linear"   # @D2
+    assert load_rubric("maturity").grades.bands[-1].op == ">="     # D14
+    assert load_rubric("xuzhou-service").total_clip == (0, 10000)  # D9
+
+
+def test_private_fields_are_not_public():
+    r = load_rubric("zj-skpw")
+    for f in ("legal_rep", "legal_rep_phone", "contact_person", "contact_phone", "phone", "fax", "email"):
+        assert not r.fields[f].public
+    assert {"org_name", "credit_code", "reg_address"} <= set(r.public_fields)
+
+
+@pytest.mark.parametrize("change, message", [
+    (("rule: {kind: awarded, input: pts_archives}", "rule: {kind: nonsense, input: pts_archives}"), "unknown rule kind"),
+    (("test: \"100 * controllers_spare >= 3 * controllers_total\"", "test: \"100 * controlers_spare >= 3\""), "unknown column"),
+    (("- {label: 4A, op: \">=\", value: 80", "- {label: 4A, op: \"=>\", value: 80"), "op must be"),
+    (("max: 15\n    wording: 每家", "max: 16\n    wording: 每家"), "items add up to"),
+    (("@D4 tech_staff", "@D99 tech_staff"), "undefined decision D99"),
+])
+def test_a_broken_rubric_fails_loudly_naming_its_file(tmp_path, change, message):
+    text = (RUBRIC_DIR / "zj-skpw.yaml").read_text(encoding="utf-8")
+    assert change[0] in text
+    broken = tmp_path / "zj-skpw.yaml"
+    broken.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(RubricError) as err:
+        parse_rubric(broken)
+    assert str(broken) in str(err.value) and message in str(err.value)
