@@ -113,14 +113,11 @@ _CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _V = re.compile(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 _F = re.compile(r"<(?:\w+:)?f\b")
 _IS = re.compile(r"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
-_XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _unescape(s: str) -> str:
-    s = html.unescape(s)
-    if "_x" in s:   # OOXML escapes control characters as _xHHHH_ (openpyxl decodes them too)
-        s = _XESC.sub(lambda m: chr(int(m[1], 16)), s)
-    return s
+    # XML entities only; `_xHHHH_` escapes are kept literally, exactly as openpyxl reads them
+    return html.unescape(s) if "&" in s else s
 
 
 def _text_of(xml: str) -> str:

@@ -1,0 +1,79 @@
+"""The `scoring` command as interfaces.md specifies it."""
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from scoring.cli import main
+
+from conftest import SCHEMES
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("command", [[], ["template"], ["check"], ["score"]])
+def test_every_command_has_help(command):
+    res = run(*command, "--help")
+    assert res.exit_code == 0 and "Usage:" in res.output and len(res.output) > 200
+
+
+def test_python_dash_m_and_console_script_work():
+    out = subprocess.run([sys.executable, "-m", "scoring", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "template" in out.stdout
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_template_writes_a_readable_workbook(tmp_path, scheme):
+    res = run("template", scheme, "-o", tmp_path / "t.xlsx")
+    assert res.exit_code == 0 and (tmp_path / "t.xlsx").stat().st_size > 5000
+    res = run("check", tmp_path / "t.xlsx")
+    assert res.exit_code == 1 and "[required]" in res.output
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("template", "no-such-scheme", "-o", tmp_path / "x.xlsx").exit_code == 2
+    assert run("score").exit_code == 2
+
+
+def test_check_exit_codes_and_lines(tmp_path, fill):
+    good = fill("hosting", seed=1, overrides={"fraud": "否"})
+    res = run("check", good)
+    assert res.exit_code == 0 and res.output.strip().endswith("0 份有问题")
+    bad = fill("hosting", seed=2, overrides={"pts_daily_1": 9})
+    res = run("check", good, bad)
+    assert res.exit_code == 1
+    line = next(l for l in res.output.splitlines() if l.startswith(str(bad)))
+    file, where, field, message = line.split("\t")
+    assert where.startswith("表C.1") and "!" in where and field == "pts_daily_1" and "[out_of_range]" in message
+
+
+def test_score_json_follows_the_contract(tmp_path, fill):
+    good = fill("zj-skpw", seed=3, quality=1.0, overrides={f"mat_app_{i:02d}": "是" for i in range(1, 13)})
+    missing = fill("zj-skpw", seed=4, overrides={"mat_app_03": "否"})
+    bad = fill("zj-skpw", seed=5, overrides={"tech_staff_college": 9999})
+    out = tmp_path / "r.json"
+    res = run("score", good, missing, bad, tmp_path / "nope.xlsx", "--json", out)
+    assert res.exit_code == 1
+    assert "已计分 1，无效 2，材料不全 1，不符合申请条件 0" in res.output
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["status"] for r in results] == ["scored", "incomplete", "invalid", "invalid"]
+    r = results[0]
+    assert list(r)[:13] == ["file", "scheme", "status", "org_name", "credit_code", "errors", "items", "sections",
+                            "total", "grade", "veto", "failed_conditions", "reasons"]
+    assert r["scheme"] == "zj-skpw" and len(r["credit_code"]) == 18
+    for v in list(r["items"].values()) + list(r["sections"].values()) + [r["total"]]:
+        assert isinstance(v, (int, float)) and round(v, 2) == v
+    assert set(r["sections"]) == {"运营能力", "运维质量", "日常运营", "加分项"}
+    e = results[2]["errors"][0]
+    assert set(e) >= {"sheet", "cell", "field", "message"} and e["field"] == "tech_staff_college"
+    assert "tech_staff" in e["message"]
+
+
+def test_score_all_scored_exits_0(tmp_path, fill):
+    paths = [fill("maturity", seed=s) for s in range(3)]
+    res = run("score", *paths, "--json", tmp_path / "r.json")
+    assert res.exit_code == 0 and "已计分 3" in res.output
