@@ -31,8 +31,8 @@ def credit_code(rng: random.Random) -> str:
     return body + CREDIT_CHARS[(31 - total % 31) % 31]
 
 
-def org_name(rng: random.Random) -> str:
-    return rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(KINDS)
+def org_name(rng: random.Random, cities=CITIES) -> str:
+    return rng.choice(cities) + rng.choice(WORDS) + rng.choice(KINDS)
 
 
 def _yn(rng, p_yes=0.85) -> str:
@@ -93,7 +93,7 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
     valves = rng.randint(1, 12)
     bad = lambda p: rng.random() > q * p  # noqa: E731  (more misses when q is low)
     values = {
-        "org_name": org_name(rng), "credit_code": credit_code(rng),
+        "org_name": org_name(rng, CITIES[:11]), "credit_code": credit_code(rng),
         "reg_address": f"浙江省{rng.choice(CITIES[:11])}市某区{rng.randint(1, 999)}号",
         "office_address": f"浙江省{rng.choice(CITIES[:11])}市某路{rng.randint(1, 999)}号",
         "founded_date": ops - timedelta(days=rng.randrange(2000)), "ops_start_date": ops, "application_date": app,
@@ -166,7 +166,7 @@ def datong_filing(rng: random.Random, quality: float | None = None):
     cma += rng.sample(FACTORS_GAS + FACTORS_WATER, rng.randint(0, 2))
     sep = rng.choice(["、", ",", "；"])
     values = {
-        "org_name": org_name(rng), "credit_code": credit_code(rng), "address": f"山西省大同市平城区某路{rng.randint(1, 500)}号",
+        "org_name": org_name(rng, ["大同", "太原", "朔州"]), "credit_code": credit_code(rng), "address": f"山西省大同市平城区某路{rng.randint(1, 500)}号",
         "legal_rep": "赵六", "contact_person": "钱七", "contact_phone": "13546000000",
         "legal_entity": "是" if ok() else "否", "fraud_record_3y": "否" if ok() else "是", "office": "是" if ok() else "否",
         "integrity_pledge": "是" if ok() else "否", "vehicles": rng.randint(1, 8) if ok() else 0,
@@ -192,7 +192,7 @@ def xuzhou_service(rng: random.Random, quality: float | None = None):
     q = rng.random() if quality is None else quality
     contracted = rng.randint(1, 60)
     values = {
-        "org_name": org_name(rng), "credit_code": credit_code(rng), "client_name": "某化工有限公司",
+        "org_name": org_name(rng, ["徐州", "南京", "苏州"]), "credit_code": credit_code(rng), "client_name": "某化工有限公司",
         "service_period": "2025-07-01至2026-06-30",
         "pro_staff": rng.choice([4, 5, 5, 8, 12, 20]), "senior_titles": rng.choice([1, 2, 2, 3, 5]),
         "credit_blacklisted": "是" if rng.random() < 0.03 else "否",
