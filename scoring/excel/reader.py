@@ -266,6 +266,11 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
             value = from_excel(value, epoch)
         return RawCell(value, fmt, False, sheet, ref)
 
+    _read_names(wb, fetch, wanted)
+
+
+def _read_names(wb: RawWorkbook, fetch, wanted) -> None:
+    """Template id first, then the names the scheme needs, each through the reader's `fetch`."""
     def read_name(name: str) -> None:
         dest = split_destination(wb.names.get(name, ""))
         if dest is None:
@@ -356,23 +361,5 @@ def read_raw_openpyxl(path: str | Path, wanted: callable = None) -> RawWorkbook:
             return RawCell(None, c.number_format, True, sheet, ref)
         return RawCell(c.value, c.number_format, False, sheet, ref)
 
-    def read_name(name):
-        dest = split_destination(wb.names.get(name, ""))
-        if dest is None:
-            return
-        sheet, ref = dest
-        if ":" in ref:
-            wb.blocks[name] = [[fetch(sheet, r) for r in row] for row in expand(ref)]
-        else:
-            wb.cells[name] = fetch(sheet, ref)
-
-    for meta in (META_SCHEME, META_VERSION):
-        read_name(meta)
-    if META_SCHEME in wb.cells:
-        wb.scheme = wb.cells[META_SCHEME].value
-        wb.version = wb.cells[META_VERSION].value if META_VERSION in wb.cells else None
-    names = wb.names if wanted is None else (wanted(wb.scheme, wb.version) or ())
-    for name in names:
-        if name in wb.names and name not in wb.cells and name not in wb.blocks:
-            read_name(name)
+    _read_names(wb, fetch, wanted)
     return wb
