@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -34,5 +36,20 @@ def fill_template(scheme: str, values: dict, out: Path | str, tables: dict | Non
                 cell.value = value
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    buf = io.BytesIO()
+    wb.save(buf)
+    out.write_bytes(_without_timestamps(buf.getvalue()))
     return out
+
+
+def _without_timestamps(data: bytes) -> bytes:
+    """The same workbook with fixed zip and document dates: equal entries give equal bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()

@@ -281,6 +281,7 @@ class _SheetWriter:
         dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", allow_blank=True,
                             showInputMessage=True, showErrorMessage=True)
         dv.promptTitle, dv.prompt = "评估意见", "评估专家对本项的评估意见（不计分）。"
+        dv.errorTitle, dv.error = "填写内容不符合要求", "评估意见不超过 1000 个字。"
         dv.add(c.coordinate)
         self.validations.append(dv)
         _name(self.wb, f"note_{item_id}", self.ws, c.coordinate)

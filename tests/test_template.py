@@ -1,0 +1,96 @@
+"""The blank workbooks: official sheets in order, a defined name and a validation on every input."""
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.cell_range import CellRange
+
+from scoring.excel.template import write_template
+from scoring.rubric import load_rubric
+
+from conftest import SCHEMES
+
+OFFICIAL_SHEETS = {
+    "zj-skpw": ["附表1 材料清单", "附表2 申请表", "附表3 运维服务区", "附表4 基本条件表", "附表5 得分表"],
+    "maturity": ["基本信息", "评价表", "6.1 评分方法"],
+    "datong-filing": ["附件1 备案登记表", "备案条件"],
+    "xuzhou-service": ["基本要求", "表G.1 服务考核评价表"],
+    "hosting": ["基本信息", "表C.1 托管服务绩效评价表"],
+}
+
+
+@pytest.fixture(params=SCHEMES)
+def book(request, tmp_path):
+    scheme = request.param
+    return scheme, load_workbook(write_template(scheme, tmp_path / f"{scheme}.xlsx"))
+
+
+def validations_of(ws):
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            for row in CellRange(rng.coord).cells:
+                out[row] = dv
+    return out
+
+
+def test_sheets_in_official_order_and_meta_hidden(book):
+    scheme, wb = book
+    assert wb.sheetnames == OFFICIAL_SHEETS[scheme] + ["_meta"]
+    assert wb["_meta"].sheet_state == "veryHidden"
+    assert wb["_meta"]["B1"].value == scheme and wb["_meta"]["B2"].value == load_rubric(scheme).template_version
+
+
+def test_every_input_is_named_validated_unlocked_and_labels_locked(book):
+    scheme, wb = book
+    rubric = load_rubric(scheme)
+    expected = set(rubric.fields) | set(rubric.tables)
+    if rubric.item_notes:
+        expected |= {f"note_{it.id}" for it in rubric.items}
+    names = {n for n in wb.defined_names if not n.startswith("template_")}
+    assert names == expected
+    inputs = set()
+    for name in names:
+        ((sheet, ref),) = wb.defined_names[name].destinations
+        ws = wb[sheet]
+        dvs = validations_of(ws)
+        cells = ws[ref.replace("$", "")]
+        cells = [c for row in cells for c in row] if isinstance(cells, tuple) else [cells]
+        for c in cells:
+            inputs.add((sheet, c.coordinate))
+            assert c.protection.locked is False, (name, c.coordinate)
+            dv = dvs.get((c.row, c.column))
+            assert dv is not None and dv.showErrorMessage and dv.error and dv.prompt, (name, c.coordinate)
+            if name in rubric.fields and rubric.fields[name].type in ("bool", "enum"):
+                assert dv.type == "list" and all(ch in dv.formula1 for ch in rubric.fields[name].choices)
+    for ws in wb.worksheets:
+        if ws.title == "_meta":
+            continue
+        assert ws.protection.sheet
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None and (ws.title, c.coordinate) not in inputs:
+                    assert c.protection.locked is not False
+
+
+def test_official_wording_is_in_the_workbook(book):
+    scheme, wb = book
+    text = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+    for it in load_rubric(scheme).items:
+        assert it.wording in text
+    phrases = {"zj-skpw": ["注：基本条件实行一票否决", "浙江省刷卡排污总量自动控制系统运维服务能力评估得分表"],
+               "maturity": ["0%~20%", "5.13"], "datong-filing": ["运营机构备案登记表", "备案意见"],
+               "xuzhou-service": ["表G.1 服务考核评价表（满分100分）"], "hosting": ["表C.1 托管服务绩效评价表"]}
+    for p in phrases[scheme]:
+        assert p in text
+
+
+def test_zj_service_areas_block_is_30_by_5(tmp_path):
+    wb = load_workbook(write_template("zj-skpw", tmp_path / "t.xlsx"))
+    ((sheet, ref),) = wb.defined_names["service_areas"].destinations
+    block = wb[sheet][ref.replace("$", "")]
+    assert len(block) >= 30 and all(len(r) == 5 for r in block)
+
+
+def test_prints_on_a4_fitted_to_width(book):
+    scheme, wb = book
+    for ws in wb.worksheets[:-1]:
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1
