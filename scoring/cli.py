@@ -94,3 +94,116 @@ def score(paths, json_out, scheme, jobs):
             click.echo(f"{res['file']}\t{res['status']}\t{total}\t{res['grade'] or '-'}\t{res['org_name'] or ''}")
     click.echo(_summary(results))
     sys.exit(0 if all(res["status"] == "scored" for res in results) else 1)
+
+
+# --- registry -------------------------------------------------------------------------------------
+
+def _today(value: str | None):
+    from datetime import date
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"应为 YYYY-MM-DD，实际为 {value!r}", param_hint="--today") from None
+
+
+TODAY = click.option("--today", help="Compute periods and statuses as on this day (YYYY-MM-DD; default: the real date).")
+DB = click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=Path("registry.sqlite"),
+                  show_default=True, help="The registry's SQLite file.")
+
+
+@main.group()
+def registry():
+    """The registry: rounds, results, notices, certificates and filings, with full history."""
+
+
+def _open(db: Path, write: bool):
+    from .registry import RegistryBusy, open_registry
+    if not write and not db.exists():
+        raise click.ClickException(f"登记库 {db} 不存在；请先运行 scoring registry ingest")
+    try:
+        return open_registry(db, write=write)
+    except RegistryBusy as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def print_report(rep) -> None:
+    click.echo(f"登记库更新（{rep.today}）：新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，"
+               f"新公告/公示 {len(rep.notices)}，新证书/备案 {len(rep.certificates)}，执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}")
+    for title, lines in (("新公告", rep.notices), ("新证书/备案", rep.certificates), ("执行的操作", rep.actions),
+                         ("抽查", rep.draws), ("未接受的更改", rep.refused), ("批次问题", rep.round_problems),
+                         ("操作表问题", rep.action_problems)):
+        for line in lines:
+            click.echo(f"  [{title}] {line}")
+    for p in rep.workbook_problems:
+        click.echo(f"  [无效评估表] {p['file']}：{len(p['errors'])} 个问题，首个：{p['errors'][0]['message']}")
+
+
+@registry.command()
+@click.option("--workbooks", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("workbooks"),
+              show_default=True, help="The workbooks folder: <scheme>/<round>/round.toml and *.xlsx, <scheme>/actions.csv.")
+@TODAY
+@DB
+def ingest(workbooks, today, db):
+    """Bring the registry up to date with the workbooks folder (idempotent)."""
+    from .registry import RegistryBusy, refresh
+    try:
+        with _open(db, True) as con:
+            print_report(refresh(con, workbooks, _today(today)))
+    except RegistryBusy as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@registry.command("certificates")
+@click.option("--scheme", type=SCHEMES)
+@click.option("--due", is_flag=True, help="Only certificates whose renewal is due (即将到期).")
+@TODAY
+@DB
+def list_certificates(scheme, due, today, db):
+    """List certificates and filings with their status on --today."""
+    from .registry import certificates, renewals_due
+    with _open(db, False) as con:
+        rows = renewals_due(con, _today(today)) if due else certificates(con, _today(today), scheme)
+    for c in rows:
+        if scheme and c["scheme"] != scheme:
+            continue
+        extra = f"\t应于 {c['renewal_due']} 起申请复审" if due else ""
+        click.echo(f"{c['number']}\t{c['scheme']}\t{c['grade']}\t{c['status']}\t{c['issued']}\t{c['expires'] or '-'}\t"
+                   f"{c['org_name']}\t{c['credit_code']}{extra}")
+
+
+@registry.command()
+@click.argument("credit_code")
+@TODAY
+@DB
+def show(credit_code, today, db):
+    """Show one organisation's full public history."""
+    from .registry import organisation_history
+    with _open(db, False) as con:
+        h = organisation_history(con, credit_code.strip().upper(), _today(today))
+    if h is None:
+        raise click.ClickException(f"登记库中没有统一社会信用代码为 {credit_code} 的机构")
+    click.echo(f"{h['name']}（{h['credit_code']}）")
+    for n in h["names"]:
+        click.echo(f"  名称/地址 自 {n['valid_from']}：{n['name']}；{n['address'] or '-'}")
+    for e in h["events"]:
+        if e["what"] == "result":
+            total = "-" if e["total"] is None else f"{e['total']:.2f}"
+            click.echo(f"  {e['date']} 评估结果 {e['scheme']}/{e['round']}：{total} 分，{e['grade'] or '-'}（{e['status']}）")
+        elif e["what"] == "certificate":
+            click.echo(f"  {e['date']} 证书 {e['number']} {e['grade']}，有效期至 {e['expires'] or '-'}，现为{e['status']}")
+        else:
+            click.echo(f"  {e['date']} {e['action']} {e['detail']} {e['document_no']}".rstrip())
+
+
+@registry.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the open data files.")
+@TODAY
+@DB
+def export(out, today, db):
+    """Export the open data files (certificates, results, notices) as CSV and JSON."""
+    from .registry import export_open_data
+    with _open(db, False) as con:
+        for path in export_open_data(con, _today(today), out):
+            click.echo(str(path))

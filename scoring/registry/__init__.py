@@ -1,0 +1,8 @@
+"""The registry: SQLite memory of organisations, rounds, results, notices and certificates."""
+from .db import RegistryBusy, open_registry
+from .ingest import Report, draw_sample, refresh
+from .opendata import export_open_data
+from .queries import certificates, draws, organisation_history, published_notices, published_results, renewals_due
+
+__all__ = ["open_registry", "RegistryBusy", "refresh", "Report", "draw_sample", "export_open_data", "certificates",
+           "published_results", "published_notices", "organisation_history", "renewals_due", "draws"]

@@ -1,0 +1,88 @@
+"""The registry database: connection, numbered migrations, the single-writer lock, the audit log."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["open_registry", "RegistryBusy", "migrate", "audit", "MIGRATIONS"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class RegistryBusy(RuntimeError):
+    """Another process is writing the registry."""
+
+
+def migrate(con: sqlite3.Connection) -> list[str]:
+    """Apply the numbered migrations the database has not recorded yet; return their names."""
+    con.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    done = {v for (v,) in con.execute("SELECT version FROM migrations")}
+    applied = []
+    for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        if version in done:
+            continue
+        try:   # one transaction per migration: a failed one leaves the database as it was
+            con.executescript("BEGIN;" + path.read_text(encoding="utf-8") +
+                              f";INSERT INTO migrations VALUES ({version}, '{path.stem}', '{_now()}');COMMIT;")
+        except sqlite3.Error:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        applied.append(path.stem)
+    return applied
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, isolation_level=None, timeout=0.5)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = FULL")
+    return con
+
+
+@contextmanager
+def open_registry(path: str | Path, write: bool = True):
+    """Open (creating and migrating) the registry. A writer holds an exclusive lock file beside it;
+    a second writer is refused at once with RegistryBusy rather than waiting or interleaving."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = None
+    if write:
+        lock = open(f"{path}.lock", "a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise RegistryBusy(f"登记库 {path} 正由另一个进程更新（如夜间发布），请稍后再试") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+    con = connect(path)
+    try:
+        if write:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+        if lock:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
+
+def audit(con, today, entity: str, entity_id, change: str, detail=None, source_file=None, source_hash=None) -> None:
+    con.execute("INSERT INTO audit (at, today, entity, entity_id, change, detail, source_file, source_hash) VALUES (?,?,?,?,?,?,?,?)",
+                (_now(), str(today), entity, str(entity_id), change,
+                 None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+                 source_file, source_hash))

@@ -1,0 +1,52 @@
+"""Open data files of interfaces.md: certificates, results and notices as CSV (UTF-8 with BOM) and JSON."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+from .queries import certificates, published_notices, published_results
+
+__all__ = ["export_open_data", "COLUMNS", "neutralise"]
+
+COLUMNS = {
+    "certificates": ["number", "scheme", "round", "org_name", "credit_code", "grade", "issued", "expires", "status", "replaced_by"],
+    "results": ["scheme", "round", "org_name", "credit_code", "total", "grade", "status", "notice_date", "period_end"],
+    "notices": ["id", "scheme", "round", "kind", "title", "published", "period_end"],
+}
+
+
+def neutralise(value):
+    """A CSV cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _rows(con, today: date) -> dict[str, list[dict]]:
+    return {"certificates": certificates(con, today), "results": published_results(con, today),
+            "notices": published_notices(con, today)}
+
+
+def export_open_data(con, today: date, out: Path) -> list[Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, rows in _rows(con, today).items():
+        cols = COLUMNS[name]
+        rows = [{c: r.get(c) for c in cols} for r in rows]
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+        if name != "notices":
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\r\n")
+            w.writerow(cols)
+            for r in rows:
+                w.writerow(["" if r[c] is None else neutralise(r[c]) for c in cols])
+            path = out / f"{name}.csv"
+            path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+            written.append(path)
+    return written

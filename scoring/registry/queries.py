@@ -1,0 +1,102 @@
+"""Read access to the registry: what the CLI, the open data and the website show."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ..rubric import load_rubric
+from .certificates import renewal_due, status_on
+
+__all__ = ["certificates", "published_results", "published_notices", "organisation_history", "renewals_due", "draws"]
+
+
+def certificates(con, today: date, scheme: str | None = None) -> list[dict]:
+    """Every certificate or filing ever issued (up to today), with its status on `today`."""
+    sql = """SELECT c.*, r.key AS round FROM certificates c LEFT JOIN rounds r ON r.id = c.round_id
+             WHERE c.issued <= ?""" + (" AND c.scheme = ?" if scheme else "") + " ORDER BY c.scheme, c.year, c.seq"
+    out = []
+    for c in con.execute(sql, (today.isoformat(), scheme) if scheme else (today.isoformat(),)):
+        out.append({"number": c["number"], "scheme": c["scheme"], "round": c["round"] or "", "org_name": c["org_name"],
+                    "credit_code": c["credit_code"], "grade": c["grade"], "issued": c["issued"], "expires": c["expires"] or "",
+                    "status": status_on(c, today), "replaced_by": c["replaced_by"] or "",
+                    "kind": c["kind"], "address": c["address"] or "", "replaces": c["replaces"] or "",
+                    "void_on": c["void_on"] if c["void_on"] and c["void_on"] <= today.isoformat() else ""})
+    return out
+
+
+def _publication_status(rnd, credit_code: str, today: date) -> str:
+    if not rnd["period_days"]:
+        return "已公布"
+    if today <= date.fromisoformat(rnd["period_end"]):
+        return "公示中"
+    if today < date.fromisoformat(rnd["announce_date"]):
+        return "公示期满"
+    if credit_code in json.loads(rnd["withheld"]):
+        return "暂缓公告"
+    return "已公告"
+
+
+def published_results(con, today: date, scheme: str | None = None) -> list[dict]:
+    """Results as published in their round: every scored result of rounds whose notice_date has come."""
+    sql = """SELECT r.*, rd.key AS round, rd.scheme, rd.notice_date, rd.period_end, rd.period_days, rd.announce_date,
+                    rd.withheld, rd.title AS round_title
+             FROM results r JOIN rounds rd ON rd.id = r.round_id
+             WHERE r.superseded_on IS NULL AND r.status = 'scored' AND rd.notice_date <= ?""" + \
+          (" AND rd.scheme = ?" if scheme else "") + " ORDER BY rd.scheme, rd.notice_date, rd.key, r.total DESC, r.credit_code"
+    out = []
+    for r in con.execute(sql, (today.isoformat(), scheme) if scheme else (today.isoformat(),)):
+        res = json.loads(r["result_json"])
+        out.append({"scheme": r["scheme"], "round": r["round"], "org_name": r["org_name"], "credit_code": r["credit_code"],
+                    "total": None if r["total"] is None else r["total"] / 100, "grade": r["grade"],
+                    "status": _publication_status(r, r["credit_code"], today), "notice_date": r["notice_date"],
+                    "period_end": r["period_end"] or "", "round_title": r["round_title"], "veto": bool(r["veto"]),
+                    "failed_conditions": res.get("failed_conditions", []), "reasons": res.get("reasons", []),
+                    "items": res.get("items", {}), "sections": res.get("sections", {}), "eligible": res.get("eligible"),
+                    "clipped": res.get("clipped")})
+    return out
+
+
+def published_notices(con, today: date, scheme: str | None = None) -> list[dict]:
+    sql = """SELECT n.*, r.key AS round FROM notices n LEFT JOIN rounds r ON r.id = n.round_id WHERE n.published <= ?""" + \
+          (" AND n.scheme = ?" if scheme else "") + " ORDER BY n.published DESC, n.id"
+    return [{"id": n["id"], "scheme": n["scheme"], "round": n["round"] or "", "kind": n["kind"], "title": n["title"],
+             "published": n["published"], "period_end": n["period_end"] or "", "entries": json.loads(n["entries"])}
+            for n in con.execute(sql, (today.isoformat(), scheme) if scheme else (today.isoformat(),))]
+
+
+def renewals_due(con, today: date) -> list[dict]:
+    """即将到期: valid certificates whose renewal application is due (期满前 3 个月)."""
+    out = []
+    for c in certificates(con, today):
+        cfg = load_rubric(c["scheme"]).lifecycle.get("certificate", {})
+        if c["status"] == "有效" and c["expires"] and cfg.get("renewal_months"):
+            due = renewal_due(date.fromisoformat(c["expires"]), int(cfg["renewal_months"]))
+            if today >= due:
+                out.append({**c, "renewal_due": due.isoformat()})
+    return out
+
+
+def draws(con, today: date) -> list[dict]:
+    return [{"id": d["id"], "scheme": d["scheme"], "quarter": d["quarter"], "seed": d["seed"],
+             "population": json.loads(d["population"]), "drawn": json.loads(d["drawn"]), "published": d["published"]}
+            for d in con.execute("SELECT * FROM draws WHERE published <= ? ORDER BY published", (today.isoformat(),))]
+
+
+def organisation_history(con, credit_code: str, today: date) -> dict | None:
+    """Everything public about one organisation, in time order."""
+    org = con.execute("SELECT * FROM organisations WHERE credit_code=?", (credit_code,)).fetchone()
+    if org is None:
+        return None
+    details = [{"name": d["name"], "address": d["address"], "valid_from": d["valid_from"]}
+               for d in con.execute("SELECT * FROM org_details WHERE credit_code=? ORDER BY valid_from, id", (credit_code,))]
+    results = [r for r in published_results(con, today) if r["credit_code"] == credit_code]
+    certs = [c for c in certificates(con, today) if c["credit_code"] == credit_code]
+    actions = [{"date": a["date"], "scheme": a["scheme"], "action": a["action"], "detail": a["detail"] if a["action"] != "变更" else
+                "；".join(p for p in a["detail"].split(";") if not p.strip().startswith("法定代表人")), "document_no": a["document_no"]}
+               for a in con.execute("SELECT * FROM actions WHERE credit_code=? AND date<=? ORDER BY date, id", (credit_code, today.isoformat()))]
+    events = ([{"date": r["notice_date"], "what": "result", **r} for r in results] +
+              [{"date": c["issued"], "what": "certificate", **c} for c in certs] +
+              [{"date": a["date"], "what": "action", **a} for a in actions])
+    events.sort(key=lambda e: (e["date"], ["result", "certificate", "action"].index(e["what"])))
+    return {"credit_code": credit_code, "name": details[-1]["name"] if details else "", "names": details,
+            "results": results, "certificates": certs, "actions": actions, "events": events}
