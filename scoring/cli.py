@@ -207,3 +207,29 @@ def export(out, today, db):
     with _open(db, False) as con:
         for path in export_open_data(con, _today(today), out):
             click.echo(str(path))
+
+
+# --- publish --------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--workbooks", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("workbooks"),
+              show_default=True, help="The workbooks folder (<scheme>/<round>/round.toml and *.xlsx, actions.csv, calendar.toml).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"), show_default=True,
+              help="Where the static site goes (replaced atomically; the previous site stays until the new one is complete).")
+@TODAY
+@DB
+def publish(workbooks, out, today, db):
+    """The main job: ingest the workbooks, update the registry, build the static site into --out.
+
+    Exit 0 when the site was published (problems in single workbooks are reported, not fatal),
+    non-zero only when nothing could be published.
+    """
+    from .publish import PublishError, publish as run_publish
+    from .registry import RegistryBusy
+    try:
+        result = run_publish(workbooks, out, _today(today), db)
+    except (PublishError, RegistryBusy) as exc:
+        raise click.ClickException(str(exc)) from None
+    print_report(result.report)
+    timing = "，".join(f"{k} {v:.1f} 秒" for k, v in result.seconds.items())
+    click.echo(f"已发布 {result.pages} 个页面到 {out}（{timing}）")

@@ -1,0 +1,215 @@
+"""Page data: what each page of the site shows, gathered from the registry (public fields only).
+
+Every page is a (path, template, context) triple; paths come from our own identifiers only
+(scheme ids, validated credit codes, certificate numbers, checked round keys), never from file
+names or text in a workbook.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from ..fields import credit_code_ok
+from ..registry import (certificates, draws, organisation_history, published_notices, published_results,
+                        renewals_due)
+from ..rubric import load_rubric, scheme_ids
+from ..workdays import Calendar, Period, UnknownYear
+from .charts import bar_chart, histogram
+
+__all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for"]
+
+SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SCHEME_ORDER = ["zj-skpw", "maturity", "datong-filing", "xuzhou-service", "hosting"]   # as the project lists them
+KIND_SLUG = {"公示": "gongshi", "公告": "gonggao", "降级公告": "jiangji", "撤销公告": "chexiao", "作废公告": "zuofei",
+             "变更公告": "biangeng", "抽查": "choucha"}
+
+
+@dataclass
+class Page:
+    path: str            # Markdown path inside the docs folder
+    template: str
+    context: dict
+
+
+def safe_slug(key: str) -> str:
+    """A round folder name as a URL part: kept when plainly safe, else replaced by a hash."""
+    return key if SAFE_KEY.match(key) and ".." not in key else "r-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def url_of(md_path: str) -> str:
+    base = md_path[:-3]
+    if base == "index" or base.endswith("/index"):
+        base = base[: -len("index")]
+    else:
+        base += "/"
+    return base
+
+
+def href(from_md: str, to_md: str, suffix: str = "") -> str:
+    """Relative URL between two pages (directory URLs), for links inside raw HTML."""
+    start = url_of(from_md)
+    target = url_of(to_md)
+    rel = os.path.relpath(target or ".", start or ".")
+    rel = "" if rel == "." else rel + "/"
+    return (rel or "./") + suffix
+
+
+def notice_path(n: dict) -> str:
+    return f"notices/{n['published']}-{KIND_SLUG.get(n['kind'], 'notice')}-{hashlib.sha1(n['id'].encode()).hexdigest()[:8]}.md"
+
+
+def bigrams(text: str) -> str:
+    chars = [c for c in text if not c.isspace()]
+    return " ".join(dict.fromkeys(chars[i] + chars[i + 1] for i in range(len(chars) - 1)))
+
+
+def _item_label(rubric, item_id: str) -> str:
+    try:
+        it = rubric.item(item_id)
+    except KeyError:
+        return item_id
+    head = it.group or it.section
+    return head if len(it.wording) < 8 else f"{head}（{it.wording[:24]}…）"
+
+
+def grade_changes(results: list[dict]) -> list[dict]:
+    """Why the grade changed between consecutive published results of the same scheme."""
+    out = []
+    by_scheme: dict[str, list] = {}
+    for r in sorted(results, key=lambda r: (r["notice_date"], r["round"])):
+        by_scheme.setdefault(r["scheme"], []).append(r)
+    for scheme, rs in by_scheme.items():
+        rubric = load_rubric(scheme)
+        for prev, cur in zip(rs, rs[1:]):
+            if prev["grade"] == cur["grade"] and prev["total"] == cur["total"]:
+                continue
+            deltas = []
+            for k, v in cur["items"].items():
+                d = round(v - prev["items"].get(k, 0), 2)
+                if d:
+                    deltas.append((abs(d), _item_label(rubric, k), d))
+            deltas.sort(key=lambda x: (-x[0], x[1]))
+            out.append({"scheme": scheme, "from": prev, "to": cur,
+                        "items": [{"label": label, "delta": d} for _, label, d in deltas[:5]],
+                        "veto": cur["veto"] and not prev["veto"], "reasons": cur["reasons"][:3]})
+    return out
+
+
+def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[Page], dict]:
+    """All pages of the site and the shared data the build needs (nav, dictionaries, feed)."""
+    results = published_results(con, today)
+    notices = published_notices(con, today)
+    certs = certificates(con, today)
+    renewals = renewals_due(con, today)
+    sample_draws = draws(con, today)
+    rounds = {(r["scheme"], r["key"]): dict(r) for r in con.execute(
+        "SELECT * FROM rounds WHERE notice_date <= ? ORDER BY notice_date, key", (today.isoformat(),))}
+    pages: list[Page] = []
+    by_code = {c["credit_code"] for c in certs} | {r["credit_code"] for r in results}
+    codes = sorted(c for c in by_code if credit_code_ok(c))
+    org_path = {c: f"org/{c}.md" for c in codes}
+    cert_path = {c["number"]: f"certificates/{c['number']}.md" for c in certs if re.fullmatch(r"[A-Za-z0-9-]+", c["number"])}
+    npath = {n["id"]: notice_path(n) for n in notices}
+    shared = dict(today=today, org_path=org_path, cert_path=cert_path, notice_path=npath, site_url=site_url.rstrip("/") + "/")
+
+    schemes = []
+    for scheme in sorted(scheme_ids(), key=lambda s: (SCHEME_ORDER.index(s) if s in SCHEME_ORDER else 99, s)):
+        mine = [r for r in results if r["scheme"] == scheme]
+        rubric = load_rubric(scheme)
+        srounds = [rd for (s, _), rd in rounds.items() if s == scheme]
+        if not srounds:
+            continue
+        info = dict(id=scheme, rubric=rubric, rounds=[], grade_counts=Counter(r["grade"] or "—" for r in mine), results=mine)
+        for rd in sorted(srounds, key=lambda r: (r["notice_date"], r["key"]), reverse=True):
+            slug = safe_slug(rd["key"])
+            rres = [r for r in mine if r["round"] == rd["key"]]
+            period = None
+            if rd["period_days"]:
+                period = Period(date.fromisoformat(rd["notice_date"]), date.fromisoformat(rd["period_start"]),
+                                date.fromisoformat(rd["period_end"]), rd["period_days"], date.fromisoformat(rd["announce_date"]))
+            try:
+                days_left = period.days_left(today, cal) if period else None
+            except UnknownYear:
+                days_left = None
+            labels = [b.label for b in rubric.grades.bands] + ([rubric.grades.otherwise] if rubric.grades.otherwise else [])
+            if rubric.grades.kind == "conditions":
+                labels = [rubric.grades.pass_label, rubric.grades.fail_label]
+            counts = Counter(r["grade"] for r in rres)
+            charts = []
+            if labels and rres:
+                charts.append(bar_chart(f"{rd['title']}：等级分布", labels, [counts.get(g, 0) for g in labels]))
+            totals = [r["total"] for r in rres if r["total"] is not None]
+            if totals:
+                charts.append(histogram(f"{rd['title']}：总分分布（分）", totals, 0, 110 if rubric.total_max > 10000 else 100, 10))
+            rinfo = dict(key=rd["key"], slug=slug, title=rd["title"], notice_date=rd["notice_date"], period=period,
+                         days_left=days_left, announce_date=rd["announce_date"], results=rres, charts=charts,
+                         path=f"{scheme}/{slug}.md", notices=[n for n in notices if n["scheme"] == scheme and n["round"] == rd["key"]])
+            info["rounds"].append(rinfo)
+            pages.append(Page(rinfo["path"], "round.md.j2", {**shared, "scheme": info, "round": rinfo}))
+        schemes.append(info)
+        pages.append(Page(f"{scheme}/index.md", "scheme.md.j2", {**shared, "scheme": info}))
+        pages.append(Page(f"{scheme}/method.md", "method.md.j2", {**shared, "scheme": info}))
+
+    round_titles = {(s, k): rd["title"] for (s, k), rd in rounds.items()}
+    for n in notices:
+        rd = rounds.get((n["scheme"], n["round"]))
+        entries = n["entries"]
+        if n["kind"] == "公示":
+            entries = [r for r in results if r["scheme"] == n["scheme"] and r["round"] == n["round"]]
+        days_left = None
+        if n["kind"] == "公示" and rd and rd["period_days"]:
+            period = Period(date.fromisoformat(rd["notice_date"]), date.fromisoformat(rd["period_start"]),
+                            date.fromisoformat(rd["period_end"]), rd["period_days"], date.fromisoformat(rd["announce_date"]))
+            try:
+                days_left = period.days_left(today, cal)
+            except UnknownYear:
+                days_left = None
+        draw = next((d for d in sample_draws if n["kind"] == "抽查" and n["id"].endswith(d["quarter"])), None)
+        pages.append(Page(npath[n["id"]], "notice.md.j2", {**shared, "notice": n, "entries": entries, "round": rd,
+                                                          "days_left": days_left, "draw": draw,
+                                                          "round_slug": safe_slug(n["round"]) if n["round"] else None}))
+    pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
+
+    import segno
+    for c in certs:
+        if c["number"] not in cert_path:
+            continue
+        url = f"{shared['site_url']}verify/?n={c['number']}"
+        buf = __import__("io").BytesIO()
+        segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=f"核验 {c['number']}")
+        rubric = load_rubric(c["scheme"])
+        pages.append(Page(cert_path[c["number"]], "certificate.md.j2",
+                          {**shared, "cert": c, "qr": buf.getvalue().decode(), "verify_url": url, "rubric": rubric,
+                           "issuer": rubric.lifecycle.get("certificate", {}).get("issuer", "")}))
+    pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
+    pages.append(Page("verify.md", "verify.md.j2", shared))
+
+    for code in codes:
+        h = organisation_history(con, code, today)
+        if h is None:
+            continue
+        h["changes"] = grade_changes(h["results"])
+        h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
+        pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}))
+
+    pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes}))
+    pages.append(Page("index.md", "home.md.j2", {**shared, "schemes": schemes, "notices": notices[:12],
+                                                 "n_certs": sum(c["status"] == "有效" for c in certs)}))
+    names = sorted({r["org_name"] for r in results} | {c["org_name"] for c in certs})
+    return pages, {"schemes": schemes, "notices": notices, "names": names, "certs": certs, "results": results,
+                   "notice_paths": npath}
+
+
+def nav_for(schemes: list[dict]) -> list:
+    nav = [{"首页": "index.md"}]
+    for s in schemes:
+        entries = [{"概况与结果": f"{s['id']}/index.md"}, {"评估方法": f"{s['id']}/method.md"}]
+        entries += [{r["title"]: r["path"]} for r in s["rounds"]]
+        nav.append({s["rubric"].short_title: entries})
+    nav += [{"公告公示": "notices/index.md"}, {"证书与备案查询": "certificates/index.md"}, {"证书核验": "verify.md"},
+            {"开放数据": "data.md"}, {"关于": "about.md"}]
+    return nav

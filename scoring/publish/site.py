@@ -1,0 +1,228 @@
+"""`scoring publish`: workbooks → registry → pages → MkDocs Material → a static site in --out.
+
+    gather (registry refresh, page data) → render (Jinja2 → Markdown) → write (open data, feed,
+    search dictionary) → build (mkdocs) → check → swap
+
+The site is built in a temporary folder beside --out and swapped in atomically: --out is a
+symbolic link to the current build, replaced in one rename, so the old site stays served until
+the new one is complete.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from ..registry import Report, export_open_data, open_registry, refresh
+from ..workdays import load_calendar
+from .pages import gather_pages, href, nav_for, url_of
+
+__all__ = ["publish", "PublishResult", "ROOT", "PublishError"]
+
+ROOT = Path(__file__).resolve().parents[2]
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+DOMAIN_WORDS = ["运维", "运维服务", "运维服务机构", "刷卡排污", "台账", "电子台账", "公示", "公告", "备案", "抽查", "一票否决",
+                "统一社会信用代码", "社会化运营机构", "第三方环保服务机构", "托管服务", "成熟度", "自动监控", "在线监测"]
+
+
+class PublishError(RuntimeError):
+    """Nothing could be published (the previous site is left as it was)."""
+
+
+@dataclass
+class PublishResult:
+    report: Report
+    out: Path
+    pages: int = 0
+    seconds: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _md(value) -> Markup:
+    """User text inside Markdown: Markdown punctuation backslash-escaped, then HTML-escaped."""
+    return Markup(str(escape(MD_SPECIAL.sub(r"\\\1", str(value)))))
+
+
+def _yaml_title(value) -> Markup:
+    # MkDocs themes print page titles without escaping: give them HTML-escaped text
+    return Markup(json.dumps(html.escape(str(value)), ensure_ascii=False))
+
+
+def environment(root: Path = ROOT) -> Environment:
+    env = Environment(loader=FileSystemLoader(root / "templates"), autoescape=True, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
+    env.filters["md"] = _md
+    env.filters["yaml_title"] = _yaml_title
+    env.globals["href"] = href
+    return env
+
+
+def render(pages, docs: Path, root: Path = ROOT) -> None:
+    env = environment(root)
+    for page in pages:
+        path = docs / page.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
+
+
+def write_feed(path: Path, notices: list[dict], site_url: str, notice_paths: dict, today: date) -> None:
+    ns = "http://www.w3.org/2005/Atom"
+    ET.register_namespace("", ns)
+    feed = ET.Element(f"{{{ns}}}feed")
+    ET.SubElement(feed, f"{{{ns}}}title").text = "运维服务机构能力评估公告与公示"
+    ET.SubElement(feed, f"{{{ns}}}id").text = site_url + "feed.xml"
+    ET.SubElement(feed, f"{{{ns}}}updated").text = f"{(notices[0]['published'] if notices else today.isoformat())}T00:00:00+08:00"
+    ET.SubElement(feed, f"{{{ns}}}link", href=site_url)
+    ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=site_url + "feed.xml")
+    for n in notices[:100]:
+        url = site_url + notice_paths[n["id"]][:-3] + "/"
+        e = ET.SubElement(feed, f"{{{ns}}}entry")
+        ET.SubElement(e, f"{{{ns}}}title").text = n["title"]
+        ET.SubElement(e, f"{{{ns}}}id").text = url
+        ET.SubElement(e, f"{{{ns}}}link", href=url)
+        ET.SubElement(e, f"{{{ns}}}updated").text = f"{n['published']}T00:00:00+08:00"
+        ET.SubElement(e, f"{{{ns}}}category", term=n["kind"])
+        ET.SubElement(e, f"{{{ns}}}summary").text = f"{n['kind']}，发布日期 {n['published']}" + (
+            f"，公示期至 {n['period_end']}" if n["period_end"] else "")
+    path.write_bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
+
+
+def write_search_dictionary(path: Path, names: list[str]) -> None:
+    """jieba user dictionary: domain words, organisation names and every 2-character fragment of
+    them, so that a search for any two characters of a name finds the organisation."""
+    words = dict.fromkeys(DOMAIN_WORDS)
+    for name in names:
+        chars = [c for c in name if not c.isspace()]
+        words.update(dict.fromkeys(chars[i] + chars[i + 1] for i in range(len(chars) - 1)))
+    lines = [f"{w} 100000 n" for w in words if w.strip() and " " not in w]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def mkdocs_config(root: Path, docs: Path, site: Path, nav: list, jieba_dict: Path) -> Path:
+    cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    cfg.update(docs_dir=str(docs), site_dir=str(site), nav=nav)
+    cfg["plugins"] = [{"search": {"separator": r"[\s\u200b\-]", "jieba_dict_user": str(jieba_dict)}}]
+    path = docs.parent / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build_site(config: Path) -> list[str]:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    warnings: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+    log = logging.getLogger("mkdocs")
+    handler = Collect()
+    log.addHandler(handler)
+    previous = log.level
+    log.setLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    try:
+        build(load_config(str(config)))
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(previous)
+    return warnings
+
+
+def check_site(site: Path, expected: list[str]) -> None:
+    """Refuse to swap in a build that is incomplete: every page, the open data and the feed."""
+    missing = [p for p in expected if not (site / p).exists()]
+    if missing:
+        raise PublishError(f"构建结果不完整，缺少 {len(missing)} 个页面，如 {missing[:3]}")
+    for name in ("certificates", "results", "notices"):
+        json.loads((site / "data" / f"{name}.json").read_text(encoding="utf-8"))
+    for name in ("certificates", "results"):
+        list(csv.reader((site / "data" / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()))
+    ET.parse(site / "feed.xml")
+    if "http://" in (site / "index.html").read_text(encoding="utf-8").replace("http://www.w3.org", ""):
+        raise PublishError("首页含有指向外部主机的 http 地址")
+
+
+def swap_in(new: Path, out: Path) -> None:
+    """Make `out` point at the new build in one atomic rename; the previous build is removed after."""
+    out = Path(out)
+    builds = out.parent / f".{out.name}.builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    target = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    os.replace(new, target)
+    link = out.parent / f".{out.name}.link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(os.path.relpath(target, out.parent), link)
+    old_target = None
+    if out.is_symlink():
+        old_target = (out.parent / os.readlink(out)).resolve()
+    elif out.exists():                 # a plain folder from elsewhere: move it aside first (once)
+        aside = builds / f"previous-{os.getpid()}"
+        os.replace(out, aside)
+        old_target = aside
+    os.replace(link, out)              # the atomic step
+    if old_target and old_target.exists() and old_target != target.resolve():
+        shutil.rmtree(old_target, ignore_errors=True)
+
+
+def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT) -> PublishResult:
+    workbooks, out, db = Path(workbooks).resolve(), Path(out).absolute(), Path(db).resolve()
+    real_out = out.resolve() if out.exists() else out
+    if db == real_out or real_out in db.parents or out in db.parents:
+        raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
+    seconds = {}
+    t = time.perf_counter()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+    try:
+        docs, site = work / "docs", work / "site"
+        shutil.copytree(root / "site", docs)
+        with open_registry(db) as con:
+            report = refresh(con, workbooks, today)
+            seconds["ingest"] = time.perf_counter() - t
+            t = time.perf_counter()
+            try:
+                cal = load_calendar(workbooks / "calendar.toml")
+            except ValueError:
+                cal = load_calendar(None)
+            site_url = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"].rstrip("/") + "/"
+            pages, shared = gather_pages(con, today, cal, site_url)
+            export_open_data(con, today, docs / "data")
+        render(pages, docs, root)
+        write_feed(docs / "feed.xml", shared["notices"], site_url, shared["notice_paths"], today)
+        write_search_dictionary(work / "jieba_user.txt", shared["names"])
+        nav = _escape_nav(nav_for(shared["schemes"]))
+        seconds["render"] = time.perf_counter() - t
+        t = time.perf_counter()
+        warnings = build_site(mkdocs_config(root, docs, site, nav, work / "jieba_user.txt"))
+        seconds["mkdocs"] = time.perf_counter() - t
+        check_site(site, [url_of(p.path) + "index.html" for p in pages])
+        swap_in(site, out)
+        return PublishResult(report, out, len(pages), seconds, warnings)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _escape_nav(nav):
+    if isinstance(nav, list):
+        return [_escape_nav(x) for x in nav]
+    if isinstance(nav, dict):
+        return {html.escape(k): _escape_nav(v) for k, v in nav.items()}
+    return nav
