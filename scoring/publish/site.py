@@ -34,7 +34,7 @@ from .pages import gather_pages, href, nav_for, url_of
 __all__ = ["publish", "PublishResult", "ROOT", "PublishError"]
 
 ROOT = Path(__file__).resolve().parents[2]
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")   # < > & are handled by HTML escaping
 DOMAIN_WORDS = ["运维", "运维服务", "运维服务机构", "刷卡排污", "台账", "电子台账", "公示", "公告", "备案", "抽查", "一票否决",
                 "统一社会信用代码", "社会化运营机构", "第三方环保服务机构", "托管服务", "成熟度", "自动监控", "在线监测"]
 
