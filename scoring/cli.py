@@ -232,4 +232,7 @@ def publish(workbooks, out, today, db):
         raise click.ClickException(str(exc)) from None
     print_report(result.report)
     timing = "，".join(f"{k} {v:.1f} 秒" for k, v in result.seconds.items())
-    click.echo(f"已发布 {result.pages} 个页面到 {out}（{timing}）")
+    if result.skipped:
+        click.echo(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）")
+    else:
+        click.echo(f"已发布 {result.pages} 个页面到 {out}（{timing}）")

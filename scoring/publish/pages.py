@@ -114,7 +114,8 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[P
     org_path = {c: f"org/{c}.md" for c in codes}
     cert_path = {c["number"]: f"certificates/{c['number']}.md" for c in certs if re.fullmatch(r"[A-Za-z0-9-]+", c["number"])}
     npath = {n["id"]: notice_path(n) for n in notices}
-    shared = dict(today=today, org_path=org_path, cert_path=cert_path, notice_path=npath, site_url=site_url.rstrip("/") + "/")
+    (updated,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
+    shared = dict(today=today, updated=updated or today.isoformat(), org_path=org_path, cert_path=cert_path, notice_path=npath, site_url=site_url.rstrip("/") + "/")
 
     schemes = []
     for scheme in sorted(scheme_ids(), key=lambda s: (SCHEME_ORDER.index(s) if s in SCHEME_ORDER else 99, s)):

@@ -10,6 +10,7 @@ the new one is complete.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import logging
@@ -27,7 +28,8 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from ..registry import Report, export_open_data, open_registry, refresh
+from ..registry import (Report, certificates, draws, export_open_data, open_registry, published_notices,
+                        published_results, refresh, renewals_due)
 from ..workdays import load_calendar
 from .pages import gather_pages, href, nav_for, url_of
 
@@ -50,6 +52,7 @@ class PublishResult:
     pages: int = 0
     seconds: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    skipped: bool = False            # nothing visible changed: the site in --out was kept as it is
 
 
 def _md(value) -> Markup:
@@ -121,7 +124,7 @@ def mkdocs_config(root: Path, docs: Path, site: Path, nav: list, jieba_dict: Pat
     return path
 
 
-def build_site(config: Path) -> list[str]:
+def build_site(config: Path, today: date) -> list[str]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -136,20 +139,44 @@ def build_site(config: Path) -> list[str]:
     log.addHandler(handler)
     previous = log.level
     log.setLevel(logging.WARNING)
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    # reproducible output: sitemap dates and gzip stamps follow --today, not the wall clock
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(time.mktime(today.timetuple())) - time.timezone)
     try:
         build(load_config(str(config)))
     finally:
         log.removeHandler(handler)
         log.setLevel(previous)
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
     return warnings
 
 
+HREF = re.compile(r'href="([^"#?:]+)(?:[?#][^"]*)?"')
+
+
 def check_site(site: Path, expected: list[str]) -> None:
-    """Refuse to swap in a build that is incomplete: every page, the open data and the feed."""
+    """Refuse to swap in a build that is incomplete: every page, every link between our pages,
+    the open data and the feed."""
     missing = [p for p in expected if not (site / p).exists()]
     if missing:
         raise PublishError(f"构建结果不完整，缺少 {len(missing)} 个页面，如 {missing[:3]}")
+    broken = []
+    for page in expected:
+        text = (site / page).read_text(encoding="utf-8")
+        start = text.find("<article")
+        article = text[start:text.find("</article>", start)] if start >= 0 else ""
+        base = (site / page).parent
+        for link in HREF.findall(article):
+            target = (base / html.unescape(link)).resolve()
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append(f"{page} → {link}")
+    if broken:
+        raise PublishError(f"构建结果中有 {len(broken)} 个失效链接，如 {broken[:3]}")
     for name in ("certificates", "results", "notices"):
         json.loads((site / "data" / f"{name}.json").read_text(encoding="utf-8"))
     for name in ("certificates", "results"):
@@ -182,7 +209,42 @@ def swap_in(new: Path, out: Path) -> None:
         shutil.rmtree(old_target, ignore_errors=True)
 
 
-def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT) -> PublishResult:
+def code_fingerprint(root: Path) -> str:
+    """Everything besides the registry that decides what the site looks like."""
+    h = hashlib.sha256()
+    files = [root / "mkdocs.yml", *sorted((root / "templates").rglob("*")), *sorted((root / "site").rglob("*")),
+             *sorted(Path(__file__).resolve().parents[1].rglob("*.py")), *sorted(Path(__file__).resolve().parents[1].rglob("*.yaml"))]
+    for f in files:
+        if f.is_file():
+            h.update(str(f.relative_to(root) if root in f.parents else f.name).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def site_state(con, today: date, cal, root: Path) -> str:
+    """A digest of everything the site shows on `today`: equal digests, equal sites."""
+    from ..workdays import Period, UnknownYear
+    h = hashlib.sha256(code_fingerprint(root).encode())
+    for rows in (certificates(con, today), published_results(con, today), published_notices(con, today),
+                 renewals_due(con, today), draws(con, today)):
+        h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
+    for rd in con.execute("SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? AND period_end >= ?",
+                          (today.isoformat(), today.isoformat())):
+        period = Period(*(date.fromisoformat(rd[k]) for k in ("notice_date", "period_start", "period_end")),
+                        rd["period_days"], date.fromisoformat(rd["announce_date"]))
+        try:
+            h.update(f"{rd['id']}:{period.days_left(today, cal)}".encode())      # the 公示 countdown
+        except UnknownYear:
+            pass
+    h.update(str(con.execute("SELECT MAX(today) FROM audit").fetchone()[0]).encode())
+    return h.hexdigest()
+
+
+def _state_file(out: Path) -> Path:
+    return out.parent / f".{out.name}.builds" / "state.json"
+
+
+def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT, force: bool = False) -> PublishResult:
     workbooks, out, db = Path(workbooks).resolve(), Path(out).absolute(), Path(db).resolve()
     real_out = out.resolve() if out.exists() else out
     if db == real_out or real_out in db.parents or out in db.parents:
@@ -202,6 +264,11 @@ def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT
                 cal = load_calendar(workbooks / "calendar.toml")
             except ValueError:
                 cal = load_calendar(None)
+            state = site_state(con, today, cal, root)
+            stored = json.loads(_state_file(out).read_text(encoding="utf-8")) if _state_file(out).exists() else {}
+            if not force and stored.get("state") == state and (out / "index.html").is_file():
+                seconds["check"] = time.perf_counter() - t
+                return PublishResult(report, out, stored.get("pages", 0), seconds, [], skipped=True)
             site_url = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"].rstrip("/") + "/"
             pages, shared = gather_pages(con, today, cal, site_url)
             export_open_data(con, today, docs / "data")
@@ -211,10 +278,13 @@ def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT
         nav = _escape_nav(nav_for(shared["schemes"]))
         seconds["render"] = time.perf_counter() - t
         t = time.perf_counter()
-        warnings = build_site(mkdocs_config(root, docs, site, nav, work / "jieba_user.txt"))
+        warnings = build_site(mkdocs_config(root, docs, site, nav, work / "jieba_user.txt"), today)
         seconds["mkdocs"] = time.perf_counter() - t
         check_site(site, [url_of(p.path) + "index.html" for p in pages])
+        seconds["check"] = time.perf_counter() - t - seconds["mkdocs"]
         swap_in(site, out)
+        _state_file(out).write_text(json.dumps({"state": state, "today": today.isoformat(), "pages": len(pages)}),
+                                    encoding="utf-8")
         return PublishResult(report, out, len(pages), seconds, warnings)
     finally:
         shutil.rmtree(work, ignore_errors=True)
