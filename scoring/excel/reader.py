@@ -23,7 +23,7 @@ from .template import META_SCHEME, META_SHEET, META_VERSION
 __all__ = ["RawCell", "RawWorkbook", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024      # a filled form is ~30 KB; anything this big is not one
-MAX_PART_BYTES = 50 * 1024 * 1024      # uncompressed size of one part (zip-bomb guard)
+MAX_PART_BYTES = 20 * 1024 * 1024      # uncompressed size of one part (zip bomb, huge sheet)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -101,18 +101,18 @@ def _cast_number(v: str):
 
 _SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
-_DEFNAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>", re.S)
+_DEFNAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
 _REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^>]*)/?>")
-_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>((?:[^<]|<(?!/(?:\w+:)?cellXfs>))*)</(?:\w+:)?cellXfs>")
 _XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)(?:/>|>)")
-_SI = re.compile(r"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", re.S)
-_T = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>|<(?:\w+:)?t/>", re.S)
-_RPH = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
-_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_V = re.compile(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_SI = re.compile(r"<(?:\w+:)?si>((?:[^<]|<(?!/?(?:\w+:)?si>))*)</(?:\w+:)?si>|<(?:\w+:)?si/>")
+_T = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t/>")
+_RPH = re.compile(r"<(?:\w+:)?rPh\b(?:[^<]|<(?!/(?:\w+:)?rPh>))*</(?:\w+:)?rPh>")
+_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>((?:[^<]|<(?!/(?:\w+:)?c>|(?:\w+:)?c\s))*)</(?:\w+:)?c>)")
+_V = re.compile(r"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _F = re.compile(r"<(?:\w+:)?f\b")
-_IS = re.compile(r"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+_IS = re.compile(r"<(?:\w+:)?is>((?:[^<]|<(?!/(?:\w+:)?is>))*)</(?:\w+:)?is>")
 
 
 def _unescape(s: str) -> str:
@@ -306,7 +306,7 @@ def _styles(xml: str) -> list[str]:
     return out
 
 
-_CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*(/>|>(.*?)</c>)', re.S)
+_CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*(/>|>((?:[^<]|<(?!/c>|c ))*)</c>)')
 
 
 def _cells(xml: str) -> dict[str, tuple]:

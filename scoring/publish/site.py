@@ -141,6 +141,9 @@ def build_site(config: Path, today: date) -> list[str]:
     log.setLevel(logging.WARNING)
     import jieba
     jieba.setLogLevel(logging.WARNING)
+    # Material loads our user dictionary into jieba's global tokenizer on every build, and jieba adds
+    # word frequencies to a running total: start each build from a fresh tokenizer (reproducible)
+    jieba.dt.__init__(jieba.dt.dictionary)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     # reproducible output: sitemap dates and gzip stamps follow --today, not the wall clock
     os.environ["SOURCE_DATE_EPOCH"] = str(int(time.mktime(today.timetuple())) - time.timezone)
@@ -251,8 +254,11 @@ def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT
         raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
     seconds = {}
     t = time.perf_counter()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+    except OSError as exc:
+        raise PublishError(f"无法在 {out.parent} 中建立发布目录：{exc.strerror or exc}") from exc
     try:
         docs, site = work / "docs", work / "site"
         shutil.copytree(root / "site", docs)
@@ -286,6 +292,8 @@ def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT
         _state_file(out).write_text(json.dumps({"state": state, "today": today.isoformat(), "pages": len(pages)}),
                                     encoding="utf-8")
         return PublishResult(report, out, len(pages), seconds, warnings)
+    except OSError as exc:   # full disk, read-only or missing output folder …: say so, keep the old site
+        raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

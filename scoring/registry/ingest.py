@@ -142,7 +142,14 @@ def _round_open(rnd, today: date) -> bool:
 
 def _ingest_results(con, spec: RoundSpec, round_id: int, today: date, actions: list[Action], workbooks: Path, rep: Report):
     rnd = con.execute("SELECT * FROM rounds WHERE id=?", (round_id,)).fetchone()
-    files = sorted(f for f in spec.folder.glob("*.xlsx") if not f.name.startswith("~$") and f.is_file())
+    files, odd = [], []
+    for f in sorted(spec.folder.glob("*.xlsx")):
+        if f.name.startswith("~$"):
+            continue                                 # Excel's lock file of an open workbook
+        (files if f.is_file() else odd).append(f)
+    for f in odd:     # a pipe or device named .xlsx would block a reader forever: never opened
+        rep.workbook_problems.append({"file": str(f.relative_to(workbooks)), "errors": [
+            {"code": "file_unreadable", "message": "不是普通文件（可能是管道、设备或失效的链接），已跳过", "sheet": "", "cell": "", "field": ""}]})
     hashes = {f: _sha(f) for f in files}
     active = {r["credit_code"]: r for r in con.execute(
         "SELECT * FROM results WHERE round_id=? AND superseded_on IS NULL", (round_id,))}

@@ -1,0 +1,155 @@
+"""The nightly publish: unattended, reproducible, cheap when nothing changed, and never leaves a
+broken or partial site behind."""
+import errno
+import filecmp
+import fcntl
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scoring.publish import PublishError, publish
+from scoring.publish.site import check_site
+
+ROOT = Path(__file__).resolve().parents[1]
+NIGHTLY = ROOT / "scripts" / "nightly-publish"
+
+
+def nightly(tmp, today="2026-11-25", workbooks=None, **kw):
+    args = [sys.executable, str(NIGHTLY), "--workbooks", str(workbooks or ROOT / "workbooks"), "--out", str(tmp / "www" / "site"),
+            "--db", str(tmp / "registry.sqlite"), "--today", today, "--log", str(tmp / "logs" / "nightly.log"),
+            "--backups", str(tmp / "backups")]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp, **kw)
+
+
+def served_pages(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site)) for p in site.rglob("index.html"))
+
+
+def test_unattended_runs_summary_backup_and_cheap_rerun(tmp_path):
+    first = nightly(tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "新结果 45" in out and "新证书/备案 9" in out and "[评估表问题]" in out and "已发布" in out
+    site = tmp_path / "www" / "site"
+    assert (site / "index.html").exists() and site.is_symlink()
+    second = nightly(tmp_path, today="2026-11-26")
+    assert second.returncode == 0 and "网站内容没有变化" in second.stdout
+    # taken before each night's changes; the first night has no registry yet
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == ["registry-2026-11-26.sqlite"]
+    assert (tmp_path / "logs" / "nightly.log").read_text(encoding="utf-8").count("== 夜间发布") == 2
+    # the date moves a status: the build is redone (a certificate's renewal is due three years on)
+    third = nightly(tmp_path, today="2029-08-20")
+    assert third.returncode == 0 and "已发布" in third.stdout and "即将到期" in third.stdout
+
+
+def test_same_inputs_and_today_give_a_byte_identical_site(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        publish(ROOT / "workbooks", d / "site", date(2026, 11, 25), d / "registry.sqlite")
+    cmp = filecmp.dircmp(a / "site", b / "site")
+
+    def differences(c):
+        found = c.left_only + c.right_only + c.diff_files + c.funny_files
+        for sub in c.subdirs.values():
+            found += differences(sub)
+        return found
+    assert differences(cmp) == []
+    for p in (a / "site").rglob("*"):
+        if p.is_file():
+            assert p.read_bytes() == (b / "site" / p.relative_to(a / "site")).read_bytes(), p
+
+
+def test_a_second_run_is_refused_cleanly(tmp_path):
+    (tmp_path / "www").mkdir()
+    with open(tmp_path / "www" / ".site.nightly.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        run = nightly(tmp_path)
+    assert run.returncode == 3 and "另一个夜间发布正在运行" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_sigkill_at_random_points_never_breaks_the_served_site(tmp_path):
+    assert nightly(tmp_path).returncode == 0
+    site = tmp_path / "www" / "site"
+    pages = served_pages(site)
+    state = tmp_path / "www" / ".site.builds" / "state.json"
+    rng = random.Random(20261125)
+    for attempt in range(6):
+        state.unlink(missing_ok=True)                  # force a full rebuild each time
+        proc = subprocess.Popen([sys.executable, str(NIGHTLY), "--workbooks", str(ROOT / "workbooks"), "--out", str(site),
+                                 "--db", str(tmp_path / "registry.sqlite"), "--today", "2026-11-25", "--log",
+                                 str(tmp_path / "logs" / "n.log"), "--backups", str(tmp_path / "backups")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        time.sleep(rng.uniform(0.05, 3.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # whatever the moment, the site served is a complete build
+        assert (site / "index.html").is_file(), attempt
+        assert served_pages(site) == pages, attempt
+        check_site(site.resolve(), pages)
+        con = sqlite3.connect(tmp_path / "registry.sqlite")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT COUNT(*) FROM certificates").fetchone()[0] in (0, 9)
+        con.close()
+    after = nightly(tmp_path)
+    assert after.returncode == 0 and served_pages(site) == pages
+    leftovers = [p for p in (tmp_path / "www").iterdir() if ".work-" in p.name or ".link-" in p.name]
+    assert leftovers == []
+
+
+def test_unwritable_output_is_reported_and_nothing_else_breaks(tmp_path):
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "file").write_text("not a folder")
+    run = subprocess.run([sys.executable, str(NIGHTLY), "--workbooks", str(ROOT / "workbooks"), "--out",
+                          str(tmp_path / "www" / "file" / "site"), "--db", str(tmp_path / "r.sqlite"), "--today", "2026-11-25",
+                          "--log", str(tmp_path / "n.log"), "--backups", str(tmp_path / "b")], capture_output=True, text=True)
+    assert run.returncode != 0 and "Traceback" not in run.stderr + run.stdout
+    assert "file" in run.stdout + run.stderr
+
+
+def test_a_full_disk_keeps_the_old_site(tmp_path, monkeypatch):
+    publish(ROOT / "workbooks", tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
+    before = served_pages(tmp_path / "site")
+    (tmp_path / ".site.builds" / "state.json").unlink()
+    import scoring.publish.site as site_module
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "site"))
+    monkeypatch.setattr(site_module, "swap_in", full)
+    with pytest.raises(PublishError, match="No space left on device"):
+        publish(ROOT / "workbooks", tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
+    assert served_pages(tmp_path / "site") == before
+    assert not list(tmp_path.glob(".site.work-*"))
+
+
+def test_workbooks_that_would_hang_or_explode_the_reader_are_stopped(tmp_path):
+    wb = tmp_path / "workbooks"
+    shutil.copytree(ROOT / "workbooks", wb)
+    folder = wb / "hosting" / "2026"
+    src = next(folder.glob("*.xlsx"))
+    os.mkfifo(folder / "pipe.xlsx")                                  # would block open() forever
+    bomb = folder / "bomb.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename.startswith("xl/worksheets/sheet2"):
+                rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1000, 700000))
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>")   # a huge sheet, ~25 MB inflated
+            zout.writestr(item, data)
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(2000))
+    start = time.perf_counter()
+    run = nightly(tmp_path, workbooks=wb)
+    assert run.returncode == 0 and time.perf_counter() - start < 120
+    out = run.stdout
+    for name in ("pipe.xlsx", "bomb.xlsx", "broken.xlsx"):
+        assert name in out
+    assert "不是普通文件" in out and "过大" in out and "新结果 45" in out
