@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..fields import credit_code_ok
-from ..registry import (certificates, draws, organisation_history, published_notices, published_results,
+from ..registry import (certificates, draws, organisation_histories, published_notices, published_results,
                         renewals_due)
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar, Period, UnknownYear
@@ -189,10 +189,7 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[P
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
     pages.append(Page("verify.md", "verify.md.j2", shared))
 
-    for code in codes:
-        h = organisation_history(con, code, today)
-        if h is None:
-            continue
+    for code, h in organisation_histories(con, today, codes).items():
         h["changes"] = grade_changes(h["results"])
         h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
         pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}))

@@ -7,7 +7,8 @@ from datetime import date
 from ..rubric import load_rubric
 from .certificates import renewal_due, status_on
 
-__all__ = ["certificates", "published_results", "published_notices", "organisation_history", "renewals_due", "draws"]
+__all__ = ["certificates", "published_results", "published_notices", "organisation_history", "organisation_histories",
+           "renewals_due", "draws"]
 
 
 def certificates(con, today: date, scheme: str | None = None) -> list[dict]:
@@ -84,19 +85,37 @@ def draws(con, today: date) -> list[dict]:
 
 def organisation_history(con, credit_code: str, today: date) -> dict | None:
     """Everything public about one organisation, in time order."""
-    org = con.execute("SELECT * FROM organisations WHERE credit_code=?", (credit_code,)).fetchone()
-    if org is None:
-        return None
-    details = [{"name": d["name"], "address": d["address"], "valid_from": d["valid_from"]}
-               for d in con.execute("SELECT * FROM org_details WHERE credit_code=? ORDER BY valid_from, id", (credit_code,))]
-    results = [r for r in published_results(con, today) if r["credit_code"] == credit_code]
-    certs = [c for c in certificates(con, today) if c["credit_code"] == credit_code]
-    actions = [{"date": a["date"], "scheme": a["scheme"], "action": a["action"], "detail": a["detail"] if a["action"] != "变更" else
-                "；".join(p for p in a["detail"].split(";") if not p.strip().startswith("法定代表人")), "document_no": a["document_no"]}
-               for a in con.execute("SELECT * FROM actions WHERE credit_code=? AND date<=? ORDER BY date, id", (credit_code, today.isoformat()))]
-    events = ([{"date": r["notice_date"], "what": "result", **r} for r in results] +
-              [{"date": c["issued"], "what": "certificate", **c} for c in certs] +
-              [{"date": a["date"], "what": "action", **a} for a in actions])
-    events.sort(key=lambda e: (e["date"], ["result", "certificate", "action"].index(e["what"])))
-    return {"credit_code": credit_code, "name": details[-1]["name"] if details else "", "names": details,
-            "results": results, "certificates": certs, "actions": actions, "events": events}
+    return organisation_histories(con, today, [credit_code]).get(credit_code)
+
+
+def organisation_histories(con, today: date, codes: list[str] | None = None) -> dict[str, dict]:
+    """The public history of many organisations at once (one pass over each table)."""
+    def group(rows):
+        out: dict[str, list] = {}
+        for r in rows:
+            out.setdefault(r["credit_code"], []).append(r)
+        return out
+    known = {c for (c,) in con.execute("SELECT credit_code FROM organisations")}
+    codes = [c for c in (codes if codes is not None else sorted(known)) if c in known]
+    wanted = set(codes)
+    details = group({"credit_code": d["credit_code"], "name": d["name"], "address": d["address"], "valid_from": d["valid_from"]}
+                    for d in con.execute("SELECT * FROM org_details ORDER BY valid_from, id") if d["credit_code"] in wanted)
+    results = group(r for r in published_results(con, today) if r["credit_code"] in wanted)
+    certs = group(c for c in certificates(con, today) if c["credit_code"] in wanted)
+    actions = group({"credit_code": a["credit_code"], "date": a["date"], "scheme": a["scheme"], "action": a["action"],
+                     "detail": a["detail"] if a["action"] != "变更" else
+                     "；".join(p for p in a["detail"].split(";") if not p.strip().startswith("法定代表人")),
+                     "document_no": a["document_no"]}
+                    for a in con.execute("SELECT * FROM actions WHERE date<=? ORDER BY date, id", (today.isoformat(),))
+                    if a["credit_code"] in wanted)
+    out = {}
+    for code in codes:
+        names = [{k: d[k] for k in ("name", "address", "valid_from")} for d in details.get(code, [])]
+        rs, cs, acts = results.get(code, []), certs.get(code, []), [{k: v for k, v in a.items() if k != "credit_code"} for a in actions.get(code, [])]
+        events = ([{"date": r["notice_date"], "what": "result", **r} for r in rs] +
+                  [{"date": c["issued"], "what": "certificate", **c} for c in cs] +
+                  [{"date": a["date"], "what": "action", **a} for a in acts])
+        events.sort(key=lambda e: (e["date"], ["result", "certificate", "action"].index(e["what"])))
+        out[code] = {"credit_code": code, "name": names[-1]["name"] if names else "", "names": names,
+                     "results": rs, "certificates": cs, "actions": acts, "events": events}
+    return out
