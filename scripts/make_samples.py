@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Write the bundled sample workbooks: workbooks/<scheme>/<round>/*.xlsx plus round.toml.
+"""Write sample workbooks filled from the templates by defined name (they never drift from them).
 
-Every sample is a template filled by defined name (so samples never drift from the templates),
-chosen from seeded random entries to cover each scheme's outcomes: every grade, a one-vote veto,
-an invalid workbook, and for zj-skpw 材料不全 and 不符合申请条件. Deterministic: the same run
-gives the same entries.
+    python scripts/make_samples.py [--out workbooks]        the bundled samples (10 per scheme)
+    python scripts/make_samples.py N [--out DIR]            N organisations for benchmarks
 
-    python scripts/make_samples.py [--out workbooks]
+The bundled samples are chosen from seeded random entries to cover each scheme's outcomes: every
+grade, a one-vote veto, an invalid workbook, and for zj-skpw 材料不全 and 不符合申请条件.
+With N, N distinct organisations are spread over the five schemes and several rounds (a third of
+the zj-skpw ones assessed twice), plus a few actions. Deterministic: the same N, the same files.
 """
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import argparse
 import random
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scoring.excel.fill import fill_template  # noqa: E402
 from scoring.pipeline import score_rows  # noqa: E402
-from scoring.samples import random_entry  # noqa: E402
+from scoring.samples import CITIES, KINDS, WORDS, credit_code, random_entry  # noqa: E402
 from scoring.validate import parse_workbook, raw_from_values  # noqa: E402
 
 ROUNDS = {
@@ -72,11 +74,70 @@ def choose(scheme: str, wanted: int) -> list[tuple[dict, dict]]:
     return picked
 
 
+# Organisations of a large sample: (scheme, share) and the rounds of each scheme.
+SHARES = [("zj-skpw", 0.40), ("maturity", 0.15), ("datong-filing", 0.20), ("xuzhou-service", 0.10), ("hosting", 0.15)]
+BIG_ROUNDS = {
+    "zj-skpw": [("2025-1", "2025年度第一批运维服务能力评估结果", "2025-09-26"), ("2026-1", "2026年度第一批运维服务能力评估结果", "2026-11-02")],
+    "maturity": [("2026-1", "2026年度服务成熟度评价结果", "2026-10-20")],
+    "datong-filing": [("2025-q4", "2025年第四季度社会化运营机构备案结果", "2025-11-10"), ("2026-q4", "2026年第四季度社会化运营机构备案结果", "2026-11-09")],
+    "xuzhou-service": [("2026", "2026年度第三方环保服务机构服务考核评价结果", "2026-09-15")],
+    "hosting": [("2025", "2025年度托管服务绩效评价结果", "2025-10-13"), ("2026", "2026年度托管服务绩效评价结果", "2026-10-12")],
+}
+MORE_WORDS = ["东方", "金桥", "海天", "宏达", "景明", "汇智", "锦程", "天成", "凯瑞", "同创", "远航", "新源", "中科", "华信",
+              "恒通", "银河", "星辰", "宇通", "佳禾", "润泽"]
+
+
+def _fill_one(job):
+    scheme, values, tables, path = job
+    fill_template(scheme, values, path, tables)
+
+
+def make_many(n: int, out: Path) -> None:
+    rng = random.Random(f"orgs-{n}")
+    names, codes, jobs = set(), set(), []
+    for scheme, share in SHARES:
+        rounds = BIG_ROUNDS[scheme]
+        for folder, title, notice in rounds:
+            (out / scheme / folder).mkdir(parents=True, exist_ok=True)
+            (out / scheme / folder / "round.toml").write_text(f'title = "{title}"\nnotice_date = {notice}\n', encoding="utf-8")
+        for i in range(round(n * share)):
+            while True:
+                name = rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(MORE_WORDS) + rng.choice(KINDS)
+                code = credit_code(rng)
+                if name not in names and code not in codes:
+                    break
+            names.add(name)
+            codes.add(code)
+            picked = rounds if (scheme == "zj-skpw" and rng.random() < 1 / 3) else [rng.choice(rounds)]
+            for folder, _, notice in picked:
+                values, tables = random_entry(scheme, rng, rng.choice([0.4, 0.6, 0.8, 0.9, 1.0]))
+                values.update(org_name=name, credit_code=code)
+                if scheme == "zj-skpw":
+                    year = int(notice[:4])
+                    values["application_date"] = values["application_date"].replace(year=year, month=min(values["application_date"].month, 8))
+                    values["ops_start_date"] = values["application_date"].replace(year=year - 5)
+                    values["founded_date"] = values["ops_start_date"].replace(year=year - 8)
+                    for k in range(1, 13):
+                        values[f"mat_app_{k:02d}"] = "是"
+                jobs.append((scheme, values, tables, out / scheme / folder / f"{i:05d}.xlsx"))
+    with ProcessPoolExecutor() as pool:
+        list(pool.map(_fill_one, jobs, chunksize=32))
+    print(f"{out}: {len(names)} organisations, {len(jobs)} workbooks")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "workbooks")
+    ap.add_argument("n", type=int, nargs="?", help="make N organisations for benchmarks instead of the bundled samples")
+    ap.add_argument("--out", type=Path)
     ap.add_argument("--per-scheme", type=int, default=10)
     args = ap.parse_args()
+    if args.n:
+        out = args.out or Path(__file__).resolve().parents[1] / "bench-tmp" / f"samples-{args.n}"
+        if out.exists():
+            shutil.rmtree(out)
+        make_many(args.n, out)
+        return
+    args.out = args.out or Path(__file__).resolve().parents[1] / "workbooks"
     for scheme, (round_id, toml) in ROUNDS.items():
         folder = args.out / scheme / round_id
         if folder.exists():

@@ -173,7 +173,10 @@ def test_verify_by_qr_target(page, server, built):
     buf = io.BytesIO()
     segno.make(target, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=f"核验 {cert['number']}")
     expected_path = re.search(r' d="([^"]+)"', buf.getvalue().decode())[1]
-    assert expected_path in page.locator(".qr").inner_html()        # the QR code encodes exactly that address
+    src = page.locator(".qr img").get_attribute("src")
+    svg = page.request.get(page.url + src).text()
+    assert expected_path in svg                                     # the QR code encodes exactly that address
+    assert page.locator(".qr img").evaluate("img => img.complete && img.naturalWidth > 0")
     page.goto(server + target[len(SITE_URL):])                      # the same page, served locally
     page.wait_for_selector(".verify[data-ready='1']")
     row = page.locator(f".verify-result tr[data-number='{cert['number']}']")

@@ -93,8 +93,8 @@ def grade_changes(results: list[dict]) -> list[dict]:
                 if d:
                     deltas.append((abs(d), _item_label(rubric, k), d))
             deltas.sort(key=lambda x: (-x[0], x[1]))
-            out.append({"scheme": scheme, "from": prev, "to": cur,
-                        "items": [{"label": label, "delta": d} for _, label, d in deltas[:5]],
+            out.append({"scheme": scheme, "before": prev, "after": cur,
+                        "item_changes": [{"label": label, "delta": d} for _, label, d in deltas[:5]],
                         "veto": cur["veto"] and not prev["veto"], "reasons": cur["reasons"][:3]})
     return out
 
@@ -175,16 +175,14 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[P
                                                           "round_slug": safe_slug(n["round"]) if n["round"] else None}))
     pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
 
-    import segno
+    qr = qr_codes(con, {c["number"]: f"{shared['site_url']}verify/?n={c['number']}" for c in certs if c["number"] in cert_path})
     for c in certs:
         if c["number"] not in cert_path:
             continue
         url = f"{shared['site_url']}verify/?n={c['number']}"
-        buf = __import__("io").BytesIO()
-        segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=f"核验 {c['number']}")
         rubric = load_rubric(c["scheme"])
         pages.append(Page(cert_path[c["number"]], "certificate.md.j2",
-                          {**shared, "cert": c, "qr": buf.getvalue().decode(), "verify_url": url, "rubric": rubric,
+                          {**shared, "cert": c, "qr": qr[c["number"]], "verify_url": url, "rubric": rubric,
                            "issuer": rubric.lifecycle.get("certificate", {}).get("issuer", "")}))
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
     pages.append(Page("verify.md", "verify.md.j2", shared))
@@ -202,12 +200,41 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[P
                    "notice_paths": npath}
 
 
+def make_qr(job: tuple[str, str]) -> str:
+    import io
+
+    import segno
+    url, number = job
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=True, svgns=True, title=f"核验 {number}")
+    return buf.getvalue().decode()
+
+
+def qr_codes(con, urls: dict[str, str]) -> dict[str, str]:
+    """number -> QR code (SVG) that opens its verification. Made once (in parallel when many),
+    then read back from the registry's cache."""
+    cached = {}
+    for url, svg in con.execute("SELECT url, svg FROM qr_cache"):
+        cached[url] = svg
+    missing = [(url, number) for number, url in urls.items() if url not in cached]
+    if len(missing) >= 64:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor() as pool:
+            made = list(pool.map(make_qr, missing, chunksize=32))
+    else:
+        made = [make_qr(job) for job in missing]
+    for (url, _), svg in zip(missing, made):
+        con.execute("INSERT INTO qr_cache VALUES (?, ?)", (url, svg))
+        cached[url] = svg
+    return {number: cached[url] for number, url in urls.items()}
+
+
 def nav_for(schemes: list[dict]) -> list:
+    """A small nav: it is rendered into every page, so rounds, organisations and certificates are
+    reached from the pages that list them, not from the nav."""
     nav = [{"首页": "index.md"}]
     for s in schemes:
-        entries = [{"概况与结果": f"{s['id']}/index.md"}, {"评估方法": f"{s['id']}/method.md"}]
-        entries += [{r["title"]: r["path"]} for r in s["rounds"]]
-        nav.append({s["rubric"].short_title: entries})
+        nav.append({s["rubric"].short_title: [{"概况与结果": f"{s['id']}/index.md"}, {"评估方法": f"{s['id']}/method.md"}]})
     nav += [{"公告公示": "notices/index.md"}, {"证书与备案查询": "certificates/index.md"}, {"证书核验": "verify.md"},
             {"开放数据": "data.md"}, {"关于": "about.md"}]
     return nav

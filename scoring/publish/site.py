@@ -79,6 +79,8 @@ def render(pages, docs: Path, root: Path = ROOT) -> None:
     for page in pages:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
+        if "qr" in page.context:     # a static image beside the page: no parser has to walk its paths
+            (path.parent / f"{path.stem}.qr.svg").write_text(page.context["qr"], encoding="utf-8")
         path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
 
 
