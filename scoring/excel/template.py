@@ -16,6 +16,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rubric import Field, Rubric, load_rubric, score_sheet_inputs
+from .formulas import COVERS_NAME, coverage_rows, expr_formula, grade_formula, item_formula, num, section_formula
 
 __all__ = ["write_template", "build_template", "META_SHEET", "META_SCHEME", "META_VERSION"]
 
@@ -27,6 +28,7 @@ THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
 HEAD_FILL = PatternFill("solid", fgColor="E8EEF5")
+RESULT_FILL = PatternFill("solid", fgColor="E6F4EA")
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
 BOLD = Font(name="宋体", bold=True)
 BODY = Font(name="宋体", size=11)
@@ -76,9 +78,32 @@ def build_template(rubric: Rubric) -> Workbook:
         else:
             raise ValueError(f"{rubric.path}: unknown layout {layout!r}")
         writer.finish()
+    if any("covers(" in c.test for c in rubric.conditions):
+        _write_coverage(wb)
     _write_meta(wb, rubric)
     wb.active = 0
     return wb
+
+
+def band_formula(field_id: str, bands: list[str]) -> str:
+    """maturity: which 6.1 band (0%~20% … 80%~100%) the entered percentage falls in."""
+    v = f'IF(LEFT(CELL("format",{field_id}),1)="P",{field_id}*100,{field_id})'
+    out = f'"{bands[-1]}"'
+    for i in range(len(bands) - 2, -1, -1):
+        out = f'IF({v}<={20 * (i + 1)},"{bands[i]}",{out})'
+    return f'IF({field_id}="","",{out})'
+
+
+def _write_coverage(wb: Workbook) -> None:
+    """A hidden helper sheet: is each operated factor covered by the lab's CMA factors?"""
+    ws = wb.create_sheet("_calc")
+    rows = coverage_rows("lab_cma_factors", "operated_factors")
+    for k, f in enumerate(rows, 1):
+        ws.cell(k, 1, "=" + f)
+    ws.cell(len(rows) + 1, 1, f"=COUNTIF(A1:A{len(rows)},FALSE)=0")
+    _name(wb, COVERS_NAME, ws, f"A{len(rows) + 1}")
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
 
 
 def _write_meta(wb: Workbook, rubric: Rubric) -> None:
@@ -230,6 +255,8 @@ class _SheetWriter:
                 self.field_row(row, n)
             elif "text" in row:
                 self.merged_text(row["text"])
+        if spec.get("results") == "conditions":
+            self.conditions_block()
 
     def score(self, spec: dict, shown: dict) -> None:
         self.title(spec["title"], 7, SCORE_WIDTHS)
@@ -250,9 +277,11 @@ class _SheetWriter:
                     self.label(5, "")
                 if self.rubric.item_notes:
                     self._note(6, it.id)
+                elif it.kind == "share_of_max" and self.rubric.bands_display:
+                    self.formula(6, band_formula(shown[it.id][0], self.rubric.bands_display["bands"]), font=HINT)
                 else:
                     self.label(6, "")
-                self.label(7, "", align=CENTER)
+                self.formula(7, item_formula(it, self.rubric), f"out_{it.id}")
                 self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(it.wording) // 34))
                 self.row += 1
                 if not inline:
@@ -267,11 +296,78 @@ class _SheetWriter:
                 c.font, c.alignment = BOLD, CENTER
         for row in spec.get("after", []):
             self._score_input_row(row["field"])
-        self.label(1, "总分", font=BOLD, align=CENTER)
+        self.results_block()
+
+    def formula(self, col: int, formula: str, name: str | None = None, font=BOLD):
+        c = self.ws.cell(self.row, col, "=" + formula)
+        c.font, c.alignment, c.border, c.fill = font, CENTER, BORDER, RESULT_FILL
+        if name:
+            _name(self.wb, name, self.ws, c.coordinate)
+        return c
+
+    def results_row(self, label: str, formula: str, name: str | None = None, maximum="") -> None:
+        self.label(1, "")
         self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=3)
-        self.label(4, self.rubric.total_max / 100, font=BOLD, align=CENTER)
-        for col in (5, 6, 7):
-            self.label(col, "")
+        self.ws.cell(self.row, 1, label).font = BOLD
+        self.ws.cell(self.row, 1).alignment = WRAP
+        self.label(4, maximum, font=BOLD, align=CENTER)
+        self.ws.merge_cells(start_row=self.row, start_column=5, end_row=self.row, end_column=6)
+        self.label(5, "")
+        self.formula(7, formula, name)
+        self.row += 1
+
+    def results_block(self) -> None:
+        """Section totals, total, grade and status, live (formulas generated from the rubric)."""
+        r = self.rubric
+        self.merged_text("计算结果（随填写自动计算；以系统计分结果为准）", bold=True, fill=HEAD_FILL)
+        section_cells = []
+        for sec in r.sections:
+            cells = [f"out_{it.id}" for it in r.items if it.section == sec.name]
+            self.results_row(f"{sec.name}得分", section_formula(cells, sec.floor), maximum=sec.max / 100 if sec.max else "")
+            section_cells.append(f"G{self.row - 1}")
+        total = "+".join(section_cells)
+        lo, hi = r.total_clip
+        if lo is not None:
+            total = f"MAX({num(lo / 100)},{total})"
+        if hi is not None:
+            total = f"MIN({num(hi / 100)},{total})"
+        if r.zero_if:
+            total = f"IF({expr_formula(r.zero_if.test, r)},0,{total})"
+        gates = [(g, expr_formula(g.test, r)) for g in r.gates]
+        gated = f'IFERROR(NOT(AND({",".join(t for _, t in gates)})),TRUE)' if gates else None
+        self.results_row("总分", f'IF({gated},"",{total})' if gated else total, "out_total", r.total_max / 100)
+        total_ref = f"G{self.row - 1}"
+        if r.grades.kind != "none":
+            grade = grade_formula(r, total_ref)
+            for g, test in reversed(gates):
+                status = {"incomplete": "材料不全", "ineligible": "不符合申请条件"}[g.status]
+                grade = f'IF(IFERROR(NOT({test}),TRUE),"{status}",{grade})'
+            self.results_row("评估结果", grade, "out_grade")
+        notes = []
+        for c in r.conditions:
+            if c.effect in ("veto", "eligibility"):
+                what = "一票否决" if c.effect == "veto" else "不满足基本要求"
+                notes.append(f'IF({expr_formula(c.test, r)},"","{what}：{c.code}；")')
+        if r.total_clip != (None, None):
+            notes.append(f'IF({total_ref}<>({"+".join(section_cells)}),"总分已限定在 {num((lo or 0) / 100)}–{num((hi or 0) / 100)} 分；","")')
+        if notes:
+            self.results_row("说明", "&".join(notes))
+
+    def conditions_block(self) -> None:
+        """For schemes decided by conditions (备案): each condition live, then the outcome."""
+        r = self.rubric
+        self.merged_text("备案条件核对（随填写自动计算；以系统核验结果为准）", bold=True, fill=HEAD_FILL)
+        for c in r.conditions:
+            text = c.reason.split("（")[0].replace("{", "").replace("}", "")
+            self.label(1, c.code, font=HINT, align=CENTER)
+            self.label(2, text)
+            self.formula(3, f'IF({expr_formula(c.test, r)},"符合","不符合")')
+            self.label(4, "")
+            self.row += 1
+        self.label(1, "")
+        self.label(2, "备案结论", font=BOLD)
+        self.formula(3, grade_formula(r, ""), "out_grade")
+        self.label(4, "")
         self.row += 1
 
     def _note(self, col: int, item_id: str) -> None:
