@@ -56,10 +56,14 @@ def _summary(results) -> str:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--scheme", type=SCHEMES, help="Require every workbook to be of this scheme.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for large batches (default: all cores).")
-def check(paths, scheme, jobs):
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a marked copy of every workbook with problems into this folder (originals untouched).")
+def check(paths, scheme, jobs, annotate_dir):
     """Validate workbooks (files, or folders searched for *.xlsx); one line per problem.
 
     Each line: file, sheet!cell, field, [code] message. Exit 0 when all are valid, 1 otherwise.
+    With --annotate, each problem workbook also gets a copy whose problem cells are highlighted
+    and commented, with a first sheet listing the problems.
     """
     rows, missing = _read(paths, scheme, jobs)
     results = score_rows(rows) + missing_results(missing)
@@ -67,6 +71,10 @@ def check(paths, scheme, jobs):
         for e in res["errors"]:
             where = "!".join(x for x in (e["sheet"], e["cell"]) if x) or "-"
             click.echo("\t".join((res["file"], where, e["field"] or "-", f"[{e['code']}] {e['message']}")))
+        if annotate_dir and res["errors"]:
+            from .excel.annotate import annotate
+            marked = annotate(res["file"], res["errors"], annotate_dir)
+            click.echo(f"已生成批注副本：{marked}" if marked else f"无法生成批注副本（文件无法打开）：{res['file']}", err=True)
     bad = sum(1 for res in results if res["errors"])
     click.echo(f"检查 {len(results)} 份评估表：{bad} 份有问题", err=True)
     sys.exit(1 if bad else 0)

@@ -99,3 +99,26 @@ def test_registry_commands_on_the_bundled_samples(tmp_path):
     assert res.exit_code == 0 and (tmp_path / "data" / "certificates.csv").exists()
     assert run("registry", "certificates", "--db", tmp_path / "none.sqlite").exit_code == 1
     assert run("registry", "ingest", "--today", "2026-02-30", "--db", db).exit_code == 2
+
+
+def test_check_annotate_writes_marked_copies(tmp_path, fill):
+    from openpyxl import load_workbook
+    good = fill("hosting", seed=1, overrides={"fraud": "否"})
+    bad = fill("zj-skpw", seed=5, overrides={"tech_staff_college": 9999, "complaints": "很多"}, name="某公司.xlsx")
+    before = bad.read_bytes()
+    (tmp_path / "junk.xlsx").write_text("not a workbook")
+    res = run("check", good, bad, tmp_path / "junk.xlsx", "--annotate", tmp_path / "marked")
+    assert res.exit_code == 1
+    assert bad.read_bytes() == before                          # the original is untouched
+    marked = tmp_path / "marked" / "某公司（问题批注）.xlsx"
+    assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == [marked.name]
+    wb = load_workbook(marked)
+    assert wb.sheetnames[0] == "问题清单"
+    rows = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert {r[3] for r in rows} == {"tech_staff_college", "complaints"}
+    for r in wb["问题清单"].iter_rows(min_row=2):
+        sheet, ref = r[1].value, r[2].value
+        assert r[2].hyperlink.location == f"'{sheet}'!{ref}"
+        cell = wb[sheet][ref]
+        assert cell.comment and r[4].value in cell.comment.text
+        assert cell.fill.fgColor.rgb.endswith("FF9999")

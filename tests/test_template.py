@@ -34,7 +34,9 @@ def validations_of(ws):
 
 def test_sheets_in_official_order_and_meta_hidden(book):
     scheme, wb = book
-    assert wb.sheetnames == OFFICIAL_SHEETS[scheme] + ["_meta"]
+    hidden = ["_calc", "_meta"] if scheme == "datong-filing" else ["_meta"]
+    assert wb.sheetnames == OFFICIAL_SHEETS[scheme] + ["填表说明"] + hidden
+    assert all(wb[n].sheet_state != "visible" for n in hidden)
     assert wb["_meta"].sheet_state == "veryHidden"
     assert wb["_meta"]["B1"].value == scheme and wb["_meta"]["B2"].value == load_rubric(scheme).template_version
 
@@ -45,8 +47,11 @@ def test_every_input_is_named_validated_unlocked_and_labels_locked(book):
     expected = set(rubric.fields) | set(rubric.tables)
     if rubric.item_notes:
         expected |= {f"note_{it.id}" for it in rubric.items}
-    names = {n for n in wb.defined_names if not n.startswith("template_")}
+    names = {n for n in wb.defined_names if not n.startswith(("template_", "out_", "calc_"))}
     assert names == expected
+    outputs = {n for n in wb.defined_names if n.startswith("out_")}
+    assert outputs == ({f"out_{it.id}" for it in rubric.items} | ({"out_total"} if rubric.items else set())
+                       | ({"out_grade"} if rubric.grades.kind != "none" else set()))
     inputs = set()
     for name in names:
         ((sheet, ref),) = wb.defined_names[name].destinations
@@ -62,7 +67,7 @@ def test_every_input_is_named_validated_unlocked_and_labels_locked(book):
             if name in rubric.fields and rubric.fields[name].type in ("bool", "enum"):
                 assert dv.type == "list" and all(ch in dv.formula1 for ch in rubric.fields[name].choices)
     for ws in wb.worksheets:
-        if ws.title == "_meta":
+        if ws.title in ("_meta", "_calc"):
             continue
         assert ws.protection.sheet
         for row in ws.iter_rows():
@@ -90,7 +95,31 @@ def test_zj_service_areas_block_is_30_by_5(tmp_path):
     assert len(block) >= 30 and all(len(r) == 5 for r in block)
 
 
-def test_prints_on_a4_fitted_to_width(book):
+def test_prints_on_a4_fitted_to_width_with_signatures(book):
     scheme, wb = book
-    for ws in wb.worksheets[:-1]:
-        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    for ws in visible:
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1 and ws.print_area
+        assert ws.print_title_rows or ws.title in ("填表说明", "6.1 评分方法")
+    text = "".join(str(c.value) for ws in visible for row in ws.iter_rows() for c in row if c.value)
+    assert "签字" in text and "日期" in text
+    if scheme == "zj-skpw":
+        assert "申请单位（盖章）" in text and "法定代表人（签字）" in text and "评估人员（签字）" in text
+
+
+def test_required_and_wrong_entries_are_marked(book):
+    scheme, wb = book
+    rubric = load_rubric(scheme)
+    ((sheet, ref),) = wb.defined_names["org_name"].destinations
+    rules = [r for rng in wb[sheet].conditional_formatting for r in rng.rules]
+    assert any("LEN(TRIM(" in r.formula[0] for r in rules)
+    assert any("ISNUMBER" in r.formula[0] for ws in wb.worksheets for rng in ws.conditional_formatting for r in rng.rules) \
+        or not any(f.numeric for f in rubric.fields.values())
+
+
+def test_guide_quotes_the_rules_and_decisions(book):
+    scheme, wb = book
+    text = "".join(str(c.value) for row in wb["填表说明"].iter_rows() for c in row if c.value)
+    rubric = load_rubric(scheme)
+    assert all(it.wording in text for it in rubric.items)
+    assert all(d.text in text for d in rubric.decisions.values())

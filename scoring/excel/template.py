@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -29,6 +30,8 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
 HEAD_FILL = PatternFill("solid", fgColor="E8EEF5")
 RESULT_FILL = PatternFill("solid", fgColor="E6F4EA")
+MISSING_FILL = PatternFill("solid", fgColor="FDE2E1")
+WRONG_FONT = Font(name="宋体", color="C00000", bold=True)
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
 BOLD = Font(name="宋体", bold=True)
 BODY = Font(name="宋体", size=11)
@@ -77,7 +80,10 @@ def build_template(rubric: Rubric) -> Workbook:
             writer.text_sheet(spec)
         else:
             raise ValueError(f"{rubric.path}: unknown layout {layout!r}")
-        writer.finish()
+        writer.finish(spec)
+    guide = _SheetWriter(wb, wb.create_sheet("填表说明"), rubric)
+    guide.guide()
+    guide.finish()
     if any("covers(" in c.test for c in rubric.conditions):
         _write_coverage(wb)
     _write_meta(wb, rubric)
@@ -178,6 +184,7 @@ class _SheetWriter:
         self.wb, self.ws, self.rubric = wb, ws, rubric
         self.row = 1
         self.validations: list[DataValidation] = []
+        self.inputs: list[tuple[str, Field]] = []
         self.ncols = 4
 
     # building blocks ----------------------------------------------------------------------------
@@ -213,6 +220,7 @@ class _SheetWriter:
         dv = _validation(f)
         dv.add(c.coordinate)
         self.validations.append(dv)
+        self.inputs.append((c.coordinate, f))
         _name(self.wb, field_id, self.ws, c.coordinate)
         return c
 
@@ -259,8 +267,9 @@ class _SheetWriter:
             self.conditions_block()
 
     def score(self, spec: dict, shown: dict) -> None:
-        self.title(spec["title"], 7, SCORE_WIDTHS)
-        self.header(spec["header"])
+        bands = self.rubric.bands_display
+        self.title(spec["title"], 8 if bands else 7, SCORE_WIDTHS + ((11,) if bands else ()))
+        self.header(spec["header"] + (["6.1 评分档"] if bands else []))
         for row in spec.get("before", []):
             self._score_input_row(row["field"], no=row.get("no", ""))
         for section in self.rubric.sections:
@@ -277,11 +286,11 @@ class _SheetWriter:
                     self.label(5, "")
                 if self.rubric.item_notes:
                     self._note(6, it.id)
-                elif it.kind == "share_of_max" and self.rubric.bands_display:
-                    self.formula(6, band_formula(shown[it.id][0], self.rubric.bands_display["bands"]), font=HINT)
                 else:
                     self.label(6, "")
                 self.formula(7, item_formula(it, self.rubric), f"out_{it.id}")
+                if bands:
+                    self.formula(8, band_formula(shown[it.id][0], bands["bands"]) if it.kind == "share_of_max" else '""', font=HINT)
                 self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(it.wording) // 34))
                 self.row += 1
                 if not inline:
@@ -432,6 +441,56 @@ class _SheetWriter:
         if spec.get("hint"):
             self.merged_text(spec["hint"])
 
+    def _highlight(self, ref: str, f: Field) -> None:
+        """Mark empty required cells and entries a dropdown or range would have refused (pasted)."""
+        cf = self.ws.conditional_formatting
+        if f.required and f.default is None:
+            cf.add(ref, FormulaRule(formula=[f"LEN(TRIM({ref}))=0"], fill=MISSING_FILL))
+        wrong = None
+        if f.type in ("bool", "enum"):
+            wrong = "AND(" + ",".join(f'{ref}<>"{c}"' for c in f.choices) + ")"
+        elif f.numeric:
+            hi = f" ,{ref}>{f.max}" if f.max is not None else ""
+            wrong = f"OR(NOT(ISNUMBER({ref})),{ref}<{f.min}{hi.replace(' ,', ',')})"
+        if wrong:
+            cf.add(ref, FormulaRule(formula=[f"AND(LEN(TRIM({ref}))>0,{wrong})"], font=WRONG_FONT, fill=MISSING_FILL))
+
+    def guide(self) -> None:
+        """填表说明: how to fill the workbook, the official rules quoted, the decisions explained."""
+        r = self.rubric
+        self.title(f"{r.title} 填表说明", 2, (18, 92))
+        lines = [
+            ("依据", r.source),
+            ("填写", "浅黄色单元格为填写单元格，其余为说明文字（已保护）。选择题请用下拉列表；数字、日期单元格有范围检查，"
+                     "填写错误会提示。空着的必填项显示为浅红色。"),
+            ("计算结果", "得分、小计、总分和等级由公式随填写自动计算，仅供参考；以系统计分结果为准。"),
+            ("提交", "请勿删除、重命名工作表，勿剪切或移动填写单元格（系统按单元格的“名称”读取数据）。"),
+        ]
+        for head, text in lines:
+            self._guide_row(head, text, bold_head=True)
+        if r.items:
+            self.merged_text("评分规则（原文）", bold=True, fill=HEAD_FILL)
+            for it in r.items:
+                self._guide_row(f"{it.section}·{it.group}（{it.max / 100:g} 分）", it.wording)
+        g = r.grades
+        if g.kind == "bands":
+            self.merged_text("等级划分（原文）", bold=True, fill=HEAD_FILL)
+            for b in g.bands:
+                self._guide_row(b.label, b.text)
+        for c in r.conditions:
+            if c.effect == "veto":
+                self._guide_row("一票否决", c.reason.split("：", 1)[-1])
+        if r.decisions:
+            self.merged_text("对文件中不明确之处的处理", bold=True, fill=HEAD_FILL)
+            for d in r.decisions.values():
+                self._guide_row(f"{d.id} {d.title}", d.text)
+
+    def _guide_row(self, head: str, text: str, bold_head: bool = False) -> None:
+        self.label(1, head, font=BOLD if bold_head else BODY, align=WRAP)
+        self.label(2, text)
+        self.ws.row_dimensions[self.row].height = max(20, 15 * (1 + len(text) // 46))
+        self.row += 1
+
     def text_sheet(self, spec: dict) -> None:
         self.title(spec["title"], 2, (16, 90))
         for line in spec["text"].strip().split("\n"):
@@ -441,10 +500,20 @@ class _SheetWriter:
             self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(body) // 44))
             self.row += 1
 
-    def finish(self) -> None:
+    def finish(self, spec: dict | None = None) -> None:
         ws = self.ws
+        if spec and spec.get("signature"):
+            self.row += 1
+            self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=self.ncols)
+            c = self.ws.cell(self.row, 1, spec["signature"])
+            c.font, c.alignment = BOLD, Alignment(vertical="center")
+            self.ws.row_dimensions[self.row].height = 42
+            self.row += 1
         for dv in self.validations:
             ws.add_data_validation(dv)
+        for ref, f in self.inputs:
+            self._highlight(ref, f)
+        ws.print_area = f"A1:{get_column_letter(self.ncols)}{max(self.row - 1, 1)}"
         ws.protection.sheet = True
         ws.protection.formatColumns = False
         ws.protection.formatRows = False
