@@ -120,7 +120,10 @@ def write_search_dictionary(path: Path, names: list[str]) -> None:
 def mkdocs_config(root: Path, docs: Path, site: Path, nav: list, jieba_dict: Path) -> Path:
     cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     cfg.update(docs_dir=str(docs), site_dir=str(site), nav=nav)
+    if "custom_dir" in cfg.get("theme", {}):
+        cfg["theme"]["custom_dir"] = str(root / cfg["theme"]["custom_dir"])
     cfg["plugins"] = [{"search": {"separator": r"[\s\u200b\-]", "jieba_dict_user": str(jieba_dict)}}]
+    cfg["hooks"] = [str(Path(__file__).with_name("hooks.py"))]
     path = docs.parent / "mkdocs.yml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
