@@ -29,7 +29,7 @@ def same(path):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_blank_templates_read_the_same(tmp_path, scheme):
     raw = same(write_template(scheme, tmp_path / f"{scheme}.xlsx"))
-    assert raw.scheme == scheme and raw.version == 1
+    assert raw.scheme == scheme and raw.version == 2
     assert all(c.value is None for name, c in raw.cells.items() if not name.startswith("template_"))
 
 

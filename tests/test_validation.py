@@ -158,7 +158,16 @@ def test_other_scheme_and_other_template_version(fill, tmp_path):
     assert errs == [("wrong_scheme", "")]
     old = edit(fill("hosting", seed=1), lambda wb: wb["_meta"].__setitem__("B2", 0))
     res, errs = errors(old)
-    assert errs == [("template_version", "")] and "0" in res["errors"][0]["message"] and "1" in res["errors"][0]["message"]
+    message = res["errors"][0]["message"]
+    assert errs == [("template_version", "")] and "模板版本为 0" in message and "第 2 版" in message
+
+
+def test_an_older_template_whose_fields_mean_the_same_is_read(fill):
+    """v1 workbooks (before live formulas) are read and scored exactly like v2 ones."""
+    current = fill("maturity", seed=4)
+    older = edit(fill("maturity", seed=4), lambda wb: wb["_meta"].__setitem__("B2", 1))
+    a, b = errors(current)[0], errors(older)[0]
+    assert a["status"] == b["status"] == "scored" and a["total"] == b["total"] and b["errors"] == []
 
 
 def test_not_our_template(tmp_path):
