@@ -458,7 +458,7 @@ class _SheetWriter:
     def guide(self) -> None:
         """填表说明: how to fill the workbook, the official rules quoted, the decisions explained."""
         r = self.rubric
-        self.title(f"{r.title} 填表说明", 2, (18, 92))
+        self.title(f"{r.title} 填表说明", 2, (24, 86))
         lines = [
             ("依据", r.source),
             ("填写", "浅黄色单元格为填写单元格，其余为说明文字（已保护）。选择题请用下拉列表；数字、日期单元格有范围检查，"
@@ -488,7 +488,8 @@ class _SheetWriter:
     def _guide_row(self, head: str, text: str, bold_head: bool = False) -> None:
         self.label(1, head, font=BOLD if bold_head else BODY, align=WRAP)
         self.label(2, text)
-        self.ws.row_dimensions[self.row].height = max(20, 15 * (1 + len(text) // 46))
+        lines = max(1 + len(head) // 11, 1 + len(text) // 42)     # both columns wrap
+        self.ws.row_dimensions[self.row].height = max(20, 15 * lines)
         self.row += 1
 
     def text_sheet(self, spec: dict) -> None:
