@@ -460,6 +460,10 @@ def _check_sheets(r: Rubric, path: Path) -> None:
         if s.get("layout") == "score":
             for names in score_sheet_inputs(r).values():
                 placed.extend(names)
+        for line in s.get("lines", []):
+            for name in re.findall(r"\{(\w+)\}", line):
+                if name not in r.fields:
+                    _fail(path, f"sheets.{s['name']}", f"unknown field {name!r} in a letter line")
         if s.get("layout") == "table" and s["table"] not in r.tables:
             _fail(path, f"sheets.{s['name']}", f"unknown table {s['table']!r}")
     unknown = [f for f in placed if f not in r.fields]

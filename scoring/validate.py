@@ -115,9 +115,10 @@ def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
 
 def _sheet_problems(raw: RawWorkbook, rubric: Rubric, sheets_of: dict, row: Row) -> set[str]:
     dead = set()
+    holding = set(sheets_of.values())      # printable pages without inputs are not required
     for s in rubric.sheets:
         name = s["name"]
-        if name in raw.sheets:
+        if name in raw.sheets or name not in holding:
             continue
         dead.add(name)
         moved = {split_destination(raw.names.get(fid, "")) for fid, sh in sheets_of.items() if sh == name}

@@ -9,7 +9,7 @@ from scoring.rubric import load_rubric
 from conftest import SCHEMES
 
 OFFICIAL_SHEETS = {
-    "zj-skpw": ["附表1 材料清单", "附表2 申请表", "附表3 运维服务区", "附表4 基本条件表", "附表5 得分表"],
+    "zj-skpw": ["申请书", "附件2 诚信承诺书", "附表1 材料清单", "附表2 申请表", "附表3 运维服务区", "附表4 基本条件表", "附表5 得分表"],
     "maturity": ["基本信息", "评价表", "6.1 评分方法"],
     "datong-filing": ["附件1 备案登记表", "备案条件"],
     "xuzhou-service": ["基本要求", "表G.1 服务考核评价表"],
@@ -100,7 +100,7 @@ def test_prints_on_a4_fitted_to_width_with_signatures(book):
     visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
     for ws in visible:
         assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1 and ws.print_area
-        assert ws.print_title_rows or ws.title in ("填表说明", "6.1 评分方法")
+        assert ws.print_title_rows or ws.title in ("填表说明", "6.1 评分方法", "申请书", "附件2 诚信承诺书")
     text = "".join(str(c.value) for ws in visible for row in ws.iter_rows() for c in row if c.value)
     assert "签字" in text and "日期" in text
     if scheme == "zj-skpw":
@@ -123,3 +123,23 @@ def test_guide_quotes_the_rules_and_decisions(book):
     rubric = load_rubric(scheme)
     assert all(it.wording in text for it in rubric.items)
     assert all(d.text in text for d in rubric.decisions.values())
+
+
+def test_zj_application_letter_and_pledge_show_the_applicant_live(tmp_path):
+    import subprocess, shutil
+    from scoring.excel.fill import fill_template
+    from openpyxl import load_workbook
+    wb = load_workbook(write_template("zj-skpw", tmp_path / "t.xlsx"))
+    pledge = "".join(str(c.value) for row in wb["附件2 诚信承诺书"].iter_rows() for c in row if c.value)
+    assert "不存在任何弄虚作假的行为或活动" in pledge and "org_name" in pledge and "单位代表签字" in pledge
+    if not shutil.which("soffice"):
+        return
+    path = fill_template("zj-skpw", {"org_name": "杭州某某环保科技有限公司", "application_date": __import__("datetime").date(2026, 3, 5)},
+                         tmp_path / "f.xlsx")
+    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    done = load_workbook(tmp_path / "out" / "f.xlsx", data_only=True)
+    letter = "".join(str(c.value) for row in done["申请书"].iter_rows() for c in row if c.value)
+    assert "申请单位：杭州某某环保科技有限公司" in letter and "申请日期：2026年3月5日" in letter
+    assert "申请单位名称：杭州某某环保科技有限公司（盖章）" in "".join(
+        str(c.value) for row in done["附件2 诚信承诺书"].iter_rows() for c in row if c.value)

@@ -162,6 +162,15 @@ def test_other_scheme_and_other_template_version(fill, tmp_path):
     assert errs == [("template_version", "")] and "模板版本为 0" in message and "第 2 版" in message
 
 
+def test_an_older_zj_workbook_without_the_printable_pages_is_read(fill):
+    def as_v1(wb):
+        for name in ("申请书", "附件2 诚信承诺书", "填表说明"):
+            wb.remove(wb[name])
+        wb["_meta"]["B2"] = 1
+    res, errs = errors(edit(fill("zj-skpw", seed=2), as_v1))
+    assert errs == [] and res["status"] in ("scored", "incomplete", "ineligible")
+
+
 def test_an_older_template_whose_fields_mean_the_same_is_read(fill):
     """v1 workbooks (before live formulas) are read and scored exactly like v2 ones."""
     current = fill("maturity", seed=4)

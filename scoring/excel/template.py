@@ -6,6 +6,7 @@ hidden `_meta` sheet carries the scheme id and template version (it survives ope
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def build_template(rubric: Rubric) -> Workbook:
             writer.table(spec)
         elif layout == "text":
             writer.text_sheet(spec)
+        elif layout == "letter":
+            writer.letter(spec)
         else:
             raise ValueError(f"{rubric.path}: unknown layout {layout!r}")
         writer.finish(spec)
@@ -491,6 +494,31 @@ class _SheetWriter:
         lines = max(1 + len(head) // 11, 1 + len(text) // 42)     # both columns wrap
         self.ws.row_dimensions[self.row].height = max(20, 15 * lines)
         self.row += 1
+
+    def letter(self, spec: dict) -> None:
+        """A printable page of the official text; {field} shows the applicant's own entry."""
+        self.title(spec["title"], 4, (16, 30, 30, 30))
+        self.row = 3
+        for line in spec["lines"]:
+            self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=4)
+            parts = re.split(r"\{(\w+)\}", line)
+            if len(parts) == 1:
+                value = line
+            else:       # live text: ="申请单位："&org_name&"（盖章）"
+                pieces = []
+                for i, part in enumerate(parts):
+                    if i % 2:
+                        f = self.rubric.fields[part]
+                        ref = f'TEXT({part},"yyyy年m月d日")' if f.type == "date" else part
+                        pieces.append(f'IF({part}="","＿＿＿＿＿＿",{ref})')
+                    elif part:
+                        pieces.append('"' + part.replace('"', '""') + '"')
+                value = "=" + "&".join(pieces)
+            c = self.ws.cell(self.row, 1, value)
+            c.font = Font(name="宋体", size=12)
+            c.alignment = Alignment(wrap_text=True, vertical="center")
+            self.ws.row_dimensions[self.row].height = max(24, 18 * (1 + len(line) // 36))
+            self.row += 1
 
     def text_sheet(self, spec: dict) -> None:
         self.title(spec["title"], 2, (16, 90))
