@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import click
@@ -106,17 +107,19 @@ def score(paths, json_out, scheme, jobs):
 
 # --- registry -------------------------------------------------------------------------------------
 
+CHINA = timezone(timedelta(hours=8))      # Beijing time, no daylight saving
+
+
 def _today(value: str | None):
-    from datetime import date
-    if value is None:
-        return date.today()
+    if value is None:      # the date in China, whatever the server's clock zone (a 02:15 cron is 18:15 UTC)
+        return datetime.now(CHINA).date()
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"应为 YYYY-MM-DD，实际为 {value!r}", param_hint="--today") from None
 
 
-TODAY = click.option("--today", help="Compute periods and statuses as on this day (YYYY-MM-DD; default: the real date).")
+TODAY = click.option("--today", help="Compute periods and statuses as on this day (YYYY-MM-DD; default: today in China, UTC+8).")
 DB = click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=Path("registry.sqlite"),
                   show_default=True, help="The registry's SQLite file.")
 

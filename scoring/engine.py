@@ -109,7 +109,9 @@ def reasons_for(batch: Batch, scores: Scores, i: int) -> list[str]:
                        else f"【{head}】{it.wording}——{_pts(got)} 分")
     if scores.clipped[i]:
         lo, hi = r.total_clip
-        out.append(f"各项合计 {_pts(int(scores.raw_total[i]))} 分，总分按 {_pts(lo) if lo is not None else ''}–{_pts(hi) if hi is not None else ''} 分限定为 {_pts(int(scores.total[i]))} 分")
+        bound = f"{_pts(lo)}–{_pts(hi)} 分" if lo is not None and hi is not None else (
+            f"不低于 {_pts(lo)} 分" if lo is not None else f"不高于 {_pts(hi)} 分")
+        out.append(f"各项合计 {_pts(int(scores.raw_total[i]))} 分，总分按{bound}计为 {_pts(int(scores.total[i]))} 分")
     return out
 
 
