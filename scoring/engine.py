@@ -73,8 +73,10 @@ def score_batch(batch: Batch) -> Scores:
         gate = np.where((gate < 0) & fails, k, gate)
 
     failed = {c.code: ~compile_expr(c.test, r)(cols) for c in r.conditions}
-    by_effect = lambda effect: np.logical_or.reduce(  # noqa: E731
-        [failed[c.code] for c in r.conditions if c.effect == effect] or [np.zeros(n, dtype=bool)])
+
+    def by_effect(effect: str) -> np.ndarray:
+        """Rows where any condition with this effect failed."""
+        return np.logical_or.reduce([failed[c.code] for c in r.conditions if c.effect == effect] or [np.zeros(n, dtype=bool)])
     veto = by_effect("veto") | zeroed
     eligible = ~by_effect("eligibility")
 

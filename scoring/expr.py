@@ -244,20 +244,23 @@ def add_years(days: np.ndarray, years: int) -> np.ndarray:
     return (target_month.astype("datetime64[D]") + day).astype("int64")
 
 
-def split_factors(text: str) -> list[str]:
-    """监测因子 list from free text: separators 、 , ， ; ； and line breaks; NFKC, case-insensitive."""
+def _factor_items(text: str) -> list[str]:
+    """监测因子 as written: separators 、 , ， ; ； and line breaks (NFKC), blanks dropped."""
     norm = unicodedata.normalize("NFKC", text or "")
     for sep in ("、", ",", ";", "\n"):
         norm = norm.replace(sep, "|")
-    return [p.strip().casefold() for p in norm.split("|") if p.strip()]
+    return [p.strip() for p in norm.split("|") if p.strip()]
+
+
+def split_factors(text: str) -> list[str]:
+    """The factors of a list, compared case-insensitively."""
+    return [f.casefold() for f in _factor_items(text)]
 
 
 def uncovered_factors(cma: str, operated: str) -> list[str]:
+    """Operated factors (as written) that the CMA list does not cover."""
     have = set(split_factors(cma))
-    norm = unicodedata.normalize("NFKC", operated or "")
-    for sep in ("、", ",", ";", "\n"):
-        norm = norm.replace(sep, "|")
-    return [p.strip() for p in norm.split("|") if p.strip() and p.strip().casefold() not in have]
+    return [f for f in _factor_items(operated) if f.casefold() not in have]
 
 
 def _covers(cma: np.ndarray, operated: np.ndarray) -> np.ndarray:

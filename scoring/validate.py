@@ -164,10 +164,8 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
     mins = {c.id: NO_ROWS_MIN for c in numeric}
     count = 0
     if block is None:
-        dest = split_destination(raw.names.get(tid, ""))
-        if dest is None and any(p.code in ("sheet_missing",) for p in row.problems):
-            pass
-        elif dest is None:
+        # a deleted sheet is reported once for the whole sheet, not again for its table
+        if not any(p.code == "sheet_missing" for p in row.problems):
             row.problems.append(Problem("name_missing", f"找不到“{table.label}”的填写区域（已定义名称 {tid} 被删除或损坏）；请使用原模板填写",
                                         row.file, "", "", tid))
     else:

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from ..rubric import load_rubric
 from .db import audit
 
-__all__ = ["certificate_expiry", "status_on", "issue", "end", "current_certificate", "renewal_due", "STATUSES"]
+__all__ = ["add_years", "certificate_expiry", "status_on", "issue", "end", "current_certificate", "renewal_due", "STATUSES"]
 
 STATUSES = ("有效", "已过期", "已撤销", "已注销", "已换发")
 
 
-def _add_years(d: date, years: int) -> date:
+def add_years(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year + years)
     except ValueError:              # 29 Feb -> 28 Feb
@@ -37,7 +37,7 @@ def _add_months(d: date, months: int) -> date:
 
 def certificate_expiry(issued: date, years: int) -> date:
     """D13: issued D, valid three years, expires the day before D + 3 years."""
-    return _add_years(issued, years) - timedelta(days=1)
+    return add_years(issued, years) - timedelta(days=1)
 
 
 def renewal_due(expires: date, months: int) -> date:

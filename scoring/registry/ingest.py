@@ -23,7 +23,7 @@ from ..pipeline import read_rows, score_rows
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import UnknownYear, load_calendar
 from .actions import Action, read_actions
-from .certificates import certificate_expiry, current_certificate, end, issue, status_on
+from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
 from .db import audit
 from .rounds import RoundError, RoundSpec, load_round
 
@@ -202,7 +202,7 @@ def _revocation_bar(spec: RoundSpec, row, res: dict, actions: list[Action], year
     applied = days_to_date(row.values["application_date"]) if "application_date" in row.present else spec.notice_date
     for a in actions:
         if a.action == "撤销" and a.credit_code == res["credit_code"]:
-            until = a.date.replace(year=a.date.year + years) if not (a.date.month == 2 and a.date.day == 29) else a.date.replace(year=a.date.year + years, day=28)
+            until = add_years(a.date, years)
             if a.date <= applied < until:
                 res.update(status="ineligible", items={}, sections={}, total=None, grade=None, veto=False, failed_conditions=[],
                            reasons=[f"不符合申请条件：评估等级已于 {a.date} 被取消（{a.document_no or '撤销决定'}），"
