@@ -10,11 +10,12 @@ import click
 
 from .excel.template import write_template
 from .pipeline import collect_workbooks, missing_results, read_rows, result_counts, score_rows
-from .rubric import load_rubric, scheme_ids
+from .rubric import load_rubric, scheme_ids, template_ids
 
 __all__ = ["main"]
 
 SCHEMES = click.Choice(scheme_ids())
+TEMPLATES = click.Choice(template_ids())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,11 +28,12 @@ def main():
 
 
 @main.command()
-@click.argument("scheme", type=SCHEMES)
+@click.argument("scheme", type=TEMPLATES)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the blank workbook (.xlsx).")
 def template(scheme: str, output: Path):
-    """Write the blank workbook of SCHEME (zj-skpw, maturity, datong-filing, xuzhou-service, hosting)."""
+    """Write the blank workbook of SCHEME (zj-skpw, maturity, datong-filing, xuzhou-service, hosting),
+    or of a plain form (xuzhou-archive: 表E.1 一企一档资料存档表, checked but not scored)."""
     write_template(scheme, output)
     click.echo(f"已生成 {load_rubric(scheme).title} 评估表模板：{output}")
 

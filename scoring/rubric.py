@@ -18,7 +18,7 @@ import yaml
 __all__ = [
     "RubricError", "Field", "TableColumn", "Table", "Check", "Gate", "Item", "Section",
     "Condition", "Band", "Grades", "Decision", "Rubric", "load_rubric", "scheme_ids", "RUBRIC_DIR",
-    "score_sheet_inputs", "expression_names",
+    "score_sheet_inputs", "expression_names", "template_ids",
 ]
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
@@ -170,6 +170,7 @@ class Rubric:
     lifecycle: dict
     bands_display: dict
     path: Path = field(compare=False, default=Path())
+    kind: str = "assessment"      # assessment | form (a printed/checked form that is not scored)
 
     @property
     def total_max(self) -> int:
@@ -186,15 +187,28 @@ class Rubric:
         return tuple(f.id for f in self.fields.values() if f.public)
 
 
-def scheme_ids() -> list[str]:
+def template_ids() -> list[str]:
+    """Every workbook `scoring template` can write: assessment schemes and plain forms."""
     return sorted(p.stem for p in RUBRIC_DIR.glob("*.yaml"))
+
+
+def scheme_ids() -> list[str]:
+    """The assessment schemes (scored, registered, published)."""
+    return [t for t in template_ids() if _kind_of(t) == "assessment"]
+
+
+@cache
+def _kind_of(template: str) -> str:
+    head = (RUBRIC_DIR / f"{template}.yaml").read_text(encoding="utf-8")[:2000]
+    m = re.search(r"^kind:\s*(\w+)", head, re.M)
+    return m[1] if m else "assessment"
 
 
 @cache
 def load_rubric(scheme: str) -> Rubric:
     path = RUBRIC_DIR / f"{scheme}.yaml"
     if not path.exists():
-        raise RubricError(f"unknown scheme {scheme!r}; known: {', '.join(scheme_ids())}")
+        raise RubricError(f"unknown scheme {scheme!r}; known: {', '.join(template_ids())}")
     return parse_rubric(path)
 
 
@@ -382,8 +396,10 @@ def _build(raw: dict, path: Path) -> Rubric:
         sections=sections, items=tuple(items), conditions=conditions, grades=grades,
         total_clip=total_clip, zero_if=zero_if, item_notes=bool(raw.get("item_notes", False)),
         sheets=tuple(raw["sheets"]), lifecycle=raw.get("lifecycle") or {},
-        bands_display=raw.get("bands_display") or {}, path=path,
+        bands_display=raw.get("bands_display") or {}, path=path, kind=raw.get("kind", "assessment"),
     )
+    if rubric.kind not in ("assessment", "form"):
+        _fail(path, "kind", f"must be assessment or form, not {rubric.kind!r}")
     # Compile every expression now so a typo fails at load, not at scoring time.
     from .expr import compile_expr
     for text, where in _expressions(rubric):
@@ -425,6 +441,7 @@ def score_sheet_inputs(r: Rubric) -> dict[str, tuple[str, ...]]:
     for s in r.sheets:
         for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
             on_forms.update(v for k, v in row.items() if k in ("field", "note"))
+            on_forms.update(row.get("fields", ()))
     shown: dict[str, tuple[str, ...]] = {}
     for it in r.items:
         mine = tuple(n for n in it.inputs if n not in on_forms)
@@ -452,6 +469,11 @@ def _check_sheets(r: Rubric, path: Path) -> None:
     for s in r.sheets:
         if len(s["name"]) > 31 or re.search(r"[\[\]:*?/\\]", s["name"]):
             _fail(path, f"sheets.{s['name']}", "not a valid Excel sheet name")
+        if s.get("layout") == "checklist":
+            placed.extend(row["field"] for row in s.get("before", []))
+            for row in s.get("rows", []):
+                placed.extend(row["fields"])
+            continue
         for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
             if "field" in row:
                 placed.append(row["field"])

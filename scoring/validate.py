@@ -16,7 +16,7 @@ from .errors import Problem
 from .excel.reader import RawWorkbook, split_destination
 from .expr import MICRO, compile_expr
 from .fields import ParseError, days_to_date, is_blank, micro_to_str, parse_value
-from .rubric import Field, Rubric, expression_names, load_rubric, scheme_ids, score_sheet_inputs
+from .rubric import Field, Rubric, expression_names, load_rubric, scheme_ids, score_sheet_inputs, template_ids
 
 __all__ = ["Row", "Batch", "parse_workbook", "build_batch", "wanted_names", "field_sheets", "format_message"]
 
@@ -49,6 +49,10 @@ def field_sheets(rubric: Rubric) -> dict[str, str]:
     out = {}
     shown = score_sheet_inputs(rubric)
     for s in rubric.sheets:
+        if s.get("layout") == "checklist":
+            for fid in [row["field"] for row in s.get("before", [])] + [f for row in s["rows"] for f in row["fields"]]:
+                out[fid] = s["name"]
+            continue
         for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
             for k in ("field", "note"):
                 if k in row:
@@ -63,7 +67,7 @@ def field_sheets(rubric: Rubric) -> dict[str, str]:
 
 
 def wanted_names(scheme, version) -> list[str] | None:
-    if scheme not in scheme_ids():
+    if scheme not in template_ids():
         return []
     r = load_rubric(scheme)
     return list(r.fields) + list(r.tables)
@@ -78,7 +82,7 @@ def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
     if row.scheme is None:
         add(Problem("not_template", "找不到模板标识（隐藏的 _meta 工作表）；请使用 `scoring template` 生成的模板填写，不要复制粘贴到其他工作簿", raw.path))
         return row
-    if row.scheme not in scheme_ids():
+    if row.scheme not in template_ids():
         add(Problem("not_template", f"模板标识的评估类别“{row.scheme}”不存在", raw.path))
         return row
     if expect_scheme and row.scheme != expect_scheme:

@@ -143,3 +143,32 @@ def test_zj_application_letter_and_pledge_show_the_applicant_live(tmp_path):
     assert "申请单位：杭州某某环保科技有限公司" in letter and "申请日期：2026年3月5日" in letter
     assert "申请单位名称：杭州某某环保科技有限公司（盖章）" in "".join(
         str(c.value) for row in done["附件2 诚信承诺书"].iter_rows() for c in row if c.value)
+
+
+def test_official_numbering_restarts_in_the_second_list(tmp_path):
+    wb = load_workbook(write_template("zj-skpw", tmp_path / "t.xlsx"))
+    ((sheet, ref),) = wb.defined_names["mat_site_01"].destinations
+    row = int(ref.split("$")[-1])
+    assert wb[sheet].cell(row, 1).value == 1 and wb[sheet].cell(row, 2).value.startswith("运维服务机构技术人员身份证")
+
+
+def test_xuzhou_archive_is_a_form_checked_but_not_an_assessment(tmp_path):
+    import random
+    from scoring.excel.fill import fill_template
+    from scoring.pipeline import score_paths
+    from scoring.rubric import scheme_ids, template_ids
+    from scoring.samples import credit_code
+    assert "xuzhou-archive" in template_ids() and "xuzhou-archive" not in scheme_ids()
+    rubric = load_rubric("xuzhou-archive")
+    wb = load_workbook(write_template("xuzhou-archive", tmp_path / "t.xlsx"))
+    text = "".join(str(c.value) for row in wb["表E.1 一企一档资料存档表"].iter_rows() for c in row if c.value)
+    for phrase in ("营业执照", "危险废物转移联单", "污染痕迹照片（若有）", "已归档内容打“√”", "资料类别"):
+        assert phrase in text
+    values = {"org_name": "徐州某化工有限公司", "credit_code": credit_code(random.Random(1))}
+    values.update({f: "√" for f in rubric.fields if f.startswith(("e_", "p_")) and not f.endswith("_note")})
+    values["p_9_14"] = "否"
+    (res,) = score_paths([fill_template("xuzhou-archive", values, tmp_path / "a.xlsx")])
+    assert [(e["code"], e["field"]) for e in res["errors"]] == [("cross_check", "p_9_14_note")]
+    values["p_9_14_note"] = "企业无污染痕迹"
+    (res,) = score_paths([fill_template("xuzhou-archive", values, tmp_path / "b.xlsx")])
+    assert res["errors"] == [] and res["total"] is None and res["grade"] is None

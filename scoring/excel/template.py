@@ -81,6 +81,8 @@ def build_template(rubric: Rubric) -> Workbook:
             writer.text_sheet(spec)
         elif layout == "letter":
             writer.letter(spec)
+        elif layout == "checklist":
+            writer.checklist(spec)
         else:
             raise ValueError(f"{rubric.path}: unknown layout {layout!r}")
         writer.finish(spec)
@@ -240,7 +242,7 @@ class _SheetWriter:
 
     def field_row(self, row_spec: dict, auto_no: int) -> None:
         f = self.rubric.fields[row_spec["field"]]
-        self.label(1, row_spec.get("no", auto_no), align=CENTER)
+        self.label(1, row_spec.get("seq", auto_no), align=CENTER)
         self.label(2, row_spec.get("label", f.label))
         self.input(3, f.id)
         if self.ncols >= 4:
@@ -274,7 +276,7 @@ class _SheetWriter:
         self.title(spec["title"], 8 if bands else 7, SCORE_WIDTHS + ((11,) if bands else ()))
         self.header(spec["header"] + (["6.1 评分档"] if bands else []))
         for row in spec.get("before", []):
-            self._score_input_row(row["field"], no=row.get("no", ""))
+            self._score_input_row(row["field"], no=row.get("seq", ""))
         for section in self.rubric.sections:
             first = self.row
             items = [it for it in self.rubric.items if it.section == section.name]
@@ -494,6 +496,39 @@ class _SheetWriter:
         lines = max(1 + len(head) // 11, 1 + len(text) // 42)     # both columns wrap
         self.ws.row_dimensions[self.row].height = max(20, 15 * lines)
         self.row += 1
+
+    def checklist(self, spec: dict) -> None:
+        """A table form: category | no. | name | then one input per column (e.g. 表E.1)."""
+        header = spec["header"]
+        self.title(spec["title"], len(header), (16, 7, 40) + (9, 22) * ((len(header) - 3) // 2))
+        for before in spec.get("before", []):
+            fid = before["field"]
+            f = self.rubric.fields[fid]
+            self.label(1, f.label, font=BOLD)
+            self.ws.merge_cells(start_row=self.row, start_column=2, end_row=self.row, end_column=3)
+            self.label(2, "")
+            self.input(2, fid)
+            self.row += 1
+        self.header(header)
+        first, current = self.row, None
+        for row in spec["rows"]:
+            if row["category"] != current:
+                if current is not None and self.row - 1 > first:
+                    self.ws.merge_cells(start_row=first, start_column=1, end_row=self.row - 1, end_column=1)
+                current, first = row["category"], self.row
+                self.label(1, current, align=CENTER)
+            else:
+                self.label(1, "")
+            self.label(2, row["seq"], align=CENTER)
+            self.label(3, row["label"])
+            for col, fid in enumerate(row["fields"], 4):
+                self.input(col, fid)
+            self.ws.row_dimensions[self.row].height = max(22, 15 * (1 + len(row["label"]) // 22))
+            self.row += 1
+        if self.row - 1 > first:
+            self.ws.merge_cells(start_row=first, start_column=1, end_row=self.row - 1, end_column=1)
+        if spec.get("text"):
+            self.merged_text(spec["text"])
 
     def letter(self, spec: dict) -> None:
         """A printable page of the official text; {field} shows the applicant's own entry."""
