@@ -18,7 +18,7 @@ import yaml
 __all__ = [
     "RubricError", "Field", "TableColumn", "Table", "Check", "Gate", "Item", "Section",
     "Condition", "Band", "Grades", "Decision", "Rubric", "load_rubric", "scheme_ids", "RUBRIC_DIR",
-    "score_sheet_inputs", "expression_names", "template_ids",
+    "score_sheet_inputs", "field_placements", "expression_names", "template_ids",
 ]
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
@@ -435,13 +435,30 @@ def expression_names(text: str) -> list[str]:
             and not (isinstance(n, ast.Name) and n.id in {"add_years", "covers"})]
 
 
+def _sheet_rows_fields(sheet: dict) -> list[str]:
+    """Fields a sheet's own rows place (form rows, notes, before/after rows, checklist columns)."""
+    out: list[str] = []
+    for row in sheet.get("rows", []) + sheet.get("before", []) + sheet.get("after", []):
+        out.extend(row[k] for k in ("field", "note") if k in row)
+        out.extend(row.get("fields", ()))
+    return out
+
+
+def field_placements(r: Rubric) -> list[tuple[str, str]]:
+    """(field id, sheet name) for every input cell the template writes, in sheet order;
+    a field placed twice appears twice."""
+    shown = score_sheet_inputs(r)
+    out = []
+    for s in r.sheets:
+        out.extend((f, s["name"]) for f in _sheet_rows_fields(s))
+        if s.get("layout") == "score":
+            out.extend((f, s["name"]) for names in shown.values() for f in names)
+    return out
+
+
 def score_sheet_inputs(r: Rubric) -> dict[str, tuple[str, ...]]:
     """Which input fields a score sheet shows under each item: those no form sheet already has."""
-    on_forms = set()
-    for s in r.sheets:
-        for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
-            on_forms.update(v for k, v in row.items() if k in ("field", "note"))
-            on_forms.update(row.get("fields", ()))
+    on_forms = {f for s in r.sheets for f in _sheet_rows_fields(s)}
     shown: dict[str, tuple[str, ...]] = {}
     for it in r.items:
         mine = tuple(n for n in it.inputs if n not in on_forms)
@@ -465,23 +482,10 @@ def _expressions(r: Rubric):
 
 
 def _check_sheets(r: Rubric, path: Path) -> None:
-    placed: list[str] = []
+    placed = [f for f, _ in field_placements(r)]
     for s in r.sheets:
         if len(s["name"]) > 31 or re.search(r"[\[\]:*?/\\]", s["name"]):
             _fail(path, f"sheets.{s['name']}", "not a valid Excel sheet name")
-        if s.get("layout") == "checklist":
-            placed.extend(row["field"] for row in s.get("before", []))
-            for row in s.get("rows", []):
-                placed.extend(row["fields"])
-            continue
-        for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
-            if "field" in row:
-                placed.append(row["field"])
-            if "note" in row:
-                placed.append(row["note"])
-        if s.get("layout") == "score":
-            for names in score_sheet_inputs(r).values():
-                placed.extend(names)
         for line in s.get("lines", []):
             for name in re.findall(r"\{(\w+)\}", line):
                 if name not in r.fields:

@@ -16,7 +16,7 @@ from .errors import Problem
 from .excel.reader import RawWorkbook, split_destination
 from .expr import MICRO, compile_expr
 from .fields import ParseError, days_to_date, is_blank, micro_to_str, parse_value
-from .rubric import Field, Rubric, expression_names, load_rubric, scheme_ids, score_sheet_inputs, template_ids
+from .rubric import Field, Rubric, expression_names, field_placements, load_rubric, scheme_ids, template_ids
 
 __all__ = ["Row", "Batch", "parse_workbook", "build_batch", "wanted_names", "field_sheets", "format_message"]
 
@@ -44,26 +44,16 @@ class Row:
 FATAL_CODES = {"file_unreadable", "not_xlsx", "encrypted", "not_template", "too_large", "template_version", "wrong_scheme"}
 
 
+_FIELD_SHEETS: dict[str, dict[str, str]] = {}
+
+
 def field_sheets(rubric: Rubric) -> dict[str, str]:
-    """field id -> the template sheet it lives on."""
-    out = {}
-    shown = score_sheet_inputs(rubric)
-    for s in rubric.sheets:
-        if s.get("layout") == "checklist":
-            for fid in [row["field"] for row in s.get("before", [])] + [f for row in s["rows"] for f in row["fields"]]:
-                out[fid] = s["name"]
-            continue
-        for row in s.get("rows", []) + s.get("before", []) + s.get("after", []):
-            for k in ("field", "note"):
-                if k in row:
-                    out[row[k]] = s["name"]
-        if s.get("layout") == "score":
-            for names in shown.values():
-                for n in names:
-                    out[n] = s["name"]
-        if s.get("layout") == "table":
-            out[s["table"]] = s["name"]
-    return out
+    """field or table id -> the template sheet it lives on (depends on the rubric only: made once)."""
+    if rubric.scheme not in _FIELD_SHEETS:
+        out = dict(field_placements(rubric))
+        out.update((s["table"], s["name"]) for s in rubric.sheets if s.get("layout") == "table")
+        _FIELD_SHEETS[rubric.scheme] = out
+    return _FIELD_SHEETS[rubric.scheme]
 
 
 def wanted_names(scheme, version) -> list[str] | None:
