@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..fields import credit_code_ok
-from ..registry import (certificates, draws, organisation_histories, published_notices, published_results,
-                        renewals_due)
+from ..registry import PublicView, organisation_histories
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar, Period, UnknownYear
 from .charts import bar_chart, histogram
@@ -99,13 +98,10 @@ def grade_changes(results: list[dict]) -> list[dict]:
     return out
 
 
-def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[Page], dict]:
+def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicView) -> tuple[list[Page], dict]:
     """All pages of the site and the shared data the build needs (nav, dictionaries, feed)."""
-    results = published_results(con, today)
-    notices = published_notices(con, today)
-    certs = certificates(con, today)
-    renewals = renewals_due(con, today)
-    sample_draws = draws(con, today)
+    results, notices, certs = view.results, view.notices, view.certificates
+    renewals, sample_draws = view.renewals, view.draws
     rounds = {(r["scheme"], r["key"]): dict(r) for r in con.execute(
         "SELECT * FROM rounds WHERE notice_date <= ? ORDER BY notice_date, key", (today.isoformat(),))}
     pages: list[Page] = []
@@ -187,7 +183,7 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str) -> tuple[list[P
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
     pages.append(Page("verify.md", "verify.md.j2", shared))
 
-    for code, h in organisation_histories(con, today, codes).items():
+    for code, h in organisation_histories(con, today, codes, results, certs).items():
         h["changes"] = grade_changes(h["results"])
         h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
         pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}))

@@ -28,8 +28,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from ..registry import (Report, certificates, draws, export_open_data, open_registry, published_notices,
-                        published_results, refresh, renewals_due)
+from ..registry import PublicView, Report, export_open_data, open_registry, public_view, refresh
 from ..workdays import load_calendar
 from .pages import gather_pages, href, nav_for, url_of
 
@@ -229,12 +228,11 @@ def code_fingerprint(root: Path) -> str:
     return h.hexdigest()
 
 
-def site_state(con, today: date, cal, root: Path) -> str:
+def site_state(con, today: date, cal, root: Path, view: PublicView) -> str:
     """A digest of everything the site shows on `today`: equal digests, equal sites."""
     from ..workdays import Period, UnknownYear
     h = hashlib.sha256(code_fingerprint(root).encode())
-    for rows in (certificates(con, today), published_results(con, today), published_notices(con, today),
-                 renewals_due(con, today), draws(con, today)):
+    for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
     for rd in con.execute("SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? AND period_end >= ?",
                           (today.isoformat(), today.isoformat())):
@@ -275,14 +273,15 @@ def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT
                 cal = load_calendar(workbooks / "calendar.toml")
             except ValueError:
                 cal = load_calendar(None)
-            state = site_state(con, today, cal, root)
+            view = public_view(con, today)
+            state = site_state(con, today, cal, root, view)
             stored = json.loads(_state_file(out).read_text(encoding="utf-8")) if _state_file(out).exists() else {}
             if not force and stored.get("state") == state and (out / "index.html").is_file():
                 seconds["check"] = time.perf_counter() - t
                 return PublishResult(report, out, stored.get("pages", 0), seconds, [], skipped=True)
             site_url = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"].rstrip("/") + "/"
-            pages, shared = gather_pages(con, today, cal, site_url)
-            export_open_data(con, today, docs / "data")
+            pages, shared = gather_pages(con, today, cal, site_url, view)
+            export_open_data(con, today, docs / "data", view)
         render(pages, docs, root)
         write_feed(docs / "feed.xml", shared["notices"], site_url, shared["notice_paths"], today)
         write_search_dictionary(work / "jieba_user.txt", shared["names"])

@@ -2,8 +2,8 @@
 from .db import RegistryBusy, open_registry
 from .ingest import Report, draw_sample, refresh
 from .opendata import export_open_data
-from .queries import (certificates, draws, organisation_histories, organisation_history, published_notices,
-                      published_results, renewals_due)
+from .queries import (PublicView, certificates, draws, organisation_histories, organisation_history, public_view,
+                      published_notices, published_results, renewals_due)
 
 __all__ = ["open_registry", "RegistryBusy", "refresh", "Report", "draw_sample", "export_open_data", "certificates",
-           "published_results", "published_notices", "organisation_history", "organisation_histories", "renewals_due", "draws"]
+           "published_results", "published_notices", "organisation_history", "organisation_histories", "renewals_due", "draws", "PublicView", "public_view"]

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from .queries import certificates, published_notices, published_results
+from .queries import PublicView, public_view
 
 __all__ = ["export_open_data", "COLUMNS", "neutralise"]
 
@@ -25,16 +25,13 @@ def neutralise(value):
     return value
 
 
-def _rows(con, today: date) -> dict[str, list[dict]]:
-    return {"certificates": certificates(con, today), "results": published_results(con, today),
-            "notices": published_notices(con, today)}
-
-
-def export_open_data(con, today: date, out: Path) -> list[Path]:
+def export_open_data(con, today: date, out: Path, view: PublicView | None = None) -> list[Path]:
+    """Write the files; `view` when the caller has already read the public state of `today`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    view = view or public_view(con, today)
     written = []
-    for name, rows in _rows(con, today).items():
+    for name, rows in (("certificates", view.certificates), ("results", view.results), ("notices", view.notices)):
         cols = COLUMNS[name]
         rows = [{c: r.get(c) for c in cols} for r in rows]
         path = out / f"{name}.json"

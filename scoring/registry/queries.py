@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from ..rubric import load_rubric
 from .certificates import renewal_due, status_on
 
 __all__ = ["certificates", "published_results", "published_notices", "organisation_history", "organisation_histories",
-           "renewals_due", "draws"]
+           "renewals_due", "draws", "PublicView", "public_view"]
 
 
 def certificates(con, today: date, scheme: str | None = None) -> list[dict]:
@@ -65,16 +66,32 @@ def published_notices(con, today: date, scheme: str | None = None) -> list[dict]
             for n in con.execute(sql, (today.isoformat(), scheme) if scheme else (today.isoformat(),))]
 
 
-def renewals_due(con, today: date) -> list[dict]:
+def renewals_due(con, today: date, certs: list[dict] | None = None) -> list[dict]:
     """即将到期: valid certificates whose renewal application is due (期满前 3 个月)."""
     out = []
-    for c in certificates(con, today):
+    for c in certificates(con, today) if certs is None else certs:
         cfg = load_rubric(c["scheme"]).lifecycle.get("certificate", {})
         if c["status"] == "有效" and c["expires"] and cfg.get("renewal_months"):
             due = renewal_due(date.fromisoformat(c["expires"]), int(cfg["renewal_months"]))
             if today >= due:
                 out.append({**c, "renewal_due": due.isoformat()})
     return out
+
+
+@dataclass
+class PublicView:
+    """Everything public on one day, read once (the site and its state digest both use it)."""
+    certificates: list[dict]
+    results: list[dict]
+    notices: list[dict]
+    renewals: list[dict]
+    draws: list[dict]
+
+
+def public_view(con, today: date) -> PublicView:
+    certs = certificates(con, today)
+    return PublicView(certs, published_results(con, today), published_notices(con, today),
+                      renewals_due(con, today, certs), draws(con, today))
 
 
 def draws(con, today: date) -> list[dict]:
@@ -88,8 +105,10 @@ def organisation_history(con, credit_code: str, today: date) -> dict | None:
     return organisation_histories(con, today, [credit_code]).get(credit_code)
 
 
-def organisation_histories(con, today: date, codes: list[str] | None = None) -> dict[str, dict]:
-    """The public history of many organisations at once (one pass over each table)."""
+def organisation_histories(con, today: date, codes: list[str] | None = None,
+                           results: list[dict] | None = None, certs: list[dict] | None = None) -> dict[str, dict]:
+    """The public history of many organisations at once (one pass over each table); `results`
+    and `certs` may be given when the caller has already read them for `today`."""
     def group(rows):
         out: dict[str, list] = {}
         for r in rows:
@@ -100,8 +119,8 @@ def organisation_histories(con, today: date, codes: list[str] | None = None) -> 
     wanted = set(codes)
     details = group({"credit_code": d["credit_code"], "name": d["name"], "address": d["address"], "valid_from": d["valid_from"]}
                     for d in con.execute("SELECT * FROM org_details ORDER BY valid_from, id") if d["credit_code"] in wanted)
-    results = group(r for r in published_results(con, today) if r["credit_code"] in wanted)
-    certs = group(c for c in certificates(con, today) if c["credit_code"] in wanted)
+    results = group(r for r in (published_results(con, today) if results is None else results) if r["credit_code"] in wanted)
+    certs = group(c for c in (certificates(con, today) if certs is None else certs) if c["credit_code"] in wanted)
     actions = group({"credit_code": a["credit_code"], "date": a["date"], "scheme": a["scheme"], "action": a["action"],
                      "detail": a["detail"] if a["action"] != "变更" else
                      "；".join(p for p in a["detail"].split(";") if not p.strip().startswith("法定代表人")),
