@@ -163,6 +163,18 @@ def _open_problem(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def _started(path: Path) -> RawWorkbook:
+    """A RawWorkbook for `path`, with `fatal` set when the file cannot even be opened as xlsx
+    (both readers classify broken files the same way)."""
+    wb = RawWorkbook(str(path))
+    wb.fatal = _open_problem(path)
+    return wb
+
+
+def _unreadable(exc: Exception) -> tuple[str, str]:
+    return "file_unreadable", f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）"
+
+
 def read_raw(path: str | Path, wanted: callable = None) -> RawWorkbook:
     """Read a workbook's defined names and the cells they point at.
 
@@ -170,18 +182,15 @@ def read_raw(path: str | Path, wanted: callable = None) -> RawWorkbook:
     known (None: every defined name).
     """
     path = Path(path)
-    wb = RawWorkbook(str(path))
-    problem = _open_problem(path)
-    if problem:
-        wb.fatal = problem
+    wb = _started(path)
+    if wb.fatal:
         return wb
     try:
-        z = _Zip(path)
-        _read_into(z, wb, wanted)
+        _read_into(_Zip(path), wb, wanted)
     except _TooLarge as exc:
         wb.fatal = ("too_large", f"工作簿中的 {exc} 解压后过大，可能是异常文件，已停止读取")
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, EOFError, OSError, IndexError) as exc:
-        wb.fatal = ("file_unreadable", f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）")
+        wb.fatal = _unreadable(exc)
     return wb
 
 
@@ -335,15 +344,13 @@ def read_raw_openpyxl(path: str | Path, wanted: callable = None) -> RawWorkbook:
     from openpyxl import load_workbook
 
     path = Path(path)
-    wb = RawWorkbook(str(path))
-    problem = _open_problem(path)
-    if problem:
-        wb.fatal = problem
+    wb = _started(path)
+    if wb.fatal:
         return wb
     try:
         book = load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on broken files
-        wb.fatal = ("file_unreadable", f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）")
+        wb.fatal = _unreadable(exc)
         return wb
     wb.sheets = list(book.sheetnames)
     for name, dn in book.defined_names.items():
