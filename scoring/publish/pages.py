@@ -16,10 +16,11 @@ from datetime import date
 from ..fields import credit_code_ok
 from ..registry import PublicView, organisation_histories
 from ..rubric import load_rubric, scheme_ids
-from ..workdays import Calendar, Period, UnknownYear
+from ..registry.rounds import days_left, stored_period
+from ..workdays import Calendar
 from .charts import bar_chart, histogram
 
-__all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for"]
+__all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for", "name_fragments"]
 
 SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SCHEME_ORDER = ["zj-skpw", "maturity", "datong-filing", "xuzhou-service", "hosting"]   # as the project lists them
@@ -61,9 +62,14 @@ def notice_path(n: dict) -> str:
     return f"notices/{n['published']}-{KIND_SLUG.get(n['kind'], 'notice')}-{hashlib.sha1(n['id'].encode()).hexdigest()[:8]}.md"
 
 
-def bigrams(text: str) -> str:
+def name_fragments(text: str) -> list[str]:
+    """Every 2-character fragment of a name (spaces ignored), each once, in order."""
     chars = [c for c in text if not c.isspace()]
-    return " ".join(dict.fromkeys(chars[i] + chars[i + 1] for i in range(len(chars) - 1)))
+    return list(dict.fromkeys(chars[i] + chars[i + 1] for i in range(len(chars) - 1)))
+
+
+def bigrams(text: str) -> str:
+    return " ".join(name_fragments(text))
 
 
 def _item_label(rubric, item_id: str) -> str:
@@ -124,14 +130,7 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
         for rd in sorted(srounds, key=lambda r: (r["notice_date"], r["key"]), reverse=True):
             slug = safe_slug(rd["key"])
             rres = [r for r in mine if r["round"] == rd["key"]]
-            period = None
-            if rd["period_days"]:
-                period = Period(date.fromisoformat(rd["notice_date"]), date.fromisoformat(rd["period_start"]),
-                                date.fromisoformat(rd["period_end"]), rd["period_days"], date.fromisoformat(rd["announce_date"]))
-            try:
-                days_left = period.days_left(today, cal) if period else None
-            except UnknownYear:
-                days_left = None
+            period = stored_period(rd)
             labels = [b.label for b in rubric.grades.bands] + ([rubric.grades.otherwise] if rubric.grades.otherwise else [])
             if rubric.grades.kind == "conditions":
                 labels = [rubric.grades.pass_label, rubric.grades.fail_label]
@@ -143,7 +142,7 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
             if totals:
                 charts.append(histogram(f"{rd['title']}：总分分布（分）", totals, 0, 110 if rubric.total_max > 10000 else 100, 10))
             rinfo = dict(key=rd["key"], slug=slug, title=rd["title"], notice_date=rd["notice_date"], period=period,
-                         days_left=days_left, announce_date=rd["announce_date"], results=rres, charts=charts,
+                         days_left=days_left(rd, today, cal), announce_date=rd["announce_date"], results=rres, charts=charts,
                          path=f"{scheme}/{slug}.md", notices=[n for n in notices if n["scheme"] == scheme and n["round"] == rd["key"]])
             info["rounds"].append(rinfo)
             pages.append(Page(rinfo["path"], "round.md.j2", {**shared, "scheme": info, "round": rinfo}))
@@ -157,17 +156,10 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
         entries = n["entries"]
         if n["kind"] == "公示":
             entries = [r for r in results if r["scheme"] == n["scheme"] and r["round"] == n["round"]]
-        days_left = None
-        if n["kind"] == "公示" and rd and rd["period_days"]:
-            period = Period(date.fromisoformat(rd["notice_date"]), date.fromisoformat(rd["period_start"]),
-                            date.fromisoformat(rd["period_end"]), rd["period_days"], date.fromisoformat(rd["announce_date"]))
-            try:
-                days_left = period.days_left(today, cal)
-            except UnknownYear:
-                days_left = None
+        left = days_left(rd, today, cal) if n["kind"] == "公示" and rd else None
         draw = next((d for d in sample_draws if n["kind"] == "抽查" and n["id"].endswith(d["quarter"])), None)
         pages.append(Page(npath[n["id"]], "notice.md.j2", {**shared, "notice": n, "entries": entries, "round": rd,
-                                                          "days_left": days_left, "draw": draw,
+                                                          "days_left": left, "draw": draw,
                                                           "round_slug": safe_slug(n["round"]) if n["round"] else None}))
     pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
 

@@ -30,7 +30,8 @@ from markupsafe import Markup, escape
 
 from ..registry import PublicView, Report, export_open_data, open_registry, public_view, refresh
 from ..workdays import load_calendar
-from .pages import gather_pages, href, nav_for, url_of
+from ..registry.rounds import days_left
+from .pages import gather_pages, href, name_fragments, nav_for, url_of
 
 __all__ = ["publish", "PublishResult", "ROOT", "PublishError"]
 
@@ -110,8 +111,7 @@ def write_search_dictionary(path: Path, names: list[str]) -> None:
     them, so that a search for any two characters of a name finds the organisation."""
     words = dict.fromkeys(DOMAIN_WORDS)
     for name in names:
-        chars = [c for c in name if not c.isspace()]
-        words.update(dict.fromkeys(chars[i] + chars[i + 1] for i in range(len(chars) - 1)))
+        words.update(dict.fromkeys(name_fragments(name)))
     lines = [f"{w} 100000 n" for w in words if w.strip() and " " not in w]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -230,18 +230,12 @@ def code_fingerprint(root: Path) -> str:
 
 def site_state(con, today: date, cal, root: Path, view: PublicView) -> str:
     """A digest of everything the site shows on `today`: equal digests, equal sites."""
-    from ..workdays import Period, UnknownYear
     h = hashlib.sha256(code_fingerprint(root).encode())
     for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
     for rd in con.execute("SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? AND period_end >= ?",
                           (today.isoformat(), today.isoformat())):
-        period = Period(*(date.fromisoformat(rd[k]) for k in ("notice_date", "period_start", "period_end")),
-                        rd["period_days"], date.fromisoformat(rd["announce_date"]))
-        try:
-            h.update(f"{rd['id']}:{period.days_left(today, cal)}".encode())      # the 公示 countdown
-        except UnknownYear:
-            pass
+        h.update(f"{rd['id']}:{days_left(rd, today, cal)}".encode())      # the 公示 countdown
     h.update(str(con.execute("SELECT MAX(today) FROM audit").fetchone()[0]).encode())
     return h.hexdigest()
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from ..fields import credit_code_ok
 from ..rubric import load_rubric
-from ..workdays import Calendar, notice_period
+from ..workdays import Calendar, Period, UnknownYear, notice_period
 
-__all__ = ["RoundSpec", "load_round", "RoundError"]
+__all__ = ["RoundSpec", "load_round", "RoundError", "stored_period", "days_left"]
 
 
 class RoundError(ValueError):
@@ -69,3 +69,22 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     return RoundSpec(scheme, folder.name, folder, title.strip(), notice, issue,
                      tuple(sorted(c.strip().upper() for c in withheld)), int(days) if days else None,
                      start, end, announce, hashlib.sha256(text).hexdigest())
+
+
+def stored_period(rd) -> Period | None:
+    """The 公示 period of a round as stored in the registry (None: the scheme has none)."""
+    if not rd["period_days"]:
+        return None
+    day = date.fromisoformat
+    return Period(day(rd["notice_date"]), day(rd["period_start"]), day(rd["period_end"]), rd["period_days"],
+                  day(rd["announce_date"]))
+
+
+def days_left(rd, today: date, cal: Calendar) -> int | None:
+    """Working days of the round's 公示 still to come on `today` (None: no period, or a year the
+    calendar does not know — the round page then shows the dates without a countdown)."""
+    period = stored_period(rd)
+    try:
+        return period.days_left(today, cal) if period else None
+    except UnknownYear:
+        return None
