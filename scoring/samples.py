@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from decimal import Decimal
 
 from .fields import CREDIT_CHARS, CREDIT_WEIGHTS
 
@@ -235,7 +234,3 @@ SCHEME_GENERATORS = {"zj-skpw": zj_skpw, "maturity": maturity, "datong-filing": 
 
 def random_entry(scheme: str, rng: random.Random, quality: float | None = None):
     return SCHEME_GENERATORS[scheme](rng, quality)
-
-
-def decimal(v) -> Decimal:
-    return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
