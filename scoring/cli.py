@@ -71,14 +71,13 @@ def check(paths, scheme, jobs, annotate_dir):
     rows, missing = _read(paths, scheme, jobs)
     results = score_rows(rows) + missing_results(missing)
     for res in results:
-        for e in res["errors"]:
-            where = "!".join(x for x in (e["sheet"], e["cell"]) if x) or "-"
-            click.echo("\t".join((res["file"], where, e["field"] or "-", f"[{e['code']}] {e['message']}")))
-        if annotate_dir and res["errors"]:
+        for e in res.errors:
+            click.echo(e.line(res.file))
+        if annotate_dir and res.errors:
             from .excel.annotate import annotate
-            marked = annotate(res["file"], res["errors"], annotate_dir)
-            click.echo(f"已生成批注副本：{marked}" if marked else f"无法生成批注副本（文件无法打开）：{res['file']}", err=True)
-    bad = sum(1 for res in results if res["errors"])
+            marked = annotate(res.file, [e.as_json() for e in res.errors], annotate_dir)
+            click.echo(f"已生成批注副本：{marked}" if marked else f"无法生成批注副本（文件无法打开）：{res.file}", err=True)
+    bad = sum(1 for res in results if res.errors)
     click.echo(f"检查 {len(results)} 份评估表：{bad} 份有问题", err=True)
     sys.exit(1 if bad else 0)
 
@@ -98,13 +97,13 @@ def score(paths, json_out, scheme, jobs):
     results = score_rows(rows) + missing_results(missing)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        json_out.write_text(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=1), encoding="utf-8")
     else:
         for res in results:
-            total = "-" if res["total"] is None else f"{res['total']:.2f}"
-            click.echo(f"{res['file']}\t{res['status']}\t{total}\t{res['grade'] or '-'}\t{res['org_name'] or ''}")
+            total = "-" if res.total is None else f"{res.total:.2f}"
+            click.echo(f"{res.file}\t{res.status}\t{total}\t{res.grade or '-'}\t{res.org_name or ''}")
     click.echo(_summary(results))
-    sys.exit(0 if all(res["status"] == "scored" for res in results) else 1)
+    sys.exit(0 if all(res.status == "scored" for res in results) else 1)
 
 
 # --- registry -------------------------------------------------------------------------------------
@@ -145,12 +144,12 @@ def print_report(rep) -> None:
     click.echo(f"登记库更新（{rep.today}）：新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，"
                f"新公告/公示 {len(rep.notices)}，新证书/备案 {len(rep.certificates)}，执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}")
     for title, lines in (("新公告", rep.notices), ("新证书/备案", rep.certificates), ("执行的操作", rep.actions),
-                         ("抽查", rep.draws), ("未接受的更改", rep.refused), ("批次问题", rep.round_problems),
-                         ("操作表问题", rep.action_problems)):
+                         ("抽查", rep.draws), ("未接受的更改", [p.message for p in rep.refused]),
+                         ("批次问题", [p.message for p in rep.round_problems]), ("操作表问题", [p.message for p in rep.action_problems])):
         for line in lines:
             click.echo(f"  [{title}] {line}")
-    for p in rep.workbook_problems:
-        click.echo(f"  [无效评估表] {p['file']}：{len(p['errors'])} 个问题，首个：{p['errors'][0]['message']}")
+    for file, problems in rep.workbook_problems.items():
+        click.echo(f"  [无效评估表] {file}：{len(problems)} 个问题，首个：{problems[0].message}")
 
 
 @registry.command()
@@ -160,10 +159,11 @@ def print_report(rep) -> None:
 @DB
 def ingest(workbooks, today, db):
     """Bring the registry up to date with the workbooks folder (idempotent)."""
-    from .registry import RegistryBusy, refresh
+    from .jobs import ingest as run_ingest
+    from .registry import RegistryBusy
     try:
         with _open(db, True) as con:
-            print_report(refresh(con, workbooks, _today(today)))
+            print_report(run_ingest(con, workbooks, _today(today)))
     except RegistryBusy as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -237,7 +237,8 @@ def publish(workbooks, out, today, db):
     Exit 0 when the site was published (problems in single workbooks are reported, not fatal),
     non-zero only when nothing could be published.
     """
-    from .publish import PublishError, publish as run_publish
+    from .publish import PublishError
+    from .jobs import publish as run_publish
     from .registry import RegistryBusy
     try:
         result = run_publish(workbooks, out, _today(today), db)
@@ -249,3 +250,27 @@ def publish(workbooks, out, today, db):
         click.echo(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）")
     else:
         click.echo(f"已发布 {result.pages} 个页面到 {out}（{timing}）")
+
+
+@main.command()
+@click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True,
+              help="The workbooks folder.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"), show_default=True,
+              help="Where the static site goes (replaced atomically).")
+@TODAY
+@DB
+@click.option("--log", type=click.Path(dir_okay=False, path_type=Path), default=Path("logs/nightly-publish.log"),
+              show_default=True, help="The summary is appended here, also when the run fails.")
+@click.option("--backups", type=click.Path(file_okay=False, path_type=Path), default=Path("backups"), show_default=True,
+              help="Folder of the dated registry copies.")
+@click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="Dated registry copies to keep.")
+def nightly(workbooks, out, today, db, log, backups, keep):
+    """The unattended nightly publish (cron): lock, clean-up, registry backup, publish, summary to the log.
+
+    Exit 0: published or already up to date; 1: nothing could be published (the previous site stays
+    served); 2: usage; 3: another publish holds the lock.
+    """
+    from .jobs import nightly as run_nightly
+    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep)
+    click.echo("\n".join(outcome.lines))
+    sys.exit(outcome.code)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .expr import compile_expr, uncovered_factors
-from .rules import RULES, round_half_up
+from .batch import Batch, format_message
+from .expr import compile_expr, covers_arguments, uncovered_factors
 from .rubric import Rubric
-from .validate import Batch, format_message
+from .rules import RULES, round_half_up
 
 __all__ = ["Scores", "score_batch"]
 
@@ -36,7 +36,7 @@ class Scores:
 def score_items(rubric: Rubric, cols: dict) -> dict[str, np.ndarray]:
     out = {}
     for it in rubric.items:
-        num, den = RULES[it.kind](it, cols, rubric)
+        num, den = RULES[it.kind].score(it, cols, rubric)
         pts = round_half_up(num, den)               # the one rounding, per item
         if it.min is not None:                      # 扣完为止
             pts = np.maximum(pts, it.min)
@@ -98,8 +98,10 @@ def reasons_for(batch: Batch, scores: Scores, i: int) -> list[str]:
     for c in r.conditions:
         if scores.failed[c.code][i]:
             extra = {}
-            if "{uncovered}" in c.reason:
-                extra["uncovered"] = "、".join(uncovered_factors(batch.cols["lab_cma_factors"][i], batch.cols["operated_factors"][i])) or "（未填写 CMA 因子）"
+            covered = covers_arguments(c.test) if "{uncovered}" in c.reason else None
+            if covered:
+                cma, operated = covered
+                extra["uncovered"] = "、".join(uncovered_factors(batch.cols[cma][i], batch.cols[operated][i])) or "（未填写 CMA 因子）"
             out.append(format_message(c.reason, batch, i, extra))
     if r.zero_if and scores.zeroed[i]:
         out.append(r.zero_if.reason)

@@ -1,13 +1,15 @@
-"""Input problems as values: one small record per problem, with a stable code.
+"""Problems as values: one small record per problem, with a stable code (frictionless-py's style).
 
-Readers and validators collect these and never raise on bad user input. Tests assert the code;
-the Chinese message is for the clerk who has to fix the workbook.
+Readers, validators, the input collector and the registry collect these and never raise on bad
+user input. Tests assert the code; the Chinese message is for the clerk who has to fix the input.
+Codes of the folders' own files (round.toml, actions.csv, calendar.toml) and of the registry's
+lifecycle rules have a message template in MESSAGES; `Problem.of(code, …, **params)` fills it.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["Problem", "CODES"]
+__all__ = ["Problem", "CODES", "MESSAGES", "ROUND_CODES", "ACTION_CODES", "REFUSAL_CODES"]
 
 # Stable problem codes (documented in the README). Keep them; add new ones at the end.
 CODES = {
@@ -31,7 +33,37 @@ CODES = {
     "too_long": "文字过长",
     "cross_check": "数据前后不一致",
     "too_large": "文件过大",
+    # the workbooks folder's own files and the registry's rules
+    "calendar_invalid": "工作日历文件有误",
+    "round_missing": "批次目录缺少 round.toml",
+    "round_invalid": "round.toml 有误",
+    "unknown_year": "工作日历缺少年份",
+    "round_frozen": "已公布批次的设置不能更改",
+    "actions_unreadable": "操作表无法读取",
+    "action_invalid": "操作表中的行有误",
+    "action_not_applied": "操作无法执行",
+    "result_final": "已公布的结果不能更改",
+    "duplicate_workbook": "同一机构在同一批次有多份评估表",
 }
+
+# Message templates of the codes whose message is made from parameters alone.
+MESSAGES = {
+    "calendar_invalid": "{detail}；暂按 chinesecalendar 的官方安排计算工作日",
+    "round_missing": "{round}: 缺少 round.toml，本目录未处理",
+    "round_invalid": "{round}: {detail}；本批次暂不更新、不发布",
+    "unknown_year": "{round}: {detail}；本批次暂不更新、不发布",
+    "round_frozen": "{round}: 批次已于 {date} 公布，{fields} 不能再更改，仍按原设置处理；只有 withheld 可以调整",
+    "actions_unreadable": "{detail}",
+    "action_invalid": "{where}：{detail}，已跳过",
+    "action_not_applied": "{where}：{detail}，未执行",
+    "result_final": "{file}: {detail}，{org_name} 的结果不能再更改，仍以已公布的结果为准",
+    "duplicate_workbook": "{file}: 与 {other} 是同一机构（{credit_code}）在同一批次的评估表，已保留后者；请删除重复的文件",
+}
+
+# Codes by what they are about (the publish report groups them so).
+ROUND_CODES = frozenset({"calendar_invalid", "round_missing", "round_invalid", "unknown_year", "round_frozen"})
+ACTION_CODES = frozenset({"actions_unreadable", "action_invalid", "action_not_applied"})
+REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook"})
 
 
 @dataclass(frozen=True)
@@ -47,12 +79,17 @@ class Problem:
         if self.code not in CODES:
             raise ValueError(f"unknown problem code {self.code!r}")
 
+    @classmethod
+    def of(cls, code: str, file: str = "", sheet: str = "", cell: str = "", field: str = "", **params) -> Problem:
+        """A problem whose message is its code's template filled with `params` (and `file`)."""
+        return cls(code, MESSAGES[code].format(file=file, **params), file, sheet, cell, field)
+
     def as_json(self) -> dict:
         d = asdict(self)
         d.pop("file")
         return d
 
-    def line(self) -> str:
+    def line(self, file: str | None = None) -> str:
         """One line for `scoring check`: file, sheet, cell, field, message."""
         where = "!".join(p for p in (self.sheet, self.cell) if p)
-        return "\t".join((self.file, where or "-", self.field or "-", f"[{self.code}] {self.message}"))
+        return "\t".join((file if file is not None else self.file, where or "-", self.field or "-", f"[{self.code}] {self.message}"))

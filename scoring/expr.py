@@ -18,7 +18,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["MICRO", "compile_expr", "split_factors", "uncovered_factors", "add_years"]
+__all__ = ["MICRO", "ExprVisitor", "parse_expr", "compile_expr", "expression_names", "covers_arguments", "split_factors",
+           "uncovered_factors", "add_years"]
 
 MICRO = 10**6
 EPOCH = date(1970, 1, 1).toordinal()
@@ -72,40 +73,78 @@ def compile_expr(text: str, rubric) -> Callable[[dict], np.ndarray]:
 _CACHE: dict[tuple[int, str], Node] = {}
 
 
-def _compile(text: str, rubric) -> Node:
+def parse_expr(text: str) -> ast.expr:
+    """The expression's syntax tree (Python syntax, checked by each backend against the rubric)."""
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         raise ValueError(f"cannot parse {text!r}: {exc.msg}") from None
-    return _Compiler(rubric, text).visit(tree.body)
 
 
-class _Compiler:
-    def __init__(self, rubric, text):
+class ExprVisitor:
+    """The walk every backend shares: dispatch on the node type, dotted names, one error type.
+    The numpy backend (below) and the spreadsheet-formula backend (`scoring.formula`) subclass it."""
+
+    def __init__(self, rubric, text: str):
         self.rubric, self.text = rubric, text
 
     def fail(self, msg):
         raise ValueError(f"{self.text!r}: {msg}")
 
-    def visit(self, n) -> Node:
+    def visit(self, n):
         method = getattr(self, f"v_{type(n).__name__}", None)
         if method is None:
             self.fail(f"{type(n).__name__} is not allowed")
         return method(n)
 
-    # names -------------------------------------------------------------------------------------
-    def _dotted(self, n) -> str:
+    def dotted(self, n) -> list[str]:
+        """`t.col.sum` -> ["t", "col", "sum"]; only names may be used."""
         if isinstance(n, ast.Name):
-            return n.id
+            return [n.id]
         if isinstance(n, ast.Attribute):
-            return f"{self._dotted(n.value)}.{n.attr}"
+            return self.dotted(n.value) + [n.attr]
         self.fail("only field names may be used")
+        return []
 
+    def run(self):
+        return self.visit(parse_expr(self.text))
+
+
+FUNCTIONS = {"add_years", "covers"}
+
+
+def expression_names(text: str) -> list[str]:
+    """Plain names an expression mentions (table aggregates such as `t.col.sum` excluded)."""
+    try:
+        tree = parse_expr(text)
+    except ValueError:
+        return []
+    attr_bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in attr_bases and n.id not in FUNCTIONS]
+
+
+def covers_arguments(text: str) -> tuple[str, str] | None:
+    """The two field names of a `covers(cma, operated)` call in a test, if it has one."""
+    for n in ast.walk(parse_expr(text)):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "covers" and len(n.args) == 2 \
+                and all(isinstance(a, ast.Name) for a in n.args):
+            return n.args[0].id, n.args[1].id   # type: ignore[attr-defined]
+    return None
+
+
+def _compile(text: str, rubric) -> Node:
+    return _Compiler(rubric, text).run()
+
+
+class _Compiler(ExprVisitor):
+    """The numpy backend: a test becomes a closure over whole columns."""
+
+    # names -------------------------------------------------------------------------------------
     def v_Name(self, n):
         return self._column(n.id)
 
     def v_Attribute(self, n):
-        return self._column(self._dotted(n))
+        return self._column(".".join(self.dotted(n)))
 
     def _column(self, name):
         try:

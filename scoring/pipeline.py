@@ -1,22 +1,25 @@
 """From paths to results: collect workbooks, read and validate them, score each scheme's batch.
 
-Library entry points for the CLI and for later stages (registry, publish):
-`collect_workbooks`, `read_rows`, `score_rows`, `score_paths`.
+Library entry points for the CLI and for the publish job: `collect_workbooks`, `read_rows`,
+`score_rows`, `score_paths`. Each workbook gives one `Result` (`scoring.result`).
 """
 from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
+from .batch import Batch, Row, build_batch
 from .engine import gate_reason, reasons_for, score_batch
 from .errors import Problem
 from .excel.reader import read_raw
+from .fields import days_to_date
+from .result import Result
 from .rubric import load_rubric
-from .validate import Batch, Row, build_batch, parse_workbook, scheme_from_path, wanted_names
+from .validate import parse_workbook, scheme_from_path, wanted_names
 
-__all__ = ["collect_workbooks", "read_rows", "score_rows", "score_paths", "missing_results", "result_counts"]
+__all__ = ["collect_workbooks", "read_rows", "score_rows", "score_files", "score_paths", "missing_results", "result_counts"]
 
 PARALLEL_FROM = 64     # below this many files, worker start-up costs more than it saves
 
@@ -58,7 +61,15 @@ def _read_chunk(args: list[tuple[str, str | None]]) -> list[Row]:
 
 def read_rows(files: list[Path], expect_scheme: str | None = None, jobs: int | None = None,
               progress: Callable[[int], None] | None = None) -> list[Row]:
-    args = [(str(f), expect_scheme) for f in files]
+    return _read_all([(str(f), expect_scheme) for f in files], jobs, progress)
+
+
+def score_files(files: list[tuple[Path, str | None]], jobs: int | None = None) -> list[Result]:
+    """Read, validate and score (path, expected scheme) pairs: one result each, in order."""
+    return score_rows(_read_all([(str(f), s) for f, s in files], jobs, None))
+
+
+def _read_all(args: list[tuple[str, str | None]], jobs: int | None, progress: Callable[[int], None] | None) -> list[Row]:
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or len(args) < PARALLEL_FROM:
         rows = []
@@ -82,9 +93,9 @@ def _num(c: int) -> float:
     return round(int(c) / 100, 2)
 
 
-def score_rows(rows: list[Row]) -> list[dict]:
-    """One result dict per row (interfaces.md), in the order of `rows`."""
-    results: list[dict | None] = [None] * len(rows)
+def score_rows(rows: list[Row]) -> list[Result]:
+    """One result per row (interfaces.md), in the order of `rows`."""
+    results: list[Result | None] = [None] * len(rows)
     by_scheme: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         if row.scheme and not row.fatal:
@@ -95,26 +106,35 @@ def score_rows(rows: list[Row]) -> list[dict]:
         batch = build_batch(load_rubric(scheme), [rows[i] for i in idx])
         for j, res in enumerate(_results(batch)):
             results[idx[j]] = res
-    return results
+    return [r for r in results if r is not None]
 
 
-def _invalid(row: Row, problems: list[Problem], scheme: str | None = None) -> dict:
+def _invalid(row: Row, problems: list[Problem], scheme: str | None = None) -> Result:
     res = _base(row, scheme or row.scheme, "invalid")
-    res["errors"] = [p.as_json() for p in problems]
+    res.errors = list(problems)
     return res
 
 
-def _base(row: Row, scheme: str | None, status: str) -> dict:
+def _base(row: Row, scheme: str | None, status: str) -> Result:
     org = row.values.get("org_name") if "org_name" in row.present else None
     code = row.values.get("credit_code") if "credit_code" in row.present else None
-    return {
-        "file": row.file, "scheme": scheme, "status": status, "org_name": org, "credit_code": code,
-        "errors": [], "items": {}, "sections": {}, "total": None, "grade": None, "veto": False,
-        "failed_conditions": [], "reasons": [],
-    }
+    return Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code,
+                  particulars=_particulars(row, scheme))
 
 
-def _results(batch: Batch) -> list[dict]:
+def _particulars(row: Row, scheme: str | None) -> dict:
+    """The organisation's particulars the rubric names by role (address, legal_rep, application_date)."""
+    if not scheme or row.fatal:
+        return {}
+    out = {}
+    for role, fid in load_rubric(scheme).roles.items():
+        if fid in row.present:
+            value = row.values[fid]
+            out[role] = days_to_date(value) if load_rubric(scheme).fields[fid].type == "date" else value
+    return out
+
+
+def _results(batch: Batch) -> list[Result]:
     r = batch.rubric
     scores = score_batch(batch)
     out = []
@@ -127,38 +147,38 @@ def _results(batch: Batch) -> list[dict]:
             continue
         if k >= 0:
             res = _base(row, r.scheme, r.gates[k].status)
-            res["reasons"] = [gate_reason(batch, i, k)]
+            res.reasons = [gate_reason(batch, i, k)]
             out.append(res)
             continue
         res = _base(row, r.scheme, "scored")
-        res["items"] = {it.id: _num(scores.items[it.id][i]) for it in r.items}
-        res["sections"] = {s.name: _num(scores.sections[s.name][i]) for s in r.sections}
-        res["total"] = _num(scores.total[i]) if r.items else None
-        res["grade"] = scores.grade[i]
-        res["veto"] = bool(scores.veto[i])
-        res["failed_conditions"] = [c.code for c in r.conditions if scores.failed[c.code][i]]
+        res.items = {it.id: _num(scores.items[it.id][i]) for it in r.items}
+        res.sections = {s.name: _num(scores.sections[s.name][i]) for s in r.sections}
+        res.total = _num(scores.total[i]) if r.items else None
+        res.grade = scores.grade[i]
+        res.veto = bool(scores.veto[i])
+        res.failed_conditions = [c.code for c in r.conditions if scores.failed[c.code][i]]
         if any(c.effect == "eligibility" for c in r.conditions):
-            res["eligible"] = bool(scores.eligible[i])
+            res.eligible = bool(scores.eligible[i])
         if r.total_clip != (None, None):
-            res["clipped"] = bool(scores.clipped[i])
-        res["reasons"] = reasons_for(batch, scores, i)
+            res.clipped = bool(scores.clipped[i])
+        res.reasons = reasons_for(batch, scores, i)
         out.append(res)
     return out
 
 
-def missing_results(problems: list[Problem]) -> list[dict]:
+def missing_results(problems: list[Problem]) -> list[Result]:
     """Invalid results for paths that did not exist."""
     return [_invalid(Row(p.file, None), [p]) for p in problems]
 
 
-def score_paths(paths, expect_scheme: str | None = None, jobs: int | None = None, progress=None) -> list[dict]:
+def score_paths(paths, expect_scheme: str | None = None, jobs: int | None = None, progress=None) -> list[Result]:
     files, missing = collect_workbooks(paths)
     rows = read_rows(files, expect_scheme, jobs, progress)
     return score_rows(rows) + missing_results(missing)
 
 
-def result_counts(results: list[dict]) -> dict[str, int]:
+def result_counts(results: list[Result]) -> dict[str, int]:
     counts = {"scored": 0, "invalid": 0, "incomplete": 0, "ineligible": 0}
     for res in results:
-        counts[res["status"]] = counts.get(res["status"], 0) + 1
+        counts[res.status] = counts.get(res.status, 0) + 1
     return counts

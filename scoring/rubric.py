@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+from .expr import expression_names
+from .rules import RULES
+
 __all__ = [
     "RubricError", "Field", "TableColumn", "Table", "Check", "Gate", "Item", "Section",
     "Condition", "Band", "Grades", "Decision", "Rubric", "load_rubric", "scheme_ids", "RUBRIC_DIR",
@@ -23,8 +26,8 @@ __all__ = [
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
 FIELD_TYPES = {"text", "credit_code", "int", "num", "pct", "pts", "bool", "date", "enum"}
-RULE_KINDS = {"per_choice", "per_count", "shortfall", "excess", "awarded", "share_of_max", "ratio", "checks"}
 CONDITION_EFFECTS = {"veto", "eligibility", "outcome"}
+ROLES = ("address", "legal_rep", "application_date")   # particulars the registry keeps
 BOOL_CHOICES = ("是", "否")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -169,6 +172,7 @@ class Rubric:
     sheets: tuple[dict, ...]
     lifecycle: dict
     bands_display: dict
+    roles: dict = field(default_factory=dict)     # role (address, legal_rep, application_date) -> field id
     path: Path = field(compare=False, default=Path())
     kind: str = "assessment"      # assessment | form (a printed/checked form that is not scored)
 
@@ -339,8 +343,11 @@ def _build(raw: dict, path: Path) -> Rubric:
         where = f"items[{i}] ({it.get('id')})"
         rule = dict(it["rule"])
         kind = rule.pop("kind")
-        if kind not in RULE_KINDS:
+        if kind not in RULES:
             _fail(path, where, f"unknown rule kind {kind!r}")
+        wrong = RULES[kind].check_params(rule)
+        if wrong:
+            _fail(path, where, wrong)
         if it["section"] not in section_names:
             _fail(path, where, f"unknown section {it['section']!r}")
         lo = it.get("min", 0)
@@ -396,8 +403,12 @@ def _build(raw: dict, path: Path) -> Rubric:
         sections=sections, items=tuple(items), conditions=conditions, grades=grades,
         total_clip=total_clip, zero_if=zero_if, item_notes=bool(raw.get("item_notes", False)),
         sheets=tuple(raw["sheets"]), lifecycle=raw.get("lifecycle") or {},
-        bands_display=raw.get("bands_display") or {}, path=path, kind=raw.get("kind", "assessment"),
+        bands_display=raw.get("bands_display") or {}, roles=dict(raw.get("roles") or {}), path=path,
+        kind=raw.get("kind", "assessment"),
     )
+    for role, fid in rubric.roles.items():
+        if role not in ROLES or fid not in fields:
+            _fail(path, f"roles.{role}", f"roles are {', '.join(ROLES)}, each naming a field")
     if rubric.kind not in ("assessment", "form"):
         _fail(path, "kind", f"must be assessment or form, not {rubric.kind!r}")
     # Compile every expression now so a typo fails at load, not at scoring time.
@@ -421,18 +432,6 @@ def _rule_inputs(rule: dict, fields: dict) -> tuple[str, ...]:
     for chk in rule.get("checks", ()):
         names.extend(n for n in expression_names(chk["test"]) if n in fields)
     return tuple(dict.fromkeys(names))
-
-
-def expression_names(text: str) -> list[str]:
-    """Plain names an expression mentions (table aggregates such as `t.col.sum` excluded)."""
-    import ast
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        return []
-    attr_bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in attr_bases
-            and not (isinstance(n, ast.Name) and n.id in {"add_years", "covers"})]
 
 
 def _sheet_rows_fields(sheet: dict) -> list[str]:

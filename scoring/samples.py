@@ -90,7 +90,6 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
     controllers = rng.randint(20, 400)
     spare = rng.choice([(controllers * 3 + 99) // 100, (controllers * 3) // 100, rng.randint(0, controllers // 10)])
     valves = rng.randint(1, 12)
-    bad = lambda p: rng.random() > q * p  # noqa: E731  (more misses when q is low)
     values = {
         "org_name": org_name(rng, CITIES[:11]), "credit_code": credit_code(rng),
         "reg_address": f"浙江省{rng.choice(CITIES[:11])}市某区{rng.randint(1, 999)}号",

@@ -1,48 +1,20 @@
-"""Validate filled workbooks and gather them into typed numpy columns (one row per workbook).
+"""Validate filled workbooks: one RawWorkbook (the Excel reader's output) into a typed `Row`.
 
-`parse_workbook` checks one RawWorkbook against its rubric and returns typed values plus every
-problem it found. `build_batch` stacks the rows of one scheme into columns and runs the rubric's
-cross-checks over all rows at once. Invalid rows stay in place (masked), so row i is workbook i.
+`parse_workbook` checks the workbook against its rubric and returns typed values plus every
+problem it found; `batch.build_batch` then stacks rows into columns for the engine.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from .batch import NEUTRAL, NO_ROWS_MIN, Row
 from .errors import Problem
 from .excel.reader import RawWorkbook, split_destination
-from .expr import MICRO, compile_expr
-from .fields import ParseError, days_to_date, is_blank, micro_to_str, parse_value
-from .rubric import Field, Rubric, expression_names, field_placements, load_rubric, scheme_ids, template_ids
+from .expr import MICRO
+from .fields import ParseError, is_blank, parse_value
+from .rubric import Field, Rubric, field_placements, load_rubric, scheme_ids, template_ids
 
-__all__ = ["Row", "Batch", "parse_workbook", "build_batch", "wanted_names", "field_sheets", "format_message"]
-
-NO_ROWS_MIN = 2**40       # min() over an empty 附表3: "every row has ≥ 1" holds vacuously
-NEUTRAL = {"int": 0, "num": 0, "pct": 0, "pts": 0, "bool": False, "enum": -1, "date": 0, "text": "", "credit_code": ""}
-DTYPES = {"int": np.int64, "num": np.int64, "pct": np.int64, "pts": np.int64, "bool": np.bool_,
-          "enum": np.int16, "date": np.int64, "text": object, "credit_code": object}
-
-
-@dataclass
-class Row:
-    file: str
-    scheme: str | None
-    values: dict = field(default_factory=dict)
-    present: set = field(default_factory=set)
-    problems: list[Problem] = field(default_factory=list)
-    missing_score_fields: list[Problem] = field(default_factory=list)  # forgiven when gated out
-    where: dict = field(default_factory=dict)   # field -> (sheet, cell)
-
-    @property
-    def fatal(self) -> bool:
-        return any(p.code in FATAL_CODES for p in self.problems)
-
-
-FATAL_CODES = {"file_unreadable", "not_xlsx", "encrypted", "not_template", "too_large", "template_version", "wrong_scheme"}
-
+__all__ = ["parse_workbook", "wanted_names", "field_sheets", "scheme_from_path", "raw_from_values"]
 
 _FIELD_SHEETS: dict[str, dict[str, str]] = {}
 
@@ -196,91 +168,6 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
         row.values[f"{tid}.{cid}.sum"] = sums[cid] * MICRO
         row.values[f"{tid}.{cid}.min"] = mins[cid] * MICRO if mins[cid] != NO_ROWS_MIN else NO_ROWS_MIN * MICRO
     row.present.add(tid)
-
-
-@dataclass
-class Batch:
-    """All workbooks of one scheme as columns; row i is workbook i."""
-    rubric: Rubric
-    rows: list[Row]
-    cols: dict[str, np.ndarray]
-    present: dict[str, np.ndarray]
-
-    @property
-    def n(self) -> int:
-        return len(self.rows)
-
-    @property
-    def invalid(self) -> np.ndarray:
-        return np.fromiter((bool(r.problems) for r in self.rows), dtype=bool, count=self.n)
-
-
-def build_batch(rubric: Rubric, rows: list[Row]) -> Batch:
-    n = len(rows)
-    cols, present = {}, {}
-    for fid, f in rubric.fields.items():
-        neutral = NEUTRAL[f.type]
-        cols[fid] = np.array([r.values.get(fid, neutral) for r in rows], dtype=DTYPES[f.type]) if n else np.zeros(0, DTYPES[f.type])
-        present[fid] = np.fromiter((fid in r.present for r in rows), dtype=bool, count=n)
-    for tid, table in rubric.tables.items():
-        keys = [f"{tid}.rows"] + [f"{tid}.{c.id}.{agg}" for c in table.columns if c.type == "int" for agg in ("sum", "min")]
-        for k in keys:
-            cols[k] = np.fromiter((r.values.get(k, 0) for r in rows), dtype=np.int64, count=n)
-        present[tid] = np.fromiter((tid in r.present for r in rows), dtype=bool, count=n)
-    batch = Batch(rubric, rows, cols, present)
-    _cross_checks(batch)
-    return batch
-
-
-def _needed_present(batch: Batch, text: str) -> np.ndarray:
-    """Rows where a check can be judged: every required field it reads was read (an empty
-    optional field means its neutral value, e.g. no note)."""
-    ok = np.ones(batch.n, dtype=bool)
-    for name in expression_names(text):
-        f = batch.rubric.fields.get(name)
-        if f is not None and f.required:
-            ok &= batch.present[name]
-    for tid in batch.rubric.tables:
-        if f"{tid}." in text:
-            ok &= batch.present[tid]
-    return ok
-
-
-def _cross_checks(batch: Batch) -> None:
-    r = batch.rubric
-    for chk in r.checks:
-        fails = ~compile_expr(chk.test, r)(batch.cols) & _needed_present(batch, chk.test)
-        for i in np.flatnonzero(fails):
-            row = batch.rows[i]
-            sheet, cell = row.where.get(chk.field, ("", ""))
-            row.problems.append(Problem("cross_check", format_message(chk.message, batch, i), row.file, sheet, cell, chk.field))
-
-
-def display_value(batch: Batch, name: str, i: int) -> str:
-    v = batch.cols[name][i]
-    f = batch.rubric.fields.get(name)
-    if f is None or f.numeric:
-        return micro_to_str(int(v))
-    if f.type == "bool":
-        return "是" if v else "否"
-    if f.type == "enum":
-        return f.choices[v] if v >= 0 else ""
-    if f.type == "date":
-        return days_to_date(v).isoformat()
-    return str(v)
-
-
-def format_message(template: str, batch: Batch, i: int, extra: dict | None = None) -> str:
-    extra = extra or {}
-
-    def sub(m):
-        key = m[1]
-        if key in extra:
-            return str(extra[key])
-        if key in batch.cols:
-            return display_value(batch, key, i)
-        return m[0]
-    return re.sub(r"\{([\w.]+)\}", sub, template)
 
 
 def scheme_from_path(path: str) -> str | None:

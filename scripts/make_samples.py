@@ -60,7 +60,7 @@ def choose(scheme: str, wanted: int) -> list[tuple[dict, dict]]:
     for _ in range(600):
         quality = rng.choice([0.2, 0.45, 0.6, 0.75, 0.85, 0.95, 1.0])
         values, tables = random_entry(scheme, rng, quality)
-        res = score_rows([parse_workbook(raw_from_values(scheme, values, tables))])[0]
+        res = score_rows([parse_workbook(raw_from_values(scheme, values, tables))])[0].as_json()
         if res["status"] != "invalid":
             by_outcome.setdefault(outcome(scheme, res), []).append((values, tables))
     picked = []

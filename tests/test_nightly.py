@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from scoring.publish import PublishError, publish
+from scoring.jobs import publish
+from scoring.publish import PublishError
 from scoring.publish.site import check_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,10 +72,10 @@ def test_same_inputs_and_today_give_a_byte_identical_site(tmp_path):
 
 def test_a_second_run_is_refused_cleanly(tmp_path):
     (tmp_path / "www").mkdir()
-    with open(tmp_path / "www" / ".site.nightly.lock", "a+") as lock:
+    with open(tmp_path / "www" / ".site.lock", "a+") as lock:      # one lock for every publish of www/site
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         run = nightly(tmp_path)
-    assert run.returncode == 3 and "另一个夜间发布正在运行" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 3 and "另一个发布（如夜间发布）正在更新" in run.stdout and "Traceback" not in run.stdout + run.stderr
 
 
 def test_sigkill_at_random_points_never_breaks_the_served_site(tmp_path):
@@ -120,7 +121,7 @@ def test_a_full_disk_keeps_the_old_site(tmp_path, monkeypatch):
     publish(ROOT / "workbooks", tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
     before = served_pages(tmp_path / "site")
     (tmp_path / ".site.builds" / "state.json").unlink()
-    import scoring.publish.site as site_module
+    import scoring.jobs as site_module
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "site"))

@@ -15,7 +15,8 @@ import pytest
 
 from scoring.excel.fill import fill_template
 from scoring.registry import (RegistryBusy, certificates, draw_sample, export_open_data, open_registry,
-                              organisation_history, published_notices, published_results, refresh, renewals_due)
+                              organisation_history, published_notices, published_results, renewals_due)
+from scoring.jobs import ingest as refresh
 from scoring.samples import credit_code, random_entry
 from scoring.workdays import UnknownYear, load_calendar, notice_period
 
@@ -141,7 +142,7 @@ def test_three_year_timeline(world):
     # …and is refused after it, the published result standing
     zj_workbook(r1 / f"{b}.xlsx", b, "5A")
     rep = run(db, wb, "2025-10-10")
-    assert len(rep.refused) == 1 and "公示期已于 2025-10-09 结束" in rep.refused[0]
+    assert [p.code for p in rep.refused] == ["result_final"] and "公示期已于 2025-10-09 结束" in rep.refused[0].message
     assert {r["org_name"]: r["grade"] for r in read(db, published_results, "2025-10-10")}[b] == "4A"
 
     # 公告 on the first working day after the period; the withheld organisation gets no certificate
@@ -170,7 +171,7 @@ def test_three_year_timeline(world):
         f"2026-06-02,{CODES[a]},降级,5A,bad\n"
         "2026-13-01,x,注销,,\n", encoding="utf-8-sig")
     rep = run(db, wb, "2026-03-02")
-    assert len(rep.actions) == 2 and any("第 7 行" in p for p in rep.action_problems)
+    assert len(rep.actions) == 2 and any(p.code == "action_invalid" and "第 7 行" in p.message for p in rep.action_problems)
     b_certs = {x["number"]: x for x in cert_of(db, "2026-03-02", b)}
     old_b = next(x for x in b_certs.values() if x["grade"] == "4A")
     new_b = next(x for x in b_certs.values() if x["grade"] == "3A")
@@ -199,7 +200,7 @@ def test_three_year_timeline(world):
     a_certs = sorted(cert_of(db, "2026-06-02", a), key=lambda x: x["number"])
     assert [(x["org_name"], x["status"]) for x in a_certs] == [(a, "已换发"), ("杭州甲生态环境科技有限公司", "有效")]
     assert a_certs[1]["expires"] == a_certs[0]["expires"] == "2028-10-09"
-    assert any("第 6 行" in p and "不能“降级”" in p for p in rep.action_problems)
+    assert any(p.code == "action_not_applied" and "第 6 行" in p.message and "不能“降级”" in p.message for p in rep.action_problems)
     hist = read(db, lambda con, today: organisation_history(con, CODES[a], today), "2026-06-02")
     assert [n["name"] for n in hist["names"]] == [a, "杭州甲生态环境科技有限公司"]
     notice = next(n for n in read(db, published_notices, "2026-06-02") if n["kind"] == "变更公告")
@@ -225,7 +226,7 @@ def test_three_year_timeline(world):
     write_round(r3, "2028年度第一批运维服务能力评估结果", "2028-06-01")
     zj_workbook(r3 / f"{b}.xlsx", b, "4A", application="2028-05-01")
     rep = run(db, wb, "2028-07-10")
-    assert any("2028" in p and "calendar.toml" in p for p in rep.round_problems)
+    assert any(p.code == "unknown_year" and "2028" in p.message and "calendar.toml" in p.message for p in rep.round_problems)
     assert "zj-skpw/2025-1" in rep.rounds
     (wb / "calendar.toml").write_text("[2028]\nholidays = []\nworkdays = []\n", encoding="utf-8")
     rep = run(db, wb, "2028-07-10")
@@ -360,7 +361,8 @@ import sys, time
 from datetime import date
 from pathlib import Path
 import scoring.registry.ingest as ingest
-from scoring.registry import open_registry, refresh
+from scoring.jobs import ingest as refresh
+from scoring.registry import open_registry
 real = ingest.issue
 def slow_issue(*a, **k):
     number = real(*a, **k)

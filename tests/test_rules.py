@@ -36,7 +36,7 @@ def result(scheme, overrides=None, tables=None, seed=3):
             values[f"mat_app_{i:02d}"] = "是"
         tabs = {"service_areas": AREAS}
     values.update(overrides or {})
-    return score_rows([parse_workbook(raw_from_values(scheme, values, tables or tabs))])[0]
+    return score_rows([parse_workbook(raw_from_values(scheme, values, tables or tabs))])[0].as_json()
 
 
 def test_round_half_up_is_away_from_zero_at_halves():
@@ -180,7 +180,7 @@ def _hosting(points_off=0.0, extras=0, fraud="否"):
     for i in range(1, 6):
         values[f"extra_{i}"] = extras if i == 1 else 0
     values["fraud"] = fraud
-    return score_rows([parse_workbook(raw_from_values("hosting", values))])[0]
+    return score_rows([parse_workbook(raw_from_values("hosting", values))])[0].as_json()
 
 
 @pytest.mark.parametrize("off, total, grade", [(0, 100, "优秀"), (10, 90, "优秀"), (10.5, 89.5, "良好"), (29.5, 70.5, "良好"),

@@ -26,7 +26,7 @@ def test_samples_do_not_drift_from_the_generator(tmp_path):
 
 
 def test_samples_cover_grades_vetoes_and_invalid_workbooks():
-    results = score_paths([WORKBOOKS])
+    results = [r.as_json() for r in score_paths([WORKBOOKS])]
     per_scheme = Counter(r["scheme"] for r in results)
     assert all(n >= 8 for n in per_scheme.values()) and len(per_scheme) == 5
     for scheme in per_scheme:

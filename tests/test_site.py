@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import segno
 
-from scoring.publish import publish
+from scoring.jobs import publish
 
 from test_registry import write_round, zj_workbook
 

@@ -167,8 +167,8 @@ def test_xuzhou_archive_is_a_form_checked_but_not_an_assessment(tmp_path):
     values = {"org_name": "徐州某化工有限公司", "credit_code": credit_code(random.Random(1))}
     values.update({f: "√" for f in rubric.fields if f.startswith(("e_", "p_")) and not f.endswith("_note")})
     values["p_9_14"] = "否"
-    (res,) = score_paths([fill_template("xuzhou-archive", values, tmp_path / "a.xlsx")])
+    (res,) = [r.as_json() for r in score_paths([fill_template("xuzhou-archive", values, tmp_path / "a.xlsx")])]
     assert [(e["code"], e["field"]) for e in res["errors"]] == [("cross_check", "p_9_14_note")]
     values["p_9_14_note"] = "企业无污染痕迹"
-    (res,) = score_paths([fill_template("xuzhou-archive", values, tmp_path / "b.xlsx")])
+    (res,) = [r.as_json() for r in score_paths([fill_template("xuzhou-archive", values, tmp_path / "b.xlsx")])]
     assert res["errors"] == [] and res["total"] is None and res["grade"] is None

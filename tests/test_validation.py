@@ -10,7 +10,7 @@ from scoring.pipeline import score_paths
 
 
 def errors(path, **kw):
-    (res,) = score_paths([path], **kw)
+    (res,) = [r.as_json() for r in score_paths([path], **kw)]
     return res, [(e["code"], e["field"]) for e in res["errors"]]
 
 
@@ -232,7 +232,7 @@ def test_one_bad_workbook_never_stops_the_others(tmp_path, fill):
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04garbage")
     shutil.copy(edit(fill("hosting", seed=9), set_cells(pts_daily_1=7)), folder / "bad.xlsx")
     (folder / "~$good0.xlsx").write_bytes(b"lock")     # Excel's lock file is skipped
-    results = score_paths([folder])
+    results = [r.as_json() for r in score_paths([folder])]
     status = {r["file"].rsplit("/", 1)[1]: r["status"] for r in results}
     assert status == {"bad.xlsx": "invalid", "broken.xlsx": "invalid", "good0.xlsx": "scored", "good1.xlsx": "scored",
                       "good2.xlsx": "scored", "good3.xlsx": "scored"}
@@ -248,7 +248,7 @@ def test_hostile_file_names_are_just_names(tmp_path, fill):
     src = fill("maturity", seed=3)
     odd = tmp_path / "..;rm -rf ~;<b>.xlsx"
     shutil.copy(src, odd)
-    (res,) = score_paths([odd])
+    (res,) = [r.as_json() for r in score_paths([odd])]
     assert res["status"] == "scored" and res["file"] == str(odd)
 
 

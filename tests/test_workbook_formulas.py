@@ -103,7 +103,7 @@ def recalculated(tmp_path_factory):
 def test_live_scores_equal_the_scorer(recalculated, scheme):
     src, out, made = recalculated
     names = sorted(n for n, s in made.items() if s == scheme)
-    results = {Path(r["file"]).name: r for r in score_paths([src / n for n in names])}
+    results = {Path(r["file"]).name: r for r in (x.as_json() for x in score_paths([src / n for n in names]))}
     rubric = load_rubric(scheme)
     mismatches, outcomes = [], set()
     for name in names:

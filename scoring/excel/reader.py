@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
-from .template import META_SCHEME, META_SHEET, META_VERSION
+from .template import META_SCHEME, META_VERSION
 
 __all__ = ["RawCell", "RawWorkbook", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
 

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..expr import covers_arguments
 from ..rubric import Field, Rubric, load_rubric, score_sheet_inputs
 from .formulas import COVERS_NAME, coverage_rows, expr_formula, grade_formula, item_formula, num, section_formula
 
@@ -89,8 +90,9 @@ def build_template(rubric: Rubric) -> Workbook:
     guide = _SheetWriter(wb, wb.create_sheet("填表说明"), rubric)
     guide.guide()
     guide.finish()
-    if any("covers(" in c.test for c in rubric.conditions):
-        _write_coverage(wb)
+    covered = next(filter(None, (covers_arguments(c.test) for c in rubric.conditions)), None)
+    if covered:
+        _write_coverage(wb, *covered)
     _write_meta(wb, rubric)
     wb.active = 0
     return wb
@@ -105,10 +107,10 @@ def band_formula(field_id: str, bands: list[str]) -> str:
     return f'IF({field_id}="","",{out})'
 
 
-def _write_coverage(wb: Workbook) -> None:
+def _write_coverage(wb: Workbook, cma: str, operated: str) -> None:
     """A hidden helper sheet: is each operated factor covered by the lab's CMA factors?"""
     ws = wb.create_sheet("_calc")
-    rows = coverage_rows("lab_cma_factors", "operated_factors")
+    rows = coverage_rows(cma, operated)
     for k, f in enumerate(rows, 1):
         ws.cell(k, 1, "=" + f)
     ws.cell(len(rows) + 1, 1, f"=COUNTIF(A1:A{len(rows)},FALSE)=0")

@@ -1,4 +1,8 @@
-"""Publishing: the registry rendered into a static MkDocs Material site, swapped in atomically."""
-from .site import PublishError, PublishResult, publish
+"""The public site: the registry's public view rendered into a static MkDocs Material site.
 
-__all__ = ["publish", "PublishResult", "PublishError"]
+The stages live in `site` (render, build, check, swap) and `pages` (what each page shows); the
+publish job that runs them in order is `scoring.jobs.publish`.
+"""
+from .site import PublishError, PublishResult, SiteConfig, load_site_config
+
+__all__ = ["PublishResult", "PublishError", "SiteConfig", "load_site_config"]

@@ -15,8 +15,8 @@ from datetime import date
 
 from ..fields import credit_code_ok
 from ..registry import PublicView, organisation_histories
-from ..rubric import load_rubric, scheme_ids
 from ..registry.rounds import days_left, stored_period
+from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar
 from .charts import bar_chart, histogram
 

@@ -1,14 +1,13 @@
-"""`scoring publish`: workbooks → registry → pages → MkDocs Material → a static site in --out.
+"""The site stages of a publish: page data → Jinja2 → Markdown → MkDocs Material → check → swap.
 
-    gather (registry refresh, page data) → render (Jinja2 → Markdown) → write (open data, feed,
-    search dictionary) → build (mkdocs) → check → swap
-
-The site is built in a temporary folder beside --out and swapped in atomically: --out is a
-symbolic link to the current build, replaced in one rename, so the old site stays served until
-the new one is complete.
+`scoring.jobs.publish` runs them in order; each is a plain function of the one before. The site is
+built in a temporary folder beside --out and swapped in atomically: --out is a symbolic link to
+the current build, replaced in one rename, so the old site stays served until the new one is
+complete. This package reads the registry's public view; it never opens a workbook.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import html
@@ -28,14 +27,16 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from ..registry import PublicView, Report, export_open_data, open_registry, public_view, refresh
-from ..workdays import load_calendar
+from ..registry import PublicView, Report
 from ..registry.rounds import days_left
-from .pages import gather_pages, href, name_fragments, nav_for, url_of
+from ..workdays import Calendar
+from .pages import href, name_fragments
 
-__all__ = ["publish", "PublishResult", "ROOT", "PublishError"]
+__all__ = ["PublishResult", "PublishError", "SiteConfig", "load_site_config", "ROOT", "render", "write_feed",
+           "write_search_dictionary", "mkdocs_config", "build_site", "check_site", "swap_in", "site_state",
+           "state_file", "read_state", "write_state", "escape_nav", "clean_leftovers", "new_work_folder"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]     # where mkdocs.yml, templates/ and site/ are
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")   # < > & are handled by HTML escaping
 DOMAIN_WORDS = ["运维", "运维服务", "运维服务机构", "刷卡排污", "台账", "电子台账", "公示", "公告", "备案", "抽查", "一票否决",
                 "统一社会信用代码", "社会化运营机构", "第三方环保服务机构", "托管服务", "成熟度", "自动监控", "在线监测"]
@@ -43,6 +44,27 @@ DOMAIN_WORDS = ["运维", "运维服务", "运维服务机构", "刷卡排污", 
 
 class PublishError(RuntimeError):
     """Nothing could be published (the previous site is left as it was)."""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """mkdocs.yml read once, with the folders the site is made from."""
+    root: Path
+    mkdocs: dict
+    site_url: str         # always ends with "/"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def pages(self) -> Path:
+        return self.root / "site"
+
+
+def load_site_config(root: Path = ROOT) -> SiteConfig:
+    cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    return SiteConfig(root, cfg, str(cfg["site_url"]).rstrip("/") + "/")
 
 
 @dataclass
@@ -65,8 +87,8 @@ def _yaml_title(value) -> Markup:
     return Markup(json.dumps(html.escape(str(value)), ensure_ascii=False))
 
 
-def environment(root: Path = ROOT) -> Environment:
-    env = Environment(loader=FileSystemLoader(root / "templates"), autoescape=True, trim_blocks=True,
+def environment(config: SiteConfig) -> Environment:
+    env = Environment(loader=FileSystemLoader(config.templates), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
     env.filters["md"] = _md
     env.filters["yaml_title"] = _yaml_title
@@ -74,8 +96,8 @@ def environment(root: Path = ROOT) -> Environment:
     return env
 
 
-def render(pages, docs: Path, root: Path = ROOT) -> None:
-    env = environment(root)
+def render(pages, docs: Path, config: SiteConfig) -> None:
+    env = environment(config)
     for page in pages:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,11 +138,11 @@ def write_search_dictionary(path: Path, names: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def mkdocs_config(root: Path, docs: Path, site: Path, nav: list, jieba_dict: Path) -> Path:
-    cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
-    cfg.update(docs_dir=str(docs), site_dir=str(site), nav=nav)
+def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_dict: Path) -> Path:
+    cfg = copy.deepcopy(config.mkdocs)
+    cfg.update(docs_dir=str(docs), site_dir=str(site), nav=escape_nav(nav))
     if "custom_dir" in cfg.get("theme", {}):
-        cfg["theme"]["custom_dir"] = str(root / cfg["theme"]["custom_dir"])
+        cfg["theme"]["custom_dir"] = str(config.root / cfg["theme"]["custom_dir"])
     cfg["plugins"] = [{"search": {"separator": r"[\s\u200b\-]", "jieba_dict_user": str(jieba_dict)}}]
     cfg["hooks"] = [str(Path(__file__).with_name("hooks.py"))]
     path = docs.parent / "mkdocs.yml"
@@ -219,8 +241,9 @@ def swap_in(new: Path, out: Path) -> None:
 def code_fingerprint(root: Path) -> str:
     """Everything besides the registry that decides what the site looks like."""
     h = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
     files = [root / "mkdocs.yml", *sorted((root / "templates").rglob("*")), *sorted((root / "site").rglob("*")),
-             *sorted(Path(__file__).resolve().parents[1].rglob("*.py")), *sorted(Path(__file__).resolve().parents[1].rglob("*.yaml"))]
+             *sorted(package.rglob("*.py")), *sorted(package.rglob("*.yaml"))]
     for f in files:
         if f.is_file():
             h.update(str(f.relative_to(root) if root in f.parents else f.name).encode())
@@ -228,9 +251,9 @@ def code_fingerprint(root: Path) -> str:
     return h.hexdigest()
 
 
-def site_state(con, today: date, cal, root: Path, view: PublicView) -> str:
+def site_state(con, today: date, cal: Calendar, config: SiteConfig, view: PublicView) -> str:
     """A digest of everything the site shows on `today`: equal digests, equal sites."""
-    h = hashlib.sha256(code_fingerprint(root).encode())
+    h = hashlib.sha256(code_fingerprint(config.root).encode())
     for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
     for rd in con.execute("SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? AND period_end >= ?",
@@ -240,65 +263,59 @@ def site_state(con, today: date, cal, root: Path, view: PublicView) -> str:
     return h.hexdigest()
 
 
-def _state_file(out: Path) -> Path:
+def state_file(out: Path) -> Path:
     return out.parent / f".{out.name}.builds" / "state.json"
 
 
-def publish(workbooks: Path, out: Path, today: date, db: Path, root: Path = ROOT, force: bool = False) -> PublishResult:
-    workbooks, out, db = Path(workbooks).resolve(), Path(out).absolute(), Path(db).resolve()
-    real_out = out.resolve() if out.exists() else out
-    if db == real_out or real_out in db.parents or out in db.parents:
-        raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
-    seconds = {}
-    t = time.perf_counter()
+def read_state(out: Path) -> dict:
+    """The last publish's state digest, day and page count; {} when there is none or it is unreadable
+    (a damaged state file only costs one full rebuild)."""
+    try:
+        data = json.loads(state_file(out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_state(out: Path, state: dict) -> None:
+    """Written atomically: a kill leaves the old file or the new one, never an empty one."""
+    path = state_file(out)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def new_work_folder(out: Path) -> Path:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
     except OSError as exc:
         raise PublishError(f"无法在 {out.parent} 中建立发布目录：{exc.strerror or exc}") from exc
-    try:
-        docs, site = work / "docs", work / "site"
-        shutil.copytree(root / "site", docs)
-        with open_registry(db) as con:
-            report = refresh(con, workbooks, today)
-            seconds["ingest"] = time.perf_counter() - t
-            t = time.perf_counter()
-            try:
-                cal = load_calendar(workbooks / "calendar.toml")
-            except ValueError:
-                cal = load_calendar(None)
-            view = public_view(con, today)
-            state = site_state(con, today, cal, root, view)
-            stored = json.loads(_state_file(out).read_text(encoding="utf-8")) if _state_file(out).exists() else {}
-            if not force and stored.get("state") == state and (out / "index.html").is_file():
-                seconds["check"] = time.perf_counter() - t
-                return PublishResult(report, out, stored.get("pages", 0), seconds, [], skipped=True)
-            site_url = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["site_url"].rstrip("/") + "/"
-            pages, shared = gather_pages(con, today, cal, site_url, view)
-            export_open_data(con, today, docs / "data", view)
-        render(pages, docs, root)
-        write_feed(docs / "feed.xml", shared["notices"], site_url, shared["notice_paths"], today)
-        write_search_dictionary(work / "jieba_user.txt", shared["names"])
-        nav = _escape_nav(nav_for(shared["schemes"]))
-        seconds["render"] = time.perf_counter() - t
-        t = time.perf_counter()
-        warnings = build_site(mkdocs_config(root, docs, site, nav, work / "jieba_user.txt"), today)
-        seconds["mkdocs"] = time.perf_counter() - t
-        check_site(site, [url_of(p.path) + "index.html" for p in pages])
-        seconds["check"] = time.perf_counter() - t - seconds["mkdocs"]
-        swap_in(site, out)
-        _state_file(out).write_text(json.dumps({"state": state, "today": today.isoformat(), "pages": len(pages)}),
-                                    encoding="utf-8")
-        return PublishResult(report, out, len(pages), seconds, warnings)
-    except OSError as exc:   # full disk, read-only or missing output folder …: say so, keep the old site
-        raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
-def _escape_nav(nav):
+def clean_leftovers(out: Path) -> list[str]:
+    """Work folders, half-made links and old builds of a run that was killed. Only called while
+    holding the publish lock, so none of them belongs to a live run."""
+    removed = []
+    for p in out.parent.glob(f".{out.name}.work-*"):
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p.name)
+    for p in out.parent.glob(f".{out.name}.link-*"):
+        p.unlink()
+        removed.append(p.name)
+    builds = out.parent / f".{out.name}.builds"
+    live = (out.parent / Path(os.readlink(out))).resolve() if out.is_symlink() else None
+    if builds.is_dir():
+        for p in builds.iterdir():
+            if p.is_dir() and p.resolve() != live:
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p.name)
+    return removed
+
+
+def escape_nav(nav):
     if isinstance(nav, list):
-        return [_escape_nav(x) for x in nav]
+        return [escape_nav(x) for x in nav]
     if isinstance(nav, dict):
-        return {html.escape(k): _escape_nav(v) for k, v in nav.items()}
+        return {html.escape(k): escape_nav(v) for k, v in nav.items()}
     return nav

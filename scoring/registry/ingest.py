@@ -1,53 +1,73 @@
-"""Bring the registry up to date with the workbooks folder and a day (`--today`).
+"""Record a night's inputs in the registry: rounds, results, dated events, notices, draws.
 
-One transaction per refresh: a kill at any point leaves the database as it was before. Same
-inputs and day twice: no new rows. The order of work:
+The registry receives plain data — the collected inputs (`scoring.inputs`: rounds, actions,
+workbook files and their hashes) and the results of the workbooks the pipeline read — and never
+opens a workbook itself. One transaction per call: a kill at any point leaves the database as it
+was before. Same inputs and day twice: no new rows. The order of work:
 
-1. each round: round.toml (a round whose dates need a calendar year nobody knows is skipped with
-   a message; the others go on), then its workbooks — only files whose content hash is new are
-   read; a changed result replaces the old one only while the round's 公示 is open;
+1. each round: its settings, then its results — a changed result replaces the old one only while
+   the round's 公示 is open;
 2. dated events in date order: certificate/filing issuance on each round's 公告 date, and the
    actions of actions.csv (年度检查, 降级, 撤销, 变更, 注销);
 3. notices (公示, 公告, 补充公告, action notices, 作废公告) and the quarterly 抽查 draw.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
-from ..pipeline import read_rows, score_rows
-from ..rubric import load_rubric, scheme_ids
-from ..workdays import UnknownYear, load_calendar
-from .actions import Action, read_actions
+from ..errors import ACTION_CODES, REFUSAL_CODES, ROUND_CODES, Problem
+from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
+from ..result import Result
+from ..rubric import load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
 from .db import audit
-from .rounds import RoundError, RoundSpec, load_round
 
-__all__ = ["Report", "refresh", "draw_sample"]
+__all__ = ["Report", "record", "unread_files", "draw_sample"]
 
 
 @dataclass
 class Report:
+    """What a night changed (one line each) and every problem found, as coded Problems."""
     today: date
     rounds: list[str] = field(default_factory=list)
-    round_problems: list[str] = field(default_factory=list)
     new_results: list[str] = field(default_factory=list)
     replaced_results: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    workbook_problems: list[dict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     certificates: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
-    action_problems: list[str] = field(default_factory=list)
     draws: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.new_results or self.replaced_results or self.notices or self.certificates or self.actions or self.draws)
+
+    @property
+    def round_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.code in ROUND_CODES]
+
+    @property
+    def action_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.code in ACTION_CODES]
+
+    @property
+    def refused(self) -> list[Problem]:
+        return [p for p in self.problems if p.code in REFUSAL_CODES]
+
+    @property
+    def workbook_problems(self) -> dict[str, list[Problem]]:
+        """Problems of single workbooks, by file (relative to the workbooks folder)."""
+        out: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            if p.code not in ROUND_CODES | ACTION_CODES | REFUSAL_CODES:
+                out.setdefault(p.file, []).append(p)
+        return out
 
 
 def _iso(d: date | None) -> str | None:
@@ -58,45 +78,33 @@ def _day(s: str | None) -> date | None:
     return date.fromisoformat(s) if s else None
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def unread_files(con: sqlite3.Connection, inputs: Inputs) -> list[WorkbookFile]:
+    """The workbooks whose content is not yet recorded as their round's current result: only these
+    are read and scored (unchanged files are never read again)."""
+    known: dict[tuple[str, str], set[str]] = {}
+    for row in con.execute("""SELECT rd.scheme, rd.key, r.file_hash FROM results r JOIN rounds rd ON rd.id = r.round_id
+                              WHERE r.superseded_on IS NULL"""):
+        known.setdefault((row["scheme"], row["key"]), set()).add(row["file_hash"])
+    return [f for s in inputs.schemes for rnd in s.rounds
+            for f in rnd.files if f.sha256 not in known.get((s.scheme, rnd.spec.key), set())]
 
 
-def refresh(con, workbooks: Path, today: date) -> Report:
-    workbooks = Path(workbooks)
-    rep = Report(today)
-    try:
-        cal = load_calendar(workbooks / "calendar.toml")
-    except ValueError as exc:
-        rep.round_problems.append(str(exc))
-        cal = load_calendar(None)
+def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], today: date) -> Report:
+    """Bring the registry up to date with the collected inputs and the new results (by file `rel`)."""
+    rep = Report(today, problems=list(inputs.problems))
     con.execute("BEGIN IMMEDIATE")
     try:
-        for scheme in scheme_ids():
-            folder = workbooks / scheme
-            if not folder.is_dir():
-                continue
-            rubric = load_rubric(scheme)
-            grades = tuple(b.label for b in rubric.grades.bands)
-            actions, problems = read_actions(folder / "actions.csv", scheme, grades)
-            rep.action_problems += problems
-            for round_dir in sorted(d for d in folder.iterdir() if d.is_dir()):
-                if not (round_dir / "round.toml").exists():
-                    rep.round_problems.append(f"{scheme}/{round_dir.name}: 缺少 round.toml，本目录未处理")
-                    continue
-                try:
-                    spec = load_round(round_dir, scheme, cal)
-                except (RoundError, UnknownYear) as exc:
-                    rep.round_problems.append(f"{scheme}/{round_dir.name}: {exc}；本批次暂不更新、不发布")
-                    continue
-                round_id = _upsert_round(con, spec, today, rep)
-                rep.rounds.append(f"{scheme}/{spec.key}")
-                _ingest_results(con, spec, round_id, today, actions, workbooks, rep)
-            _run_events(con, scheme, actions, today, rep)
-            _round_notices(con, scheme, today, rep)
-            _void_notices(con, scheme, today, rep)
+        for s in inputs.schemes:
+            rubric = load_rubric(s.scheme)
+            for rnd in s.rounds:
+                round_id = _upsert_round(con, rnd.spec, today, rep)
+                rep.rounds.append(f"{s.scheme}/{rnd.spec.key}")
+                _record_results(con, rnd, round_id, today, s.actions, results, rep)
+            _run_events(con, s.scheme, s.actions, today, rep)
+            _round_notices(con, s.scheme, today, rep)
+            _void_notices(con, s.scheme, today, rep)
             if rubric.lifecycle.get("spot_check_percent"):
-                _draws(con, scheme, int(rubric.lifecycle["spot_check_percent"]), today, rep)
+                _draws(con, s.scheme, int(rubric.lifecycle["spot_check_percent"]), today, rep)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -123,8 +131,8 @@ def _upsert_round(con, spec: RoundSpec, today: date, rep: Report) -> int:
             frozen = ("title", "notice_date", "issue_date")
             changed = [k for k in frozen if row[k] != values[k]]
             if changed:
-                rep.round_problems.append(f"{spec.scheme}/{spec.key}: 批次已于 {row['notice_date']} 公布，"
-                                          f"{'、'.join(changed)} 不能再更改，仍按原设置处理；只有 withheld 可以调整")
+                rep.problems.append(Problem.of("round_frozen", source, round=f"{spec.scheme}/{spec.key}",
+                                               date=row["notice_date"], fields="、".join(changed)))
             values = {"withheld": values["withheld"], "source_hash": spec.source_hash}
         con.execute(f"UPDATE rounds SET {', '.join(f'{k}=?' for k in values)} WHERE id=?", (*values.values(), row["id"]))
         audit(con, today, "round", f"{spec.scheme}/{spec.key}", "updated", values, source, spec.source_hash)
@@ -140,73 +148,59 @@ def _round_open(rnd, today: date) -> bool:
 
 # --- results --------------------------------------------------------------------------------------
 
-def _ingest_results(con, spec: RoundSpec, round_id: int, today: date, actions: list[Action], workbooks: Path, rep: Report):
+def _record_results(con, rnd_in: RoundInputs, round_id: int, today: date, actions: list[Action],
+                    results: dict[str, Result], rep: Report) -> None:
+    spec = rnd_in.spec
     rnd = con.execute("SELECT * FROM rounds WHERE id=?", (round_id,)).fetchone()
-    files, odd = [], []
-    for f in sorted(spec.folder.glob("*.xlsx")):
-        if f.name.startswith("~$"):
-            continue                                 # Excel's lock file of an open workbook
-        (files if f.is_file() else odd).append(f)
-    for f in odd:     # a pipe or device named .xlsx would block a reader forever: never opened
-        rep.workbook_problems.append({"file": str(f.relative_to(workbooks)), "errors": [
-            {"code": "file_unreadable", "message": "不是普通文件（可能是管道、设备或失效的链接），已跳过", "sheet": "", "cell": "", "field": ""}]})
-    hashes = {f: _sha(f) for f in files}
     active = {r["credit_code"]: r for r in con.execute(
         "SELECT * FROM results WHERE round_id=? AND superseded_on IS NULL", (round_id,))}
-    known = {r["file_hash"] for r in active.values()}
-    to_read = [f for f in files if hashes[f] not in known]   # unchanged files are not read again
-    if not to_read:
+    new = [(f, results[f.rel]) for f in rnd_in.files if f.rel in results]
+    if not new:
         return
-    rows = read_rows(to_read, spec.scheme)
-    results = score_rows(rows)
-    present = {str(f.relative_to(workbooks)) for f in files}
+    current = {f.rel: f.sha256 for f in rnd_in.files}
     bar_years = load_rubric(spec.scheme).lifecycle.get("revocation_bar_years")
-    for f, row, res in zip(to_read, rows, results):
-        rel = str(f.relative_to(workbooks))
-        if res["status"] == "invalid":
-            rep.workbook_problems.append({"file": rel, "errors": res["errors"]})
+    for f, res in new:
+        rel = f.rel
+        if res.status == "invalid":
+            rep.problems += [dataclasses.replace(p, file=rel) for p in res.errors]
             continue
-        code = res["credit_code"]
+        code = res.credit_code
         if bar_years:
-            _revocation_bar(spec, row, res, actions, int(bar_years))
+            _revocation_bar(spec, res, actions, int(bar_years))
         old = active.get(code)
-        if old is not None and old["file"] != rel and old["file"] in present and old["file_hash"] == hashes.get(workbooks / old["file"]):
-            rep.refused.append(f"{rel}: 与 {old['file']} 是同一机构（{code}）在同一批次的评估表，已保留后者；请删除重复的文件")
+        if old is not None and old["file"] != rel and current.get(old["file"]) == old["file_hash"]:
+            rep.problems.append(Problem.of("duplicate_workbook", rel, other=old["file"], credit_code=code))
             continue
         if old is not None and not _round_open(rnd, today):
             when = rnd["period_end"] or rnd["notice_date"]
-            rep.refused.append(f"{rel}: 本批次{'公示期已于 ' + when + ' 结束' if rnd['period_end'] else '结果已于 ' + when + ' 公布'}，"
-                               f"{res['org_name']} 的结果不能再更改，仍以已公布的结果为准")
+            detail = f"本批次{'公示期已于 ' + when + ' 结束' if rnd['period_end'] else '结果已于 ' + when + ' 公布'}"
+            rep.problems.append(Problem.of("result_final", rel, detail=detail, org_name=res.org_name))
             continue
         if old is not None:
             con.execute("UPDATE results SET superseded_on=? WHERE id=?", (today.isoformat(), old["id"]))
-            audit(con, today, "result", old["id"], "superseded", {"by_file": rel}, rel, hashes[f])
-        _ensure_org(con, code, res["org_name"], row.values.get("reg_address") or row.values.get("address"),
-                    row.values.get("legal_rep"), today, rel)
+            audit(con, today, "result", old["id"], "superseded", {"by_file": rel}, rel, f.sha256)
+        _ensure_org(con, code, res.org_name, res.address, res.particulars.get("legal_rep"), today, rel)
         cur = con.execute(
             """INSERT INTO results (round_id, credit_code, org_name, file, file_hash, status, total, grade, veto, result_json, recorded_on)
                VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-            (round_id, code, res["org_name"], rel, hashes[f], res["status"],
-             None if res["total"] is None else round(res["total"] * 100), res["grade"], int(res["veto"]),
-             json.dumps({**res, "file": rel, "address": row.values.get("reg_address") or row.values.get("address") or None},
-                        ensure_ascii=False, sort_keys=True), today.isoformat()))
+            (round_id, code, res.org_name, rel, f.sha256, res.status,
+             None if res.total is None else round(res.total * 100), res.grade, int(res.veto),
+             json.dumps({**res.as_json(), "file": rel, "address": res.address}, ensure_ascii=False, sort_keys=True), today.isoformat()))
         active[code] = con.execute("SELECT * FROM results WHERE id=?", (cur.lastrowid,)).fetchone()
-        (rep.replaced_results if old is not None else rep.new_results).append(f"{spec.scheme}/{spec.key}: {res['org_name']}（{res['status']}）")
-        audit(con, today, "result", cur.lastrowid, "recorded", {"status": res["status"], "total": res["total"], "grade": res["grade"]},
-              rel, hashes[f])
+        (rep.replaced_results if old is not None else rep.new_results).append(f"{spec.scheme}/{spec.key}: {res.org_name}（{res.status}）")
+        audit(con, today, "result", cur.lastrowid, "recorded", {"status": res.status, "total": res.total, "grade": res.grade},
+              rel, f.sha256)
 
 
-def _revocation_bar(spec: RoundSpec, row, res: dict, actions: list[Action], years: int) -> None:
+def _revocation_bar(spec: RoundSpec, res: Result, actions: list[Action], years: int) -> None:
     """第十六条: an organisation whose grade was revoked is not accepted for one year."""
-    from ..fields import days_to_date
-    applied = days_to_date(row.values["application_date"]) if "application_date" in row.present else spec.notice_date
+    applied = res.application_date or spec.notice_date
     for a in actions:
-        if a.action == "撤销" and a.credit_code == res["credit_code"]:
+        if a.action == "撤销" and a.credit_code == res.credit_code:
             until = add_years(a.date, years)
             if a.date <= applied < until:
-                res.update(status="ineligible", items={}, sections={}, total=None, grade=None, veto=False, failed_conditions=[],
-                           reasons=[f"不符合申请条件：评估等级已于 {a.date} 被取消（{a.document_no or '撤销决定'}），"
-                                    f"{until} 前不再接受其能力评估申请（第十六条）"])
+                res.make_ineligible(f"不符合申请条件：评估等级已于 {a.date} 被取消（{a.document_no or '撤销决定'}），"
+                                    f"{until} 前不再接受其能力评估申请（第十六条）")
                 return
 
 
@@ -264,16 +258,22 @@ def _issue_round(con, cfg: dict, rnd, today: date, rep: Report) -> None:
         rep.certificates.append(f"{number} {r['org_name']} {r['grade']}")
 
 
+def source_of(a: Action) -> str:
+    return f"{a.scheme}/actions.csv"
+
+
 def _apply_action(con, cfg: dict | None, a: Action, today: date, rep: Report) -> None:
     where = f"{a.scheme}/actions.csv 第 {a.line} 行"
     cert = current_certificate(con, a.scheme, a.credit_code, a.date) if cfg else None
     if cert is None:
-        rep.action_problems.append(f"{where}：{a.credit_code} 在 {a.date} 没有有效的证书或备案，“{a.action}”未执行")
+        rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where,
+                                       detail=f"{a.credit_code} 在 {a.date} 没有有效的证书或备案，“{a.action}”"))
         return
     if a.action == "降级":
         order = list(cfg["passing_grades"])
         if cfg["kind"] != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
-            rep.action_problems.append(f"{where}：{cert['grade']} 不能“降级”为 {a.detail}，未执行")
+            rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where,
+                                           detail=f"{cert['grade']} 不能“降级”为 {a.detail}"))
             return
     con.execute("INSERT INTO actions (scheme, date, credit_code, action, detail, document_no, row_hash, applied_on, source) VALUES (?,?,?,?,?,?,?,?,?)",
                 (a.scheme, a.date.isoformat(), a.credit_code, a.action, a.detail, a.document_no, a.row_hash, today.isoformat(), where))

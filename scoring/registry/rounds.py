@@ -1,74 +1,11 @@
-"""Assessment rounds (批次): `workbooks/<scheme>/<round>/round.toml` and their notice periods."""
+"""A stored round's 公示 period and countdown (rounds are parsed from round.toml by `scoring.inputs`)."""
 from __future__ import annotations
 
-import hashlib
-import tomllib
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from ..fields import credit_code_ok
-from ..rubric import load_rubric
-from ..workdays import Calendar, Period, UnknownYear, notice_period
+from ..workdays import Calendar, Period, UnknownYear
 
-__all__ = ["RoundSpec", "load_round", "RoundError", "stored_period", "days_left"]
-
-
-class RoundError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class RoundSpec:
-    scheme: str
-    key: str
-    folder: Path
-    title: str
-    notice_date: date
-    issue_date: date | None
-    withheld: tuple[str, ...]
-    period_days: int | None
-    period_start: date | None
-    period_end: date | None
-    announce_date: date
-    source_hash: str
-
-
-def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
-    """Parse and check round.toml; the period needs the working-day calendar (UnknownYear propagates)."""
-    path = folder / "round.toml"
-    text = path.read_bytes()
-    try:
-        data = tomllib.loads(text.decode("utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RoundError(f"{path}: 不是有效的 UTF-8 TOML 文件（{exc}）") from None
-    unknown = set(data) - {"title", "notice_date", "issue_date", "withheld"}
-    if unknown:
-        raise RoundError(f"{path}: 不认识的设置 {', '.join(sorted(unknown))}")
-    title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise RoundError(f"{path}: 缺少 title（批次标题）")
-    notice = data.get("notice_date")
-    if not isinstance(notice, date):
-        raise RoundError(f"{path}: notice_date 应为日期，如 notice_date = 2026-11-02")
-    issue = data.get("issue_date")
-    if issue is not None and (not isinstance(issue, date) or issue < notice):
-        raise RoundError(f"{path}: issue_date 应为不早于 notice_date 的日期")
-    withheld = data.get("withheld", [])
-    if not isinstance(withheld, list) or not all(isinstance(c, str) and credit_code_ok(c.strip().upper()) for c in withheld):
-        raise RoundError(f"{path}: withheld 应为统一社会信用代码列表，如 withheld = [\"91330100…\"]")
-    days = load_rubric(scheme).lifecycle.get("notice_working_days")
-    if days:
-        period = notice_period(cal, notice, int(days))
-        start, end, announce = period.start, period.end, issue or period.announce
-        if issue is not None and issue <= period.end:
-            raise RoundError(f"{path}: issue_date {issue} 早于公示期结束（{period.end}）")
-    else:
-        start = end = None
-        announce = notice
-    return RoundSpec(scheme, folder.name, folder, title.strip(), notice, issue,
-                     tuple(sorted(c.strip().upper() for c in withheld)), int(days) if days else None,
-                     start, end, announce, hashlib.sha256(text).hexdigest())
+__all__ = ["stored_period", "days_left"]
 
 
 def stored_period(rd) -> Period | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ..errors import Problem
 from ..fields import credit_code_ok
 
 __all__ = ["Action", "read_actions", "ACTION_KINDS", "CHANGE_FIELDS"]
@@ -43,18 +44,18 @@ def _decode(data: bytes) -> str:
     raise ValueError("既不是 UTF-8 也不是 GB18030 编码")
 
 
-def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list[Action], list[str]]:
-    """Valid actions and one Chinese problem line per bad row."""
+def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list[Action], list[Problem]]:
+    """Valid actions and one problem per bad row."""
     if not path.exists():
         return [], []
     try:
         text = _decode(path.read_bytes())
     except ValueError as exc:
-        return [], [f"{path}: {exc}"]
+        return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: {exc}")]
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]
     if tuple(header[:5]) != COLUMNS:
-        return [], [f"{path}: 第 1 行应为列名 {','.join(COLUMNS)}，实际为 {','.join(header)}"]
+        return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: 第 1 行应为列名 {','.join(COLUMNS)}，实际为 {','.join(header)}")]
     actions, problems = [], []
     for line, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
@@ -65,25 +66,25 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         try:
             when = date.fromisoformat(d)
         except ValueError:
-            problems.append(f"{where}：日期“{d}”应为 YYYY-MM-DD，已跳过")
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"日期“{d}”应为 YYYY-MM-DD"))
             continue
         code = code.upper()
         if not credit_code_ok(code):
-            problems.append(f"{where}：统一社会信用代码“{code}”有误，已跳过")
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"统一社会信用代码“{code}”有误"))
             continue
         if kind not in ACTION_KINDS:
-            problems.append(f"{where}：操作“{kind}”应为 {'、'.join(ACTION_KINDS)} 之一，已跳过")
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"操作“{kind}”应为 {'、'.join(ACTION_KINDS)} 之一"))
             continue
         changes: tuple = ()
         if kind == "降级" and detail not in grades:
-            problems.append(f"{where}：降级须在 detail 中填写新的等级（{'、'.join(grades)}），实际为“{detail}”，已跳过")
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"降级须在 detail 中填写新的等级（{'、'.join(grades)}），实际为“{detail}”"))
             continue
         if kind == "变更":
             pairs = [p for p in detail.replace("；", ";").split(";") if p.strip()]
             parsed = [tuple(x.strip() for x in p.split("=", 1)) for p in pairs]
             if not parsed or any(len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] for p in parsed):
-                problems.append(f"{where}：变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，多项用分号分隔），"
-                                f"实际为“{detail}”，已跳过")
+                problems.append(Problem.of("action_invalid", str(path), where=where,
+                                           detail=f"变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，多项用分号分隔），实际为“{detail}”"))
                 continue
             changes = tuple((CHANGE_FIELDS[k], v) for k, v in parsed)
         digest = hashlib.sha256("\x1f".join((scheme, when.isoformat(), code, kind, detail, doc)).encode()).hexdigest()

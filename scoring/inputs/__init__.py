@@ -1,0 +1,134 @@
+"""Collect inputs: what the workbooks folder holds, before anything is read or recorded.
+
+    workbooks/
+      calendar.toml                 working-day overrides for years chinesecalendar does not know
+      <scheme>/actions.csv          lifecycle actions (年度检查, 降级, 撤销, 证书退回, 变更, 注销)
+      <scheme>/<round>/round.toml   a round (批次): title, notice_date, issue_date, withheld
+      <scheme>/<round>/*.xlsx       filled workbooks
+
+`collect_inputs` parses the small text files and lists the workbooks with their content hashes;
+it never opens a workbook (the pipeline reads them) and never touches the registry. Every problem
+is a coded `Problem`; one bad round, row or file never stops the others.
+"""
+from __future__ import annotations
+
+import hashlib
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Problem
+from ..rubric import load_rubric, scheme_ids
+from ..workdays import Calendar, UnknownYear, load_calendar
+from .actions import ACTION_KINDS, CHANGE_FIELDS, Action, read_actions
+from .rounds import RoundError, RoundSpec, load_round
+
+__all__ = ["Inputs", "SchemeInputs", "RoundInputs", "WorkbookFile", "collect_inputs", "load_calendar_or_default",
+           "Action", "RoundSpec", "ACTION_KINDS", "CHANGE_FIELDS", "MAX_WORKBOOK_BYTES"]
+
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024      # the reader's own limit, checked before hashing
+
+
+@dataclass(frozen=True)
+class WorkbookFile:
+    path: Path
+    rel: str          # relative to the workbooks folder: how reports and the registry name it
+    sha256: str
+
+
+@dataclass
+class RoundInputs:
+    spec: RoundSpec
+    files: list[WorkbookFile] = field(default_factory=list)
+
+
+@dataclass
+class SchemeInputs:
+    scheme: str
+    actions: list[Action] = field(default_factory=list)
+    rounds: list[RoundInputs] = field(default_factory=list)
+
+
+@dataclass
+class Inputs:
+    folder: Path
+    calendar: Calendar
+    schemes: list[SchemeInputs] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def files(self) -> list[WorkbookFile]:
+        return [f for s in self.schemes for r in s.rounds for f in r.files]
+
+
+def load_calendar_or_default(folder: Path) -> tuple[Calendar, list[Problem]]:
+    """The folder's calendar.toml; a broken one is reported and the official calendar used alone."""
+    path = Path(folder) / "calendar.toml"
+    try:
+        return load_calendar(path), []
+    except ValueError as exc:
+        return load_calendar(None), [Problem.of("calendar_invalid", str(path), detail=str(exc))]
+
+
+def collect_inputs(folder: Path) -> Inputs:
+    folder = Path(folder)
+    cal, problems = load_calendar_or_default(folder)
+    inputs = Inputs(folder, cal, problems=problems)
+    for scheme in scheme_ids():
+        scheme_dir = folder / scheme
+        if not scheme_dir.is_dir():
+            continue
+        rubric = load_rubric(scheme)
+        actions, action_problems = read_actions(scheme_dir / "actions.csv", scheme, tuple(b.label for b in rubric.grades.bands))
+        inputs.problems += action_problems
+        found = SchemeInputs(scheme, actions)
+        for round_dir in sorted(d for d in scheme_dir.iterdir() if d.is_dir()):
+            where = f"{scheme}/{round_dir.name}"
+            if not (round_dir / "round.toml").exists():
+                inputs.problems.append(Problem.of("round_missing", str(round_dir), round=where))
+                continue
+            try:
+                spec = load_round(round_dir, scheme, cal)
+            except RoundError as exc:
+                inputs.problems.append(Problem.of("round_invalid", str(round_dir / "round.toml"), round=where, detail=str(exc)))
+                continue
+            except UnknownYear as exc:
+                inputs.problems.append(Problem.of("unknown_year", str(round_dir / "round.toml"), round=where, detail=str(exc)))
+                continue
+            found.rounds.append(RoundInputs(spec, _workbook_files(folder, round_dir, inputs.problems)))
+        inputs.schemes.append(found)
+    return inputs
+
+
+def _workbook_files(folder: Path, round_dir: Path, problems: list[Problem]) -> list[WorkbookFile]:
+    """The round's workbooks with their SHA-256; files that cannot be workbooks are reported, never opened."""
+    out = []
+    for f in sorted(round_dir.glob("*.xlsx")):
+        if f.name.startswith("~$"):
+            continue                                 # Excel's lock file of an open workbook
+        rel = str(f.relative_to(folder))
+        try:
+            st = f.stat()
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
+            # a pipe or device named .xlsx would block a reader forever
+            problems.append(Problem("file_unreadable", "不是普通文件（可能是管道、设备或失效的链接），已跳过", rel))
+            continue
+        if st.st_size > MAX_WORKBOOK_BYTES:
+            problems.append(Problem("too_large", f"文件大小 {st.st_size // (1024 * 1024)} MB，超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 的上限，已跳过", rel))
+            continue
+        try:
+            digest = _sha256(f)
+        except OSError as exc:
+            problems.append(Problem("file_unreadable", f"无法读取文件（{exc.strerror or exc}），已跳过", rel))
+            continue
+        out.append(WorkbookFile(f, rel, digest))
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

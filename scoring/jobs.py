@@ -1,0 +1,247 @@
+"""The jobs: the stages run in order, nothing else (the way MkDocs' `build()` reads).
+
+    config → collect inputs → read, validate, score → registry.record → public view
+           → pages → build → check → swap
+
+`publish` is the main job; `ingest` is its first half (the registry update alone); `nightly` is the
+unattended run around `publish` (lock, clean-up, backup, log). The CLI is a thin shell over these.
+One lock (beside --out) spans a whole publish, so a manual publish and the nightly run never
+overlap; the registry's own lock keeps any other writer out of the database.
+"""
+from __future__ import annotations
+
+import fcntl
+import shutil
+import sqlite3
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .inputs import Inputs, collect_inputs
+from .pipeline import score_files
+from .publish.pages import gather_pages, nav_for, url_of
+from .publish.site import (PublishError, PublishResult, SiteConfig, build_site, check_site, clean_leftovers,
+                           load_site_config, mkdocs_config, new_work_folder, read_state, render, site_state, swap_in,
+                           write_feed, write_search_dictionary, write_state)
+from .registry import (RegistryBusy, Report, certificates, export_open_data, open_registry, public_view, record,
+                       renewals_due, unread_files)
+from .result import Result
+
+__all__ = ["publish", "ingest", "nightly", "PublishBusy", "Stopwatch", "NightlyOutcome",
+           "EXIT_PUBLISHED", "EXIT_NOTHING", "EXIT_USAGE", "EXIT_LOCKED"]
+
+EXIT_PUBLISHED, EXIT_NOTHING, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+class PublishBusy(PublishError):
+    """Another publish (manual or nightly) of the same --out is running."""
+
+
+class Stopwatch:
+    """Seconds per stage: `with clock.stage("mkdocs"): …`."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+
+
+@contextmanager
+def publish_lock(out: Path) -> Iterator[None]:
+    """One publish of `out` at a time; a second one is refused at once."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(out.parent / f".{out.name}.lock", "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishBusy(f"另一个发布（如夜间发布）正在更新 {out}，本次未执行") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    finally:
+        fh.close()
+
+
+def _score(inputs: Inputs, con: sqlite3.Connection) -> dict[str, Result]:
+    """Read, validate and score only the workbooks whose content the registry has not recorded."""
+    files = unread_files(con, inputs)
+    scheme_of = {f.rel: s.scheme for s in inputs.schemes for r in s.rounds for f in r.files}
+    results = score_files([(f.path, scheme_of[f.rel]) for f in files])
+    return {f.rel: res for f, res in zip(files, results)}
+
+
+def ingest(con: sqlite3.Connection, workbooks: Path, today: date) -> Report:
+    """The registry update alone: collect → score → record."""
+    inputs = collect_inputs(Path(workbooks))
+    return record(con, inputs, _score(inputs, con), today)
+
+
+def _paths(workbooks: Path, out: Path, db: Path) -> tuple[Path, Path, Path]:
+    workbooks, out, db = Path(workbooks).resolve(), Path(out).absolute(), Path(db).resolve()
+    real_out = out.resolve() if out.exists() else out
+    if db == real_out or real_out in db.parents or out in db.parents:
+        raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
+    return workbooks, out, db
+
+
+def publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None,
+            force: bool = False) -> PublishResult:
+    """The main job: workbooks → registry → site in `out` (swapped in whole, or not at all)."""
+    workbooks, out, db = _paths(workbooks, out, db)
+    with publish_lock(out):
+        clean_leftovers(out)
+        return _publish(workbooks, out, today, db, config or load_site_config(), force)
+
+
+def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig, force: bool) -> PublishResult:
+    clock = Stopwatch()
+    work = new_work_folder(out)
+    try:
+        docs, site = work / "docs", work / "site"
+        shutil.copytree(config.pages, docs)
+        with open_registry(db) as con:
+            with clock.stage("collect"):
+                inputs = collect_inputs(workbooks)
+            with clock.stage("score"):
+                results = _score(inputs, con)
+            with clock.stage("record"):
+                report = record(con, inputs, results, today)
+            with clock.stage("view"):
+                view = public_view(con, today)
+                state = site_state(con, today, inputs.calendar, config, view)
+                stored = read_state(out)
+            if not force and stored.get("state") == state and (out / "index.html").is_file():
+                return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True)
+            with clock.stage("pages"):
+                pages, shared = gather_pages(con, today, inputs.calendar, config.site_url, view)
+                export_open_data(con, today, docs / "data", view)
+        with clock.stage("render"):
+            render(pages, docs, config)
+            write_feed(docs / "feed.xml", shared["notices"], config.site_url, shared["notice_paths"], today)
+            write_search_dictionary(work / "jieba_user.txt", shared["names"])
+        with clock.stage("mkdocs"):
+            warnings = build_site(mkdocs_config(config, docs, site, nav_for(shared["schemes"]), work / "jieba_user.txt"), today)
+        with clock.stage("check"):
+            check_site(site, [url_of(p.path) + "index.html" for p in pages])
+        with clock.stage("swap"):
+            swap_in(site, out)
+            write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
+        return PublishResult(report, out, len(pages), clock.seconds, warnings)
+    except OSError as exc:   # full disk, read-only or missing output folder …: say so, keep the old site
+        raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the unattended nightly run ----------------------------------------------------------------------
+
+@dataclass
+class NightlyOutcome:
+    code: int                       # EXIT_*
+    lines: list[str] = field(default_factory=list)
+    result: PublishResult | None = None
+
+
+def backup_registry(db: Path, folder: Path, today: date, keep: int) -> Path | None:
+    """A consistent dated copy (SQLite's online backup), before tonight's changes."""
+    if not db.exists():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{db.stem}-{today.isoformat()}.sqlite"
+    tmp = target.with_suffix(".partial")
+    src, dst = sqlite3.connect(db), sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    tmp.replace(target)
+    for old in sorted(folder.glob(f"{db.stem}-*.sqlite"))[:-keep]:
+        old.unlink()
+    return target
+
+
+def summary_lines(result: PublishResult, db: Path, today: date, since: date | None) -> list[str]:
+    rep = result.report
+    lines = []
+    with open_registry(db, write=False) as con:
+        due = renewals_due(con, today)
+        expired = [c for c in certificates(con, today) if c["status"] == "已过期" and c["expires"]
+                   and (since is None or date.fromisoformat(c["expires"]) >= since)]
+        closed = con.execute("SELECT scheme, key, title, period_end FROM rounds WHERE period_end < ? AND period_end >= ?",
+                             (today.isoformat(), (since or date.min).isoformat())).fetchall()
+    workbook_problems = rep.workbook_problems
+    lines.append(f"新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，拒绝更改 {len(rep.refused)}")
+    lines.append(f"新公告/公示 {len(rep.notices)}，公示期结束 {len(closed)}")
+    lines.append(f"新证书/备案 {len(rep.certificates)}，即将到期 {len(due)}，{'自上次运行以来' if since else ''}已过期 {len(expired)}")
+    lines.append(f"执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}，有问题的评估表 {len(workbook_problems)}")
+    for label, items in (("新结果", rep.new_results), ("更正", rep.replaced_results), ("拒绝更改", [p.message for p in rep.refused]),
+                         ("新公告/公示", rep.notices), ("公示期结束", [f"{r['scheme']}/{r['key']} {r['title']}（{r['period_end']}）" for r in closed]),
+                         ("新证书/备案", rep.certificates), ("即将到期", [f"{c['number']} {c['org_name']} 有效期至 {c['expires']}" for c in due]),
+                         ("已过期", [f"{c['number']} {c['org_name']}（{c['expires']}）" for c in expired]),
+                         ("执行操作", rep.actions), ("抽查", rep.draws),
+                         ("批次问题", [f"[{p.code}] {p.message}" for p in rep.round_problems]),
+                         ("操作表问题", [f"[{p.code}] {p.message}" for p in rep.action_problems])):
+        lines += [f"  [{label}] {x}" for x in items]
+    for file, problems in workbook_problems.items():
+        lines.append(f"  [评估表问题] {file}：{len(problems)} 个")
+        lines += [f"      {p.sheet}!{p.cell} {p.field} [{p.code}] {p.message}" for p in problems[:20]]
+    return lines
+
+
+def nightly(workbooks: Path, out: Path, db: Path, today: date, log: Path, backups: Path, keep: int = 30) -> NightlyOutcome:
+    """Lock, clean up after a killed run, back up the registry, publish, and append a summary to `log`
+    (also when it fails). Never raises: the outcome's code says what happened."""
+    started = datetime.now()
+    outcome = NightlyOutcome(EXIT_PUBLISHED, [f"== 夜间发布 {started:%Y-%m-%d %H:%M:%S}，--today {today} =="])
+    lines = outcome.lines
+    try:
+        workbooks, out, db = _paths(workbooks, out, db)
+        with publish_lock(out):
+            leftovers = clean_leftovers(out)
+            if leftovers:
+                lines.append(f"清理上次中断留下的临时文件 {len(leftovers)} 个")
+            stored = read_state(out)
+            since = date.fromisoformat(stored["today"]) if isinstance(stored.get("today"), str) else None
+            saved = backup_registry(db, backups, today, keep)
+            if saved:
+                lines.append(f"登记库已备份：{saved}")
+            t = time.perf_counter()
+            outcome.result = result = _publish(workbooks, out, today, db, load_site_config(), False)
+            lines += summary_lines(result, db, today, since)
+            if result.skipped:
+                lines.append(f"网站内容没有变化，未重新构建（{time.perf_counter() - t:.1f} 秒）")
+            else:
+                lines.append(f"已发布 {result.pages} 个页面到 {out}（{time.perf_counter() - t:.1f} 秒）")
+    except PublishBusy as exc:
+        lines.append(f"未执行：{exc}")
+        outcome.code = EXIT_LOCKED
+    except (PublishError, RegistryBusy) as exc:
+        lines.append(f"未能发布：{exc}")
+        outcome.code = EXIT_NOTHING
+    except OSError as exc:
+        lines.append(f"未能发布：无法使用 {exc.filename or out}（{exc.strerror or exc}）；原网站保持不变")
+        outcome.code = EXIT_NOTHING
+    except Exception:                        # a bug: say so in the log; the previous site stays served
+        lines.append("未能发布：程序内部错误，原网站保持不变\n" + traceback.format_exc())
+        outcome.code = EXIT_NOTHING
+    text = "\n".join(lines) + "\n"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        lines.append(f"无法写入日志 {log}：{exc}")
+    return outcome
