@@ -5,6 +5,7 @@ problems found while reading it; a `Batch` stacks the rows of one scheme into nu
 runs the rubric's cross-checks over all of them at once. Invalid rows stay in place (masked), so
 row i is workbook i.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,19 @@ from .rubric import Rubric, expression_names
 
 __all__ = ["Row", "Batch", "build_batch", "format_message", "display_value", "NEUTRAL", "DTYPES", "NO_ROWS_MIN", "FATAL_CODES"]
 
-NO_ROWS_MIN = 2**40       # min() over an empty 附表3: "every row has ≥ 1" holds vacuously
+NO_ROWS_MIN = 2**40  # min() over an empty 附表3: "every row has ≥ 1" holds vacuously
 NEUTRAL = {"int": 0, "num": 0, "pct": 0, "pts": 0, "bool": False, "enum": -1, "date": 0, "text": "", "credit_code": ""}
-DTYPES = {"int": np.int64, "num": np.int64, "pct": np.int64, "pts": np.int64, "bool": np.bool_,
-          "enum": np.int16, "date": np.int64, "text": object, "credit_code": object}
+DTYPES = {
+    "int": np.int64,
+    "num": np.int64,
+    "pct": np.int64,
+    "pts": np.int64,
+    "bool": np.bool_,
+    "enum": np.int16,
+    "date": np.int64,
+    "text": object,
+    "credit_code": object,
+}
 
 
 @dataclass
@@ -33,7 +43,7 @@ class Row:
     present: set = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     missing_score_fields: list[Problem] = field(default_factory=list)  # forgiven when gated out
-    where: dict = field(default_factory=dict)   # field -> (sheet, cell)
+    where: dict = field(default_factory=dict)  # field -> (sheet, cell)
 
     @property
     def fatal(self) -> bool:
@@ -46,6 +56,7 @@ FATAL_CODES = {"file_unreadable", "not_xlsx", "encrypted", "not_template", "too_
 @dataclass
 class Batch:
     """All workbooks of one scheme as columns; row i is workbook i."""
+
     rubric: Rubric
     rows: list[Row]
     cols: dict[str, np.ndarray]
@@ -62,7 +73,8 @@ class Batch:
 
 def build_batch(rubric: Rubric, rows: list[Row]) -> Batch:
     n = len(rows)
-    cols, present = {}, {}
+    cols: dict[str, np.ndarray] = {}
+    present: dict[str, np.ndarray] = {}
     for fid, f in rubric.fields.items():
         neutral = NEUTRAL[f.type]
         cols[fid] = np.array([r.values.get(fid, neutral) for r in rows], dtype=DTYPES[f.type]) if n else np.zeros(0, DTYPES[f.type])
@@ -98,7 +110,7 @@ def _cross_checks(batch: Batch) -> None:
         for i in np.flatnonzero(fails):
             row = batch.rows[i]
             sheet, cell = row.where.get(chk.field, ("", ""))
-            row.problems.append(Problem("cross_check", format_message(chk.message, batch, i), row.file, sheet, cell, chk.field))
+            row.problems.append(Problem("cross_check", format_message(chk.message, batch, int(i)), row.file, sheet, cell, chk.field))
 
 
 def display_value(batch: Batch, name: str, i: int) -> str:
@@ -125,6 +137,5 @@ def format_message(template: str, batch: Batch, i: int, extra: dict | None = Non
         if key in batch.cols:
             return display_value(batch, key, i)
         return m[0]
+
     return re.sub(r"\{([\w.]+)\}", sub, template)
-
-

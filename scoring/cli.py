@@ -1,4 +1,5 @@
 """The `scoring` command: argument parsing and printing only (the work is in the library)."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def main():
 
 @main.command()
 @click.argument("scheme", type=TEMPLATES)
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the blank workbook (.xlsx).")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the blank workbook (.xlsx)."
+)
 def template(scheme: str, output: Path):
     """Write the blank workbook of SCHEME (zj-skpw, maturity, datong-filing, xuzhou-service, hosting),
     or of a plain form (xuzhou-archive: 表E.1 一企一档资料存档表, checked but not scored)."""
@@ -51,16 +53,19 @@ def _read(paths, scheme, jobs):
 
 def _summary(results) -> str:
     c = result_counts(results)
-    return (f"共 {len(results)} 份：已计分 {c['scored']}，无效 {c['invalid']}，"
-            f"材料不全 {c['incomplete']}，不符合申请条件 {c['ineligible']}")
+    return f"共 {len(results)} 份：已计分 {c['scored']}，无效 {c['invalid']}，材料不全 {c['incomplete']}，不符合申请条件 {c['ineligible']}"
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--scheme", type=SCHEMES, help="Require every workbook to be of this scheme.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for large batches (default: all cores).")
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write a marked copy of every workbook with problems into this folder (originals untouched).")
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write a marked copy of every workbook with problems into this folder (originals untouched).",
+)
 def check(paths, scheme, jobs, annotate_dir):
     """Validate workbooks (files, or folders searched for *.xlsx); one line per problem.
 
@@ -75,6 +80,7 @@ def check(paths, scheme, jobs, annotate_dir):
             click.echo(e.line(res.file))
         if annotate_dir and res.errors:
             from .excel.annotate import annotate
+
             marked = annotate(res.file, [e.as_json() for e in res.errors], annotate_dir)
             click.echo(f"已生成批注副本：{marked}" if marked else f"无法生成批注副本（文件无法打开）：{res.file}", err=True)
     bad = sum(1 for res in results if res.errors)
@@ -84,8 +90,7 @@ def check(paths, scheme, jobs, annotate_dir):
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the results as a JSON array to this file.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as a JSON array to this file.")
 @click.option("--scheme", type=SCHEMES, help="Require every workbook to be of this scheme.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for large batches (default: all cores).")
 def score(paths, json_out, scheme, jobs):
@@ -108,11 +113,11 @@ def score(paths, json_out, scheme, jobs):
 
 # --- registry -------------------------------------------------------------------------------------
 
-CHINA = timezone(timedelta(hours=8))      # Beijing time, no daylight saving
+CHINA = timezone(timedelta(hours=8))  # Beijing time, no daylight saving
 
 
 def _today(value: str | None):
-    if value is None:      # the date in China, whatever the server's clock zone (a 02:15 cron is 18:15 UTC)
+    if value is None:  # the date in China, whatever the server's clock zone (a 02:15 cron is 18:15 UTC)
         return datetime.now(CHINA).date()
     try:
         return date.fromisoformat(value)
@@ -121,8 +126,14 @@ def _today(value: str | None):
 
 
 TODAY = click.option("--today", help="Compute periods and statuses as on this day (YYYY-MM-DD; default: today in China, UTC+8).")
-DB = click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=Path("registry.sqlite"),
-                  show_default=True, help="The registry's SQLite file.")
+DB = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("registry.sqlite"),
+    show_default=True,
+    help="The registry's SQLite file.",
+)
 
 
 @main.group()
@@ -132,6 +143,7 @@ def registry():
 
 def _open(db: Path, write: bool):
     from .registry import RegistryBusy, open_registry
+
     if not write and not db.exists():
         raise click.ClickException(f"登记库 {db} 不存在；请先运行 scoring registry ingest")
     try:
@@ -141,11 +153,19 @@ def _open(db: Path, write: bool):
 
 
 def print_report(rep) -> None:
-    click.echo(f"登记库更新（{rep.today}）：新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，"
-               f"新公告/公示 {len(rep.notices)}，新证书/备案 {len(rep.certificates)}，执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}")
-    for title, lines in (("新公告", rep.notices), ("新证书/备案", rep.certificates), ("执行的操作", rep.actions),
-                         ("抽查", rep.draws), ("未接受的更改", [p.message for p in rep.refused]),
-                         ("批次问题", [p.message for p in rep.round_problems]), ("操作表问题", [p.message for p in rep.action_problems])):
+    click.echo(
+        f"登记库更新（{rep.today}）：新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，"
+        f"新公告/公示 {len(rep.notices)}，新证书/备案 {len(rep.certificates)}，执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}"
+    )
+    for title, lines in (
+        ("新公告", rep.notices),
+        ("新证书/备案", rep.certificates),
+        ("执行的操作", rep.actions),
+        ("抽查", rep.draws),
+        ("未接受的更改", [p.message for p in rep.refused]),
+        ("批次问题", [p.message for p in rep.round_problems]),
+        ("操作表问题", [p.message for p in rep.action_problems]),
+    ):
         for line in lines:
             click.echo(f"  [{title}] {line}")
     for file, problems in rep.workbook_problems.items():
@@ -153,14 +173,20 @@ def print_report(rep) -> None:
 
 
 @registry.command()
-@click.option("--workbooks", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("workbooks"),
-              show_default=True, help="The workbooks folder: <scheme>/<round>/round.toml and *.xlsx, <scheme>/actions.csv.")
+@click.option(
+    "--workbooks",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("workbooks"),
+    show_default=True,
+    help="The workbooks folder: <scheme>/<round>/round.toml and *.xlsx, <scheme>/actions.csv.",
+)
 @TODAY
 @DB
 def ingest(workbooks, today, db):
     """Bring the registry up to date with the workbooks folder (idempotent)."""
     from .jobs import ingest as run_ingest
     from .registry import RegistryBusy
+
     try:
         with _open(db, True) as con:
             print_report(run_ingest(con, workbooks, _today(today)))
@@ -176,14 +202,17 @@ def ingest(workbooks, today, db):
 def list_certificates(scheme, due, today, db):
     """List certificates and filings with their status on --today."""
     from .registry import certificates, renewals_due
+
     with _open(db, False) as con:
         rows = renewals_due(con, _today(today)) if due else certificates(con, _today(today), scheme)
     for c in rows:
         if scheme and c["scheme"] != scheme:
             continue
         extra = f"\t应于 {c['renewal_due']} 起申请复审" if due else ""
-        click.echo(f"{c['number']}\t{c['scheme']}\t{c['grade']}\t{c['status']}\t{c['issued']}\t{c['expires'] or '-'}\t"
-                   f"{c['org_name']}\t{c['credit_code']}{extra}")
+        click.echo(
+            f"{c['number']}\t{c['scheme']}\t{c['grade']}\t{c['status']}\t{c['issued']}\t{c['expires'] or '-'}\t"
+            f"{c['org_name']}\t{c['credit_code']}{extra}"
+        )
 
 
 @registry.command()
@@ -193,6 +222,7 @@ def list_certificates(scheme, due, today, db):
 def show(credit_code, today, db):
     """Show one organisation's full public history."""
     from .registry import organisation_history
+
     with _open(db, False) as con:
         h = organisation_history(con, credit_code.strip().upper(), _today(today))
     if h is None:
@@ -217,6 +247,7 @@ def show(credit_code, today, db):
 def export(out, today, db):
     """Export the open data files (certificates, results, notices) as CSV and JSON."""
     from .registry import export_open_data
+
     with _open(db, False) as con:
         for path in export_open_data(con, _today(today), out):
             click.echo(str(path))
@@ -224,11 +255,22 @@ def export(out, today, db):
 
 # --- publish --------------------------------------------------------------------------------------
 
+
 @main.command()
-@click.option("--workbooks", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("workbooks"),
-              show_default=True, help="The workbooks folder (<scheme>/<round>/round.toml and *.xlsx, actions.csv, calendar.toml).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"), show_default=True,
-              help="Where the static site goes (replaced atomically; the previous site stays until the new one is complete).")
+@click.option(
+    "--workbooks",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("workbooks"),
+    show_default=True,
+    help="The workbooks folder (<scheme>/<round>/round.toml and *.xlsx, actions.csv, calendar.toml).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("public"),
+    show_default=True,
+    help="Where the static site goes (replaced atomically; the previous site stays until the new one is complete).",
+)
 @TODAY
 @DB
 def publish(workbooks, out, today, db):
@@ -237,9 +279,10 @@ def publish(workbooks, out, today, db):
     Exit 0 when the site was published (problems in single workbooks are reported, not fatal),
     non-zero only when nothing could be published.
     """
-    from .publish import PublishError
     from .jobs import publish as run_publish
+    from .publish import PublishError
     from .registry import RegistryBusy
+
     try:
         result = run_publish(workbooks, out, _today(today), db)
     except (PublishError, RegistryBusy) as exc:
@@ -253,16 +296,32 @@ def publish(workbooks, out, today, db):
 
 
 @main.command()
-@click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True,
-              help="The workbooks folder.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"), show_default=True,
-              help="Where the static site goes (replaced atomically).")
+@click.option(
+    "--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True, help="The workbooks folder."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("public"),
+    show_default=True,
+    help="Where the static site goes (replaced atomically).",
+)
 @TODAY
 @DB
-@click.option("--log", type=click.Path(dir_okay=False, path_type=Path), default=Path("logs/nightly-publish.log"),
-              show_default=True, help="The summary is appended here, also when the run fails.")
-@click.option("--backups", type=click.Path(file_okay=False, path_type=Path), default=Path("backups"), show_default=True,
-              help="Folder of the dated registry copies.")
+@click.option(
+    "--log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("logs/nightly-publish.log"),
+    show_default=True,
+    help="The summary is appended here, also when the run fails.",
+)
+@click.option(
+    "--backups",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("backups"),
+    show_default=True,
+    help="Folder of the dated registry copies.",
+)
 @click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="Dated registry copies to keep.")
 def nightly(workbooks, out, today, db, log, backups, keep):
     """The unattended nightly publish (cron): lock, clean-up, registry backup, publish, summary to the log.
@@ -271,6 +330,7 @@ def nightly(workbooks, out, today, db, log, backups, keep):
     served); 2: usage; 3: another publish holds the lock.
     """
     from .jobs import nightly as run_nightly
+
     outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep)
     click.echo("\n".join(outcome.lines))
     sys.exit(outcome.code)

@@ -4,6 +4,7 @@ The only place where rounding, clipping (扣完为止), section sums, gates, con
 grades happen. No per-organisation loop in the arithmetic; the Chinese reasons are formatted per
 row afterwards (text, not scoring).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,25 +21,25 @@ __all__ = ["Scores", "score_batch"]
 
 @dataclass
 class Scores:
-    items: dict[str, np.ndarray]        # item id -> int64 centi-points
+    items: dict[str, np.ndarray]  # item id -> int64 centi-points
     sections: dict[str, np.ndarray]
-    total: np.ndarray                   # after clipping / zeroing
-    raw_total: np.ndarray               # before total clipping
-    clipped: np.ndarray                 # bool
-    zeroed: np.ndarray                  # bool (hosting 弄虚作假)
-    gate: np.ndarray                    # int: index into rubric.gates of the first failed gate, -1 none
-    failed: dict[str, np.ndarray]       # condition code -> bool (failed)
+    total: np.ndarray  # after clipping / zeroing
+    raw_total: np.ndarray  # before total clipping
+    clipped: np.ndarray  # bool
+    zeroed: np.ndarray  # bool (hosting 弄虚作假)
+    gate: np.ndarray  # int: index into rubric.gates of the first failed gate, -1 none
+    failed: dict[str, np.ndarray]  # condition code -> bool (failed)
     veto: np.ndarray
     eligible: np.ndarray
-    grade: np.ndarray                   # object: grade label or None
+    grade: np.ndarray  # object: grade label or None
 
 
 def score_items(rubric: Rubric, cols: dict) -> dict[str, np.ndarray]:
     out = {}
     for it in rubric.items:
         num, den = RULES[it.kind].score(it, cols, rubric)
-        pts = round_half_up(num, den)               # the one rounding, per item
-        if it.min is not None:                      # 扣完为止
+        pts = round_half_up(num, den)  # the one rounding, per item
+        if it.min is not None:  # 扣完为止
             pts = np.maximum(pts, it.min)
         out[it.id] = np.minimum(pts, it.max).astype(np.int64)
     return out
@@ -67,7 +68,7 @@ def score_batch(batch: Batch) -> Scores:
         zeroed = compile_expr(r.zero_if.test, r)(cols)
         total = np.where(zeroed, 0, total)
 
-    gate = np.full(n, -1, dtype=np.int64)          # index of the first failed gate, -1 none
+    gate = np.full(n, -1, dtype=np.int64)  # index of the first failed gate, -1 none
     for k, g in enumerate(r.gates):
         fails = ~compile_expr(g.test, r)(cols)
         gate = np.where((gate < 0) & fails, k, gate)
@@ -77,17 +78,19 @@ def score_batch(batch: Batch) -> Scores:
     def by_effect(effect: str) -> np.ndarray:
         """Rows where any condition with this effect failed."""
         return np.logical_or.reduce([failed[c.code] for c in r.conditions if c.effect == effect] or [np.zeros(n, dtype=bool)])
+
     veto = by_effect("veto") | zeroed
     eligible = ~by_effect("eligibility")
 
-    grade = np.full(n, None, dtype=object)
-    g = r.grades
-    if g.kind == "bands":
-        picks = [(total >= b.value) if b.op == ">=" else (total > b.value) for b in g.bands]
-        grade = np.select(picks, [b.label for b in g.bands], default=g.otherwise).astype(object)
-        grade = np.where(veto, g.veto_grade, grade)
-    elif g.kind == "conditions":
-        grade = np.where(by_effect("outcome"), g.fail_label, g.pass_label).astype(object)
+    grade: np.ndarray = np.full(n, None, dtype=object)
+    grades = r.grades
+    if grades.kind == "bands":
+        picks = [(total >= b.value) if b.op == ">=" else (total > b.value) for b in grades.bands]
+        # numpy's type stubs do not cover object arrays of labels
+        grade = np.select(picks, [b.label for b in grades.bands], default=grades.otherwise).astype(object)  # type: ignore[type-var, arg-type, attr-defined]
+        grade = np.where(veto, grades.veto_grade, grade)  # type: ignore[arg-type]
+    elif grades.kind == "conditions":
+        grade = np.where(by_effect("outcome"), grades.fail_label, grades.pass_label).astype(object)  # type: ignore[arg-type, attr-defined]
     return Scores(items, sections, total, raw_total, clipped, zeroed, gate, failed, veto, eligible, grade)
 
 
@@ -109,12 +112,16 @@ def reasons_for(batch: Batch, scores: Scores, i: int) -> list[str]:
         got, top = int(scores.items[it.id][i]), it.max
         if (not it.bonus and got < top) or (it.bonus and got < 0):
             head = "·".join(p for p in (it.section, it.group) if p)
-            out.append(f"【{head}】{it.wording}——得 {_pts(got)} 分（满分 {_pts(top)} 分）" if not it.bonus
-                       else f"【{head}】{it.wording}——{_pts(got)} 分")
+            out.append(
+                f"【{head}】{it.wording}——得 {_pts(got)} 分（满分 {_pts(top)} 分）" if not it.bonus else f"【{head}】{it.wording}——{_pts(got)} 分"
+            )
     if scores.clipped[i]:
         lo, hi = r.total_clip
-        bound = f"{_pts(lo)}–{_pts(hi)} 分" if lo is not None and hi is not None else (
-            f"不低于 {_pts(lo)} 分" if lo is not None else f"不高于 {_pts(hi)} 分")
+        bound = (
+            f"{_pts(lo)}–{_pts(hi)} 分"
+            if lo is not None and hi is not None
+            else (f"不低于 {_pts(lo)} 分" if lo is not None else f"不高于 {_pts(hi or 0)} 分")
+        )
         out.append(f"各项合计 {_pts(int(scores.raw_total[i]))} 分，总分按{bound}计为 {_pts(int(scores.total[i]))} 分")
     return out
 

@@ -5,6 +5,7 @@ user input. Tests assert the code; the Chinese message is for the clerk who has 
 Codes of the folders' own files (round.toml, actions.csv, calendar.toml) and of the registry's
 lifecycle rules have a message template in MESSAGES; `Problem.of(code, …, **params)` fills it.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -8,18 +8,28 @@ into a closure that evaluates the test over whole numpy columns at once.
 Numbers are exact: numeric columns hold int64 micro-units (value × 10**6), literals are scaled
 the same way, and only integer coefficients may multiply a column, so every comparison is exact.
 """
+
 from __future__ import annotations
 
 import ast
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Callable
 
 import numpy as np
 
-__all__ = ["MICRO", "ExprVisitor", "parse_expr", "compile_expr", "expression_names", "covers_arguments", "split_factors",
-           "uncovered_factors", "add_years"]
+__all__ = [
+    "MICRO",
+    "ExprVisitor",
+    "parse_expr",
+    "compile_expr",
+    "expression_names",
+    "covers_arguments",
+    "split_factors",
+    "uncovered_factors",
+    "add_years",
+]
 
 MICRO = 10**6
 EPOCH = date(1970, 1, 1).toordinal()
@@ -28,8 +38,12 @@ EPOCH = date(1970, 1, 1).toordinal()
 NUM, BOOL, ENUM, DATE, TEXT, STR, INT = "num", "bool", "enum", "date", "text", "str", "int"
 
 _CMP = {
-    ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less, ast.LtE: np.less_equal,
-    ast.Gt: np.greater, ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
 }
 
 
@@ -46,8 +60,7 @@ def column_kind(rubric, name: str) -> tuple[str, tuple]:
         f = rubric.fields[name]
         if f.numeric:
             return NUM, ()
-        return {"bool": (BOOL, ()), "enum": (ENUM, f.choices), "date": (DATE, ()),
-                "text": (TEXT, ()), "credit_code": (TEXT, ())}[f.type]
+        return {"bool": (BOOL, ()), "enum": (ENUM, f.choices), "date": (DATE, ()), "text": (TEXT, ()), "credit_code": (TEXT, ())}[f.type]
     parts = name.split(".")
     if parts[0] in rubric.tables:
         table = rubric.tables[parts[0]]
@@ -126,9 +139,14 @@ def expression_names(text: str) -> list[str]:
 def covers_arguments(text: str) -> tuple[str, str] | None:
     """The two field names of a `covers(cma, operated)` call in a test, if it has one."""
     for n in ast.walk(parse_expr(text)):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "covers" and len(n.args) == 2 \
-                and all(isinstance(a, ast.Name) for a in n.args):
-            return n.args[0].id, n.args[1].id   # type: ignore[attr-defined]
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Name)
+            and n.func.id == "covers"
+            and len(n.args) == 2
+            and all(isinstance(a, ast.Name) for a in n.args)
+        ):
+            return n.args[0].id, n.args[1].id  # type: ignore[attr-defined]
     return None
 
 
@@ -215,6 +233,7 @@ class _Compiler(ExprVisitor):
             for p in parts[1:]:
                 out = op(out, p.fn(cols))
             return out
+
         return Node(BOOL, fn)
 
     def v_Compare(self, n):
@@ -230,6 +249,7 @@ class _Compiler(ExprVisitor):
             for t in tests[1:]:
                 out = out & t(cols)
             return out
+
         return Node(BOOL, fn)
 
     def _compare(self, a: Node, op, b: Node):
@@ -275,8 +295,8 @@ def add_years(days: np.ndarray, years: int) -> np.ndarray:
     d = np.asarray(days, dtype="int64").astype("datetime64[D]")
     y = d.astype("datetime64[Y]")
     m = d.astype("datetime64[M]")
-    month = m - y.astype("datetime64[M]")             # months since January
-    day = d - m.astype("datetime64[D]")               # days since the 1st
+    month = m - y.astype("datetime64[M]")  # months since January
+    day = d - m.astype("datetime64[D]")  # days since the 1st
     target_month = (y + np.timedelta64(years, "Y")).astype("datetime64[M]") + month
     month_len = (target_month + np.timedelta64(1, "M")).astype("datetime64[D]") - target_month.astype("datetime64[D]")
     day = np.minimum(day, month_len - np.timedelta64(1, "D"))

@@ -4,6 +4,7 @@ Harmless formatting is accepted (spaces, full-width digits, a number stored as t
 cell holding 0.935, real dates or `YYYY-MM-DD` text); anything whose meaning is unclear is
 rejected. Numbers come out as int micro-units (value × 10**6) so scoring stays exact.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,7 @@ def _decimal_of(value, number_format: str, pct: bool) -> Decimal:
             raise ParseError("wrong_type", f"应填写数字，实际为“{_shown(value)}”")
         return Decimal(text)
     if pct and "%" in _unquoted(number_format):
-        d = d * 100     # a percent-formatted cell holds 0.935 for 93.5 %
+        d = d * 100  # a percent-formatted cell holds 0.935 for 93.5 %
     return d
 
 
@@ -121,7 +122,7 @@ def parse_value(f: Field, value, number_format: str = "General"):
             lo = "" if f.min is None else f"{f.min}{unit}"
             hi = "" if f.max is None else f"{f.max}{unit}"
             raise ParseError("out_of_range", f"应在 {lo} 到 {hi} 之间，实际为 {format(d.normalize(), 'f')}{unit}")
-        if t == "pts" and (d / f.step) != (d / f.step).to_integral_value():
+        if t == "pts" and f.step is not None and (d / f.step) != (d / f.step).to_integral_value():
             raise ParseError("bad_step", f"评分应以 {f.step} 分为步长（如 1、1.5、2），实际为 {_shown(value)}")
         return _to_micro(d)
     if t == "bool":
@@ -132,28 +133,29 @@ def parse_value(f: Field, value, number_format: str = "General"):
             return text == "是"
         raise ParseError("bad_choice", f"应填写“是”或“否”，实际为“{_shown(value)}”")
     if t == "enum":
-        text = unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else None
-        if text in f.choices:
-            return f.choices.index(text)
+        choice = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
+        if choice in f.choices:
+            return f.choices.index(choice)
         raise ParseError("bad_choice", f"应从“{'、'.join(f.choices)}”中选择，实际为“{_shown(value)}”")
     if t == "date":
         if isinstance(value, datetime):
-            d = value.date()
+            day = value.date()
         elif isinstance(value, date):
-            d = value
+            day = value
         elif isinstance(value, str):
             m = _DATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
             try:
-                d = date(int(m[1]), int(m[2]), int(m[3])) if m else None
+                parsed = date(int(m[1]), int(m[2]), int(m[3])) if m else None
             except ValueError:
-                d = None
-            if d is None:
+                parsed = None
+            if parsed is None:
                 raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为“{_shown(value)}”")
+            day = parsed
         else:
             raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为数字 {_shown(value)}；请将单元格设为日期格式后重新输入")
-        if not MIN_DATE <= d <= MAX_DATE:
-            raise ParseError("out_of_range", f"日期应在 1950-01-01 到 2100-12-31 之间，实际为 {d.isoformat()}")
-        return d.toordinal() - EPOCH
+        if not MIN_DATE <= day <= MAX_DATE:
+            raise ParseError("out_of_range", f"日期应在 1950-01-01 到 2100-12-31 之间，实际为 {day.isoformat()}")
+        return day.toordinal() - EPOCH
     if t == "credit_code":
         if not isinstance(value, str):
             raise ParseError("credit_code", "统一社会信用代码被存成了数字（可能已丢失位数）；请将单元格设为文本格式后重新输入")

@@ -12,6 +12,7 @@ Two details make the formulas agree with the exact scorer:
   is scaled by (1 + 1E-12) before ROUND: far below any real difference (exact values have at most
   8 decimals and lie within ±110), far above the floating-point error.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FormulaError", "num", "value_of", "rounded", "choice_terms", "expr_formula", "COVERS_NAME"]
 
-COVERS_NAME = "calc_cma_covers"   # the hidden helper cell that says whether the CMA list covers every factor
+COVERS_NAME = "calc_cma_covers"  # the hidden helper cell that says whether the CMA list covers every factor
 
 
 class FormulaError(ValueError):
@@ -43,7 +44,7 @@ def value_of(rubric: Rubric, name: str) -> str:
         return f'IF(LEFT(CELL("format",{name}),1)="P",{name}*100,{name})'
     if f.numeric:
         return f"N({name})"
-    if f.type == "date":      # a date typed as YYYY-MM-DD text is a date to the scorer too
+    if f.type == "date":  # a date typed as YYYY-MM-DD text is a date to the scorer too
         return f"IF(ISTEXT({name}),DATEVALUE({name}),{name})"
     return name
 
@@ -64,12 +65,13 @@ def choice_terms(rubric: Rubric, name: str, points: dict) -> list[str]:
 
 # --- the expression language as a spreadsheet formula ---------------------------------------------
 
+
 def expr_formula(text: str, rubric: Rubric) -> str:
     return _Translate(rubric, text).run()
 
 
 def _named(table: str) -> str:
-    return f"(LEN(TRIM(INDEX({table},0,1)))>0)"      # rows with an empty name are ignored
+    return f"(LEN(TRIM(INDEX({table},0,1)))>0)"  # rows with an empty name are ignored
 
 
 class _Translate(ExprVisitor):
@@ -93,6 +95,7 @@ class _Translate(ExprVisitor):
         if parts[2] == "sum":
             return f"SUMPRODUCT({_named(parts[0])}*INDEX({parts[0]},0,{k}))"
         self.fail("a minimum is only usable as `t.col.min >= number`")
+        return ""
 
     def v_Name(self, n):
         return self._column([n.id])
@@ -151,7 +154,5 @@ class _Translate(ExprVisitor):
         if name == "add_years":
             return f"EDATE({value_of(self.r, n.args[0].id)},{12 * n.args[1].value})"
         if name == "covers":
-            return f"{COVERS_NAME}"       # computed on the hidden _calc sheet (see coverage_rows)
+            return f"{COVERS_NAME}"  # computed on the hidden _calc sheet (see coverage_rows)
         self.fail(f"{name}() has no spreadsheet formula")
-
-

@@ -8,6 +8,7 @@ unattended run around `publish` (lock, clean-up, backup, log). The CLI is a thin
 One lock (beside --out) spans a whole publish, so a manual publish and the nightly run never
 overlap; the registry's own lock keeps any other writer out of the database.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -24,15 +25,39 @@ from pathlib import Path
 from .inputs import Inputs, collect_inputs
 from .pipeline import score_files
 from .publish.pages import gather_pages, nav_for, url_of
-from .publish.site import (PublishError, PublishResult, SiteConfig, build_site, check_site, clean_leftovers,
-                           load_site_config, mkdocs_config, new_work_folder, read_state, render, site_state, swap_in,
-                           write_feed, write_search_dictionary, write_state)
-from .registry import (RegistryBusy, Report, certificates, export_open_data, open_registry, public_view, record,
-                       renewals_due, unread_files)
+from .publish.site import (
+    PublishError,
+    PublishResult,
+    SiteConfig,
+    build_site,
+    check_site,
+    clean_leftovers,
+    load_site_config,
+    mkdocs_config,
+    new_work_folder,
+    read_state,
+    render,
+    site_state,
+    swap_in,
+    write_feed,
+    write_search_dictionary,
+    write_state,
+)
+from .registry import RegistryBusy, Report, certificates, export_open_data, open_registry, public_view, record, renewals_due, unread_files
 from .result import Result
 
-__all__ = ["publish", "ingest", "nightly", "PublishBusy", "Stopwatch", "NightlyOutcome",
-           "EXIT_PUBLISHED", "EXIT_NOTHING", "EXIT_USAGE", "EXIT_LOCKED"]
+__all__ = [
+    "publish",
+    "ingest",
+    "nightly",
+    "PublishBusy",
+    "Stopwatch",
+    "NightlyOutcome",
+    "EXIT_PUBLISHED",
+    "EXIT_NOTHING",
+    "EXIT_USAGE",
+    "EXIT_LOCKED",
+]
 
 EXIT_PUBLISHED, EXIT_NOTHING, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -96,8 +121,7 @@ def _paths(workbooks: Path, out: Path, db: Path) -> tuple[Path, Path, Path]:
     return workbooks, out, db
 
 
-def publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None,
-            force: bool = False) -> PublishResult:
+def publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None, force: bool = False) -> PublishResult:
     """The main job: workbooks → registry → site in `out` (swapped in whole, or not at all)."""
     workbooks, out, db = _paths(workbooks, out, db)
     with publish_lock(out):
@@ -139,7 +163,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
         return PublishResult(report, out, len(pages), clock.seconds, warnings)
-    except OSError as exc:   # full disk, read-only or missing output folder …: say so, keep the old site
+    except OSError as exc:  # full disk, read-only or missing output folder …: say so, keep the old site
         raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -147,9 +171,10 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
 
 # --- the unattended nightly run ----------------------------------------------------------------------
 
+
 @dataclass
 class NightlyOutcome:
-    code: int                       # EXIT_*
+    code: int  # EXIT_*
     lines: list[str] = field(default_factory=list)
     result: PublishResult | None = None
 
@@ -178,22 +203,34 @@ def summary_lines(result: PublishResult, db: Path, today: date, since: date | No
     lines = []
     with open_registry(db, write=False) as con:
         due = renewals_due(con, today)
-        expired = [c for c in certificates(con, today) if c["status"] == "已过期" and c["expires"]
-                   and (since is None or date.fromisoformat(c["expires"]) >= since)]
-        closed = con.execute("SELECT scheme, key, title, period_end FROM rounds WHERE period_end < ? AND period_end >= ?",
-                             (today.isoformat(), (since or date.min).isoformat())).fetchall()
+        expired = [
+            c
+            for c in certificates(con, today)
+            if c["status"] == "已过期" and c["expires"] and (since is None or date.fromisoformat(c["expires"]) >= since)
+        ]
+        closed = con.execute(
+            "SELECT scheme, key, title, period_end FROM rounds WHERE period_end < ? AND period_end >= ?",
+            (today.isoformat(), (since or date.min).isoformat()),
+        ).fetchall()
     workbook_problems = rep.workbook_problems
     lines.append(f"新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，拒绝更改 {len(rep.refused)}")
     lines.append(f"新公告/公示 {len(rep.notices)}，公示期结束 {len(closed)}")
     lines.append(f"新证书/备案 {len(rep.certificates)}，即将到期 {len(due)}，{'自上次运行以来' if since else ''}已过期 {len(expired)}")
     lines.append(f"执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}，有问题的评估表 {len(workbook_problems)}")
-    for label, items in (("新结果", rep.new_results), ("更正", rep.replaced_results), ("拒绝更改", [p.message for p in rep.refused]),
-                         ("新公告/公示", rep.notices), ("公示期结束", [f"{r['scheme']}/{r['key']} {r['title']}（{r['period_end']}）" for r in closed]),
-                         ("新证书/备案", rep.certificates), ("即将到期", [f"{c['number']} {c['org_name']} 有效期至 {c['expires']}" for c in due]),
-                         ("已过期", [f"{c['number']} {c['org_name']}（{c['expires']}）" for c in expired]),
-                         ("执行操作", rep.actions), ("抽查", rep.draws),
-                         ("批次问题", [f"[{p.code}] {p.message}" for p in rep.round_problems]),
-                         ("操作表问题", [f"[{p.code}] {p.message}" for p in rep.action_problems])):
+    for label, items in (
+        ("新结果", rep.new_results),
+        ("更正", rep.replaced_results),
+        ("拒绝更改", [p.message for p in rep.refused]),
+        ("新公告/公示", rep.notices),
+        ("公示期结束", [f"{r['scheme']}/{r['key']} {r['title']}（{r['period_end']}）" for r in closed]),
+        ("新证书/备案", rep.certificates),
+        ("即将到期", [f"{c['number']} {c['org_name']} 有效期至 {c['expires']}" for c in due]),
+        ("已过期", [f"{c['number']} {c['org_name']}（{c['expires']}）" for c in expired]),
+        ("执行操作", rep.actions),
+        ("抽查", rep.draws),
+        ("批次问题", [f"[{p.code}] {p.message}" for p in rep.round_problems]),
+        ("操作表问题", [f"[{p.code}] {p.message}" for p in rep.action_problems]),
+    ):
         lines += [f"  [{label}] {x}" for x in items]
     for file, problems in workbook_problems.items():
         lines.append(f"  [评估表问题] {file}：{len(problems)} 个")
@@ -234,7 +271,7 @@ def nightly(workbooks: Path, out: Path, db: Path, today: date, log: Path, backup
     except OSError as exc:
         lines.append(f"未能发布：无法使用 {exc.filename or out}（{exc.strerror or exc}）；原网站保持不变")
         outcome.code = EXIT_NOTHING
-    except Exception:                        # a bug: say so in the log; the previous site stays served
+    except Exception:  # a bug: say so in the log; the previous site stays served
         lines.append("未能发布：程序内部错误，原网站保持不变\n" + traceback.format_exc())
         outcome.code = EXIT_NOTHING
     text = "\n".join(lines) + "\n"

@@ -3,12 +3,13 @@
 Library entry points for the CLI and for the publish job: `collect_workbooks`, `read_rows`,
 `score_rows`, `score_paths`. Each workbook gives one `Result` (`scoring.result`).
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from collections.abc import Callable, Iterable
 
 from .batch import Batch, Row, build_batch
 from .engine import gate_reason, reasons_for, score_batch
@@ -21,7 +22,7 @@ from .validate import parse_workbook, scheme_from_path, wanted_names
 
 __all__ = ["collect_workbooks", "read_rows", "score_rows", "score_files", "score_paths", "missing_results", "result_counts"]
 
-PARALLEL_FROM = 64     # below this many files, worker start-up costs more than it saves
+PARALLEL_FROM = 64  # below this many files, worker start-up costs more than it saves
 
 
 def collect_workbooks(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -59,8 +60,9 @@ def _read_chunk(args: list[tuple[str, str | None]]) -> list[Row]:
     return [read_one(p, s) for p, s in args]
 
 
-def read_rows(files: list[Path], expect_scheme: str | None = None, jobs: int | None = None,
-              progress: Callable[[int], None] | None = None) -> list[Row]:
+def read_rows(
+    files: list[Path], expect_scheme: str | None = None, jobs: int | None = None, progress: Callable[[int], None] | None = None
+) -> list[Row]:
     return _read_all([(str(f), expect_scheme) for f in files], jobs, progress)
 
 
@@ -79,7 +81,7 @@ def _read_all(args: list[tuple[str, str | None]], jobs: int | None, progress: Ca
                 progress(1)
         return rows
     size = max(8, min(64, len(args) // (jobs * 4) or 1))
-    chunks = [args[i:i + size] for i in range(0, len(args), size)]
+    chunks = [args[i : i + size] for i in range(0, len(args), size)]
     rows = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for part in pool.map(_read_chunk, chunks):
@@ -118,8 +120,7 @@ def _invalid(row: Row, problems: list[Problem], scheme: str | None = None) -> Re
 def _base(row: Row, scheme: str | None, status: str) -> Result:
     org = row.values.get("org_name") if "org_name" in row.present else None
     code = row.values.get("credit_code") if "credit_code" in row.present else None
-    return Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code,
-                  particulars=_particulars(row, scheme))
+    return Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code, particulars=_particulars(row, scheme))
 
 
 def _particulars(row: Row, scheme: str | None) -> dict:

@@ -4,6 +4,7 @@
 writes). `particulars` carries the organisation's own entries the registry keeps (address, legal
 representative, application date): read from the rubric's `roles`, never published as such.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,16 +33,25 @@ class Result:
     veto: bool = False
     failed_conditions: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    eligible: bool | None = None        # schemes with eligibility conditions only
-    clipped: bool | None = None         # schemes that clip the total only
-    particulars: dict[str, Any] = field(default_factory=dict)    # role -> value (not in the JSON)
+    eligible: bool | None = None  # schemes with eligibility conditions only
+    clipped: bool | None = None  # schemes that clip the total only
+    particulars: dict[str, Any] = field(default_factory=dict)  # role -> value (not in the JSON)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "file": self.file, "scheme": self.scheme, "status": self.status, "org_name": self.org_name,
-            "credit_code": self.credit_code, "errors": [p.as_json() for p in self.errors], "items": dict(self.items),
-            "sections": dict(self.sections), "total": self.total, "grade": self.grade, "veto": self.veto,
-            "failed_conditions": list(self.failed_conditions), "reasons": list(self.reasons),
+            "file": self.file,
+            "scheme": self.scheme,
+            "status": self.status,
+            "org_name": self.org_name,
+            "credit_code": self.credit_code,
+            "errors": [p.as_json() for p in self.errors],
+            "items": dict(self.items),
+            "sections": dict(self.sections),
+            "total": self.total,
+            "grade": self.grade,
+            "veto": self.veto,
+            "failed_conditions": list(self.failed_conditions),
+            "reasons": list(self.reasons),
         }
         if self.eligible is not None:
             out["eligible"] = self.eligible

@@ -4,6 +4,7 @@ A broken rubric is a programming error, not user input: it raises RubricError na
 and the place in it. Decisions (D-numbers) are named settings; any string "@Dn" in a rule
 parameter or expression is replaced by that decision's value at load time.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,15 +20,32 @@ from .expr import expression_names
 from .rules import RULES
 
 __all__ = [
-    "RubricError", "Field", "TableColumn", "Table", "Check", "Gate", "Item", "Section",
-    "Condition", "Band", "Grades", "Decision", "Rubric", "load_rubric", "scheme_ids", "RUBRIC_DIR",
-    "score_sheet_inputs", "field_placements", "expression_names", "template_ids",
+    "RubricError",
+    "Field",
+    "TableColumn",
+    "Table",
+    "Check",
+    "Gate",
+    "Item",
+    "Section",
+    "Condition",
+    "Band",
+    "Grades",
+    "Decision",
+    "Rubric",
+    "load_rubric",
+    "scheme_ids",
+    "RUBRIC_DIR",
+    "score_sheet_inputs",
+    "field_placements",
+    "expression_names",
+    "template_ids",
 ]
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
 FIELD_TYPES = {"text", "credit_code", "int", "num", "pct", "pts", "bool", "date", "enum"}
 CONDITION_EFFECTS = {"veto", "eligibility", "outcome"}
-ROLES = ("address", "legal_rep", "application_date")   # particulars the registry keeps
+ROLES = ("address", "legal_rep", "application_date")  # particulars the registry keeps
 BOOL_CHOICES = ("是", "否")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -85,6 +103,7 @@ class Table:
 @dataclass(frozen=True)
 class Check:
     """A cross-field check; failing it is an input error on `field`."""
+
     code: str
     test: str
     field: str
@@ -94,6 +113,7 @@ class Check:
 @dataclass(frozen=True)
 class Gate:
     """A precondition for scoring (zj-skpw 材料不全, two-year rule); failing sets `status`."""
+
     code: str
     status: str
     test: str
@@ -106,19 +126,19 @@ class Item:
     id: str
     section: str
     group: str
-    max: int              # centi-points
-    min: int | None       # centi-points; None = no floor
+    max: int  # centi-points
+    min: int | None  # centi-points; None = no floor
     wording: str
     kind: str
     params: dict
-    inputs: tuple[str, ...]   # scalar fields the rule reads, in the order the workbook shows them
+    inputs: tuple[str, ...]  # scalar fields the rule reads, in the order the workbook shows them
     bonus: bool = False
 
 
 @dataclass(frozen=True)
 class Section:
     name: str
-    max: int | None       # centi-points
+    max: int | None  # centi-points
     floor: int | None = None
     bonus: bool = False
 
@@ -134,14 +154,14 @@ class Condition:
 @dataclass(frozen=True)
 class Band:
     label: str
-    op: str               # ">=" or ">"
-    value: int            # centi-points
+    op: str  # ">=" or ">"
+    value: int  # centi-points
     text: str = ""
 
 
 @dataclass(frozen=True)
 class Grades:
-    kind: str             # bands | conditions | none
+    kind: str  # bands | conditions | none
     bands: tuple[Band, ...] = ()
     otherwise: str | None = None
     veto_grade: str | None = None
@@ -172,9 +192,9 @@ class Rubric:
     sheets: tuple[dict, ...]
     lifecycle: dict
     bands_display: dict
-    roles: dict = field(default_factory=dict)     # role (address, legal_rep, application_date) -> field id
+    roles: dict = field(default_factory=dict)  # role (address, legal_rep, application_date) -> field id
     path: Path = field(compare=False, default=Path())
-    kind: str = "assessment"      # assessment | form (a printed/checked form that is not scored)
+    kind: str = "assessment"  # assessment | form (a printed/checked form that is not scored)
 
     @property
     def total_max(self) -> int:
@@ -253,6 +273,7 @@ def _resolve(obj, decisions: dict[str, Decision], path: Path, where: str):
             if m[1] not in decisions:
                 _fail(path, where, f"refers to undefined decision {m[1]}")
             return str(decisions[m[1]].value)
+
         return re.sub(r"@(D\d+)", sub, obj)
     if isinstance(obj, dict):
         return {k: _resolve(v, decisions, path, f"{where}.{k}") for k, v in obj.items()}
@@ -268,10 +289,7 @@ def _build(raw: dict, path: Path) -> Rubric:
     if raw["scheme"] != path.stem:
         _fail(path, "scheme", f"{raw['scheme']!r} does not match the file name")
 
-    decisions = {
-        did: Decision(did, d["value"], d["title"], d["text"])
-        for did, d in (raw.get("decisions") or {}).items()
-    }
+    decisions = {did: Decision(did, d["value"], d["title"], d["text"]) for did, d in (raw.get("decisions") or {}).items()}
     raw = {k: (v if k == "decisions" else _resolve(v, decisions, path, k)) for k, v in raw.items()}
 
     fields: dict[str, Field] = {}
@@ -290,14 +308,19 @@ def _build(raw: dict, path: Path) -> Rubric:
         if ftype == "pts" and (hi is None or "step" not in f):
             _fail(path, where, "pts needs max and step")
         fields[fid] = Field(
-            id=fid, type=ftype, label=str(f.get("label") or _fail(path, where, "needs a label")),
-            required=bool(f.get("required", False)), public=bool(f.get("public", False)),
+            id=fid,
+            type=ftype,
+            label=str(f.get("label") or _fail(path, where, "needs a label")),
+            required=bool(f.get("required", False)),
+            public=bool(f.get("public", False)),
             choices=choices,
             min=None if lo is None else Decimal(str(lo)),
             max=None if hi is None else Decimal(str(hi)),
             step=Decimal(str(f["step"])) if "step" in f else None,
-            max_length=int(f.get("max_length", 500)), default=f.get("default"),
-            hint=str(f.get("hint", "")), stage=f.get("stage", "score"),
+            max_length=int(f.get("max_length", 500)),
+            default=f.get("default"),
+            hint=str(f.get("hint", "")),
+            stage=f.get("stage", "score"),
         )
         if fields[fid].stage not in {"identity", "gate", "score"}:
             _fail(path, where, f"unknown stage {fields[fid].stage!r}")
@@ -308,8 +331,7 @@ def _build(raw: dict, path: Path) -> Rubric:
     tables = {}
     for tid, t in (raw.get("tables") or {}).items():
         cols = tuple(
-            TableColumn(c["id"], c["type"], c["label"],
-                        Decimal(str(c["max"])) if "max" in c else None, int(c.get("max_length", 500)))
+            TableColumn(c["id"], c["type"], c["label"], Decimal(str(c["max"])) if "max" in c else None, int(c.get("max_length", 500)))
             for c in t["columns"]
         )
         if cols[0].type != "text":
@@ -322,18 +344,18 @@ def _build(raw: dict, path: Path) -> Rubric:
     for c in checks:
         if c.field not in fields:
             _fail(path, f"checks.{c.code}", f"unknown field {c.field!r}")
-    gates = tuple(
-        Gate(g["code"], g["status"], g["test"], g["reason"], tuple(g.get("list_false", ())))
-        for g in raw.get("gates") or []
-    )
+    gates = tuple(Gate(g["code"], g["status"], g["test"], g["reason"], tuple(g.get("list_false", ()))) for g in raw.get("gates") or [])
     for g in gates:
         if g.status not in {"incomplete", "ineligible"}:
             _fail(path, f"gates.{g.code}", f"status must be incomplete or ineligible, not {g.status!r}")
 
     sections = tuple(
-        Section(s["name"], None if s.get("max") is None else _centi(s["max"], path, f"sections.{s['name']}"),
-                None if s.get("floor") is None else _centi(s["floor"], path, f"sections.{s['name']}.floor"),
-                bool(s.get("bonus", False)))
+        Section(
+            s["name"],
+            None if s.get("max") is None else _centi(s["max"], path, f"sections.{s['name']}"),
+            None if s.get("floor") is None else _centi(s["floor"], path, f"sections.{s['name']}.floor"),
+            bool(s.get("bonus", False)),
+        )
         for s in raw.get("sections") or []
     )
     section_names = {s.name for s in sections}
@@ -355,21 +377,29 @@ def _build(raw: dict, path: Path) -> Rubric:
         for name in inputs:
             if name not in fields:
                 _fail(path, where, f"unknown input field {name!r}")
-        items.append(Item(
-            id=it["id"], section=it["section"], group=str(it.get("group", "")),
-            max=_centi(it["max"], path, where), min=None if lo is None else _centi(lo, path, where),
-            wording=it["wording"], kind=kind, params=rule, inputs=inputs,
-            bonus=bool(it.get("bonus", False)),
-        ))
+        items.append(
+            Item(
+                id=it["id"],
+                section=it["section"],
+                group=str(it.get("group", "")),
+                max=_centi(it["max"], path, where),
+                min=None if lo is None else _centi(lo, path, where),
+                wording=it["wording"],
+                kind=kind,
+                params=rule,
+                inputs=inputs,
+                bonus=bool(it.get("bonus", False)),
+            )
+        )
     for s in sections:
         declared = sum(it.max for it in items if it.section == s.name)
         if s.max is not None and declared != s.max:
             _fail(path, f"sections.{s.name}", f"items add up to {declared / 100}, section max is {s.max / 100}")
 
     conditions = tuple(Condition(c["code"], str(c["test"]), c["effect"], c["reason"]) for c in raw.get("conditions") or [])
-    for c in conditions:
-        if c.effect not in CONDITION_EFFECTS:
-            _fail(path, f"conditions.{c.code}", f"unknown effect {c.effect!r}")
+    for cond in conditions:
+        if cond.effect not in CONDITION_EFFECTS:
+            _fail(path, f"conditions.{cond.code}", f"unknown effect {cond.effect!r}")
 
     g = raw["grades"]
     if g["kind"] == "bands":
@@ -396,14 +426,29 @@ def _build(raw: dict, path: Path) -> Rubric:
         zero_if = Condition(z["code"], str(z["test"]), "zero", z["reason"])
 
     rubric = Rubric(
-        scheme=raw["scheme"], title=raw["title"], short_title=raw.get("short_title", raw["title"]),
-        source=raw.get("source", ""), template_version=int(raw["template_version"]),
+        scheme=raw["scheme"],
+        title=raw["title"],
+        short_title=raw.get("short_title", raw["title"]),
+        source=raw.get("source", ""),
+        template_version=int(raw["template_version"]),
         compatible_versions=tuple(raw.get("compatible_versions", [raw["template_version"]])),
-        decisions=decisions, fields=fields, tables=tables, checks=checks, gates=gates,
-        sections=sections, items=tuple(items), conditions=conditions, grades=grades,
-        total_clip=total_clip, zero_if=zero_if, item_notes=bool(raw.get("item_notes", False)),
-        sheets=tuple(raw["sheets"]), lifecycle=raw.get("lifecycle") or {},
-        bands_display=raw.get("bands_display") or {}, roles=dict(raw.get("roles") or {}), path=path,
+        decisions=decisions,
+        fields=fields,
+        tables=tables,
+        checks=checks,
+        gates=gates,
+        sections=sections,
+        items=tuple(items),
+        conditions=conditions,
+        grades=grades,
+        total_clip=(total_clip[0], total_clip[1]),
+        zero_if=zero_if,
+        item_notes=bool(raw.get("item_notes", False)),
+        sheets=tuple(raw["sheets"]),
+        lifecycle=raw.get("lifecycle") or {},
+        bands_display=raw.get("bands_display") or {},
+        roles=dict(raw.get("roles") or {}),
+        path=path,
         kind=raw.get("kind", "assessment"),
     )
     for role, fid in rubric.roles.items():
@@ -413,6 +458,7 @@ def _build(raw: dict, path: Path) -> Rubric:
         _fail(path, "kind", f"must be assessment or form, not {rubric.kind!r}")
     # Compile every expression now so a typo fails at load, not at scoring time.
     from .expr import compile_expr
+
     for text, where in _expressions(rubric):
         try:
             compile_expr(text, rubric)
@@ -447,7 +493,7 @@ def field_placements(r: Rubric) -> list[tuple[str, str]]:
     """(field id, sheet name) for every input cell the template writes, in sheet order;
     a field placed twice appears twice."""
     shown = score_sheet_inputs(r)
-    out = []
+    out: list = []
     for s in r.sheets:
         out.extend((f, s["name"]) for f in _sheet_rows_fields(s))
         if s.get("layout") == "score":
@@ -471,8 +517,8 @@ def _expressions(r: Rubric):
         yield c.test, f"checks.{c.code}"
     for g in r.gates:
         yield g.test, f"gates.{g.code}"
-    for c in r.conditions:
-        yield c.test, f"conditions.{c.code}"
+    for cond in r.conditions:
+        yield cond.test, f"conditions.{cond.code}"
     if r.zero_if:
         yield r.zero_if.test, "total.zero_if"
     for it in r.items:

@@ -7,6 +7,7 @@ rounds it half-up to 0.01 once and clips it to the item's range. The formula sid
 workbook's live cell formula, rounded and clipped the same way. The rubric YAML refers to a kind
 by name (`rule: {kind: shortfall, …}`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,10 +31,10 @@ Fraction = tuple[np.ndarray, "np.ndarray | int"]
 @dataclass(frozen=True)
 class RuleKind:
     name: str
-    required: frozenset[str]                              # parameters the rubric must give
+    required: frozenset[str]  # parameters the rubric must give
     optional: frozenset[str]
-    score: Callable[[Item, dict, Rubric], Fraction]       # numpy: columns -> (num, den) centi-points
-    formula: Callable[[Item, Rubric], str]                # spreadsheet: the unrounded expression
+    score: Callable[[Item, dict, Rubric], Fraction]  # numpy: columns -> (num, den) centi-points
+    formula: Callable[[Item, Rubric], str]  # spreadsheet: the unrounded expression
     doc: str = ""
 
     def check_params(self, params: dict) -> str | None:
@@ -50,11 +51,13 @@ class RuleKind:
 RULES: dict[str, RuleKind] = {}
 
 
-def rule(name: str, required: set[str], optional: set[str] = frozenset(), *, formula: Callable[[Item, Rubric], str]):
+def rule(name: str, required: set[str], optional: set[str] | frozenset[str] = frozenset(), *, formula: Callable[[Item, Rubric], str]):
     """Register a numpy implementation under `name` with its parameters and formula."""
+
     def register(fn):
         RULES[name] = RuleKind(name, frozenset(required), frozenset(optional), fn, formula, (fn.__doc__ or "").strip())
         return fn
+
     return register
 
 
@@ -85,6 +88,7 @@ def _rows(cols: dict) -> int:
 
 # --- per_choice -----------------------------------------------------------------------------------
 
+
 def _per_input(p: dict) -> dict:
     inputs = p["inputs"]
     return inputs if isinstance(inputs, dict) else {name: p["points"] for name in inputs}
@@ -97,7 +101,7 @@ def _choice_points(rubric: Rubric, field_id: str, points: dict, col: np.ndarray)
     if unknown:
         raise ValueError(f"{field_id}: {sorted(unknown)} not among {choices}")
     lut = np.array([centi(points.get(c, 0)) for c in choices] + [0], dtype=np.int64)
-    codes = np.where(col, 0, 1) if f.type == "bool" else col.astype(np.int64)   # -1 (missing) -> 0 points
+    codes = np.where(col, 0, 1) if f.type == "bool" else col.astype(np.int64)  # -1 (missing) -> 0 points
     return lut[codes]
 
 
@@ -118,6 +122,7 @@ def per_choice(item: Item, cols: dict, rubric: Rubric) -> Fraction:
 
 # --- per_count ------------------------------------------------------------------------------------
 
+
 def _per_count_formula(item: Item, rubric: Rubric) -> str:
     p = item.params
     terms = [f"{num(w)}*{value_of(rubric, n)}" for n, w in p["weights"].items()]
@@ -135,6 +140,7 @@ def per_count(item: Item, cols: dict, rubric: Rubric) -> Fraction:
 
 
 # --- shortfall / excess ---------------------------------------------------------------------------
+
 
 def _points_of(amount_micro: np.ndarray, counting: str) -> np.ndarray:
     # D2: linear counts fractions of a percentage point; whole counts completed points only
@@ -182,6 +188,7 @@ def excess(item: Item, cols: dict, rubric: Rubric) -> Fraction:
 
 # --- awarded / share_of_max / ratio ---------------------------------------------------------------
 
+
 @rule("awarded", {"input"}, formula=lambda item, rubric: value_of(rubric, item.params["input"]))
 def awarded(item: Item, cols: dict, rubric: Rubric) -> Fraction:
     """The points the evaluator awarded (a pts or num field), as entered."""
@@ -209,6 +216,7 @@ def ratio(item: Item, cols: dict, rubric: Rubric) -> Fraction:
 
 
 # --- checks ---------------------------------------------------------------------------------------
+
 
 def _checks_formula(item: Item, rubric: Rubric) -> str:
     return "+".join(f"{num(c['points'])}*IF({expr_formula(c['test'], rubric)},1,0)" for c in item.params["checks"])

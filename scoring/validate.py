@@ -3,6 +3,7 @@
 `parse_workbook` checks the workbook against its rubric and returns typed values plus every
 problem it found; `batch.build_batch` then stacks rows into columns for the engine.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,22 +43,38 @@ def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
         add(Problem(raw.fatal[0], raw.fatal[1], raw.path))
         return row
     if row.scheme is None:
-        add(Problem("not_template", "找不到模板标识（隐藏的 _meta 工作表）；请使用 `scoring template` 生成的模板填写，不要复制粘贴到其他工作簿", raw.path))
+        add(
+            Problem(
+                "not_template", "找不到模板标识（隐藏的 _meta 工作表）；请使用 `scoring template` 生成的模板填写，不要复制粘贴到其他工作簿", raw.path
+            )
+        )
         return row
     if row.scheme not in template_ids():
         add(Problem("not_template", f"模板标识的评估类别“{row.scheme}”不存在", raw.path))
         return row
     if expect_scheme and row.scheme != expect_scheme:
-        add(Problem("wrong_scheme", f"这是“{load_rubric(row.scheme).title}”（{row.scheme}）的评估表，"
-                                    f"但放在了“{load_rubric(expect_scheme).title}”（{expect_scheme}）的目录中", raw.path))
+        add(
+            Problem(
+                "wrong_scheme",
+                f"这是“{load_rubric(row.scheme).title}”（{row.scheme}）的评估表，"
+                f"但放在了“{load_rubric(expect_scheme).title}”（{expect_scheme}）的目录中",
+                raw.path,
+            )
+        )
         return row
     rubric = load_rubric(row.scheme)
     version = raw.version
     if isinstance(version, float) and version.is_integer():
         version = int(version)
     if version not in rubric.compatible_versions:
-        add(Problem("template_version", f"模板版本为 {version}，当前系统的{rubric.short_title}模板为第 {rubric.template_version} 版，"
-                                        f"该版本的填写内容含义不同，无法读取；请将数据转填到新模板（scoring template {rubric.scheme}）", raw.path))
+        add(
+            Problem(
+                "template_version",
+                f"模板版本为 {version}，当前系统的{rubric.short_title}模板为第 {rubric.template_version} 版，"
+                f"该版本的填写内容含义不同，无法读取；请将数据转填到新模板（scoring template {rubric.scheme}）",
+                raw.path,
+            )
+        )
         return row
 
     sheets_of = field_sheets(rubric)
@@ -66,32 +83,46 @@ def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
         dest = split_destination(raw.names.get(fid, ""))
         if dest is None:
             if sheets_of.get(fid) not in dead_sheets:
-                add(Problem("name_missing", f"找不到“{f.label}”的填写单元格（已定义名称 {fid} 被删除或损坏）；请使用原模板填写",
-                            raw.path, sheets_of.get(fid, ""), "", fid))
+                add(
+                    Problem(
+                        "name_missing",
+                        f"找不到“{f.label}”的填写单元格（已定义名称 {fid} 被删除或损坏）；请使用原模板填写",
+                        raw.path,
+                        sheets_of.get(fid, ""),
+                        "",
+                        fid,
+                    )
+                )
             row.values[fid] = NEUTRAL[f.type]
             continue
         cell = raw.cells.get(fid)
         sheet, ref = dest
         row.where[fid] = (sheet, ref)
         _parse_cell(row, rubric, fid, cell, sheet, ref)
-    for tid, table in rubric.tables.items():
+    for tid in rubric.tables:
         _parse_table(row, rubric, tid, raw)
     return row
 
 
 def _sheet_problems(raw: RawWorkbook, rubric: Rubric, sheets_of: dict, row: Row) -> set[str]:
     dead = set()
-    holding = set(sheets_of.values())      # printable pages without inputs are not required
+    holding = set(sheets_of.values())  # printable pages without inputs are not required
     for s in rubric.sheets:
         name = s["name"]
         if name in raw.sheets or name not in holding:
             continue
         dead.add(name)
-        moved = {split_destination(raw.names.get(fid, "")) for fid, sh in sheets_of.items() if sh == name}
-        moved = {d[0] for d in moved if d and d[0] in raw.sheets}
+        destinations = {split_destination(raw.names.get(fid, "")) for fid, sh in sheets_of.items() if sh == name}
+        moved = {d[0] for d in destinations if d and d[0] in raw.sheets}
         if moved:
-            row.problems.append(Problem("sheet_renamed", f"工作表“{name}”被重命名为“{'、'.join(sorted(moved))}”；请改回原名（与官方附表一致）",
-                                        raw.path, "、".join(sorted(moved))))
+            row.problems.append(
+                Problem(
+                    "sheet_renamed",
+                    f"工作表“{name}”被重命名为“{'、'.join(sorted(moved))}”；请改回原名（与官方附表一致）",
+                    raw.path,
+                    "、".join(sorted(moved)),
+                )
+            )
         else:
             row.problems.append(Problem("sheet_missing", f"工作表“{name}”被删除；请使用完整的原模板填写", raw.path, name))
     return dead
@@ -132,20 +163,38 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
     if block is None:
         # a deleted sheet is reported once for the whole sheet, not again for its table
         if not any(p.code == "sheet_missing" for p in row.problems):
-            row.problems.append(Problem("name_missing", f"找不到“{table.label}”的填写区域（已定义名称 {tid} 被删除或损坏）；请使用原模板填写",
-                                        row.file, "", "", tid))
+            row.problems.append(
+                Problem("name_missing", f"找不到“{table.label}”的填写区域（已定义名称 {tid} 被删除或损坏）；请使用原模板填写", row.file, "", "", tid)
+            )
     else:
         col_fields = {c.id: Field(c.id, "int", c.label, max=c.max) for c in numeric}
         if len(block) < table.rows or any(len(r) < len(table.columns) for r in block):
-            row.problems.append(Problem("name_missing", f"“{table.label}”的填写区域被改小了（应至少 {table.rows} 行 × {len(table.columns)} 列）",
-                                        row.file, block[0][0].sheet, "", tid))
+            row.problems.append(
+                Problem(
+                    "name_missing",
+                    f"“{table.label}”的填写区域被改小了（应至少 {table.rows} 行 × {len(table.columns)} 列）",
+                    row.file,
+                    block[0][0].sheet,
+                    "",
+                    tid,
+                )
+            )
         for i, cells in enumerate(block, 1):
             name_cell = cells[0]
             if name_cell.formula:
-                row.problems.append(Problem("formula_in_input", f"{table.label}第 {i} 行“{table.columns[0].label}”中填写了公式", row.file, name_cell.sheet, name_cell.cell, tid))
+                row.problems.append(
+                    Problem(
+                        "formula_in_input",
+                        f"{table.label}第 {i} 行“{table.columns[0].label}”中填写了公式",
+                        row.file,
+                        name_cell.sheet,
+                        name_cell.cell,
+                        tid,
+                    )
+                )
                 continue
             if is_blank(name_cell.value):
-                continue   # rows with an empty name are ignored (schemes.md)
+                continue  # rows with an empty name are ignored (schemes.md)
             count += 1
             for col, cell in zip(table.columns[1:], cells[1:]):
                 where = (row.file, cell.sheet, cell.cell, tid)
@@ -182,6 +231,7 @@ def scheme_from_path(path: str) -> str | None:
 def raw_from_values(scheme: str, values: dict, tables: dict | None = None, path: str = "<values>") -> RawWorkbook:
     """The RawWorkbook a reader would return for a template filled with `values` (tests, API use)."""
     from .excel.reader import RawCell
+
     rubric = load_rubric(scheme)
     sheets_of = field_sheets(rubric)
     raw = RawWorkbook(path, sheets=[s["name"] for s in rubric.sheets], scheme=scheme, version=rubric.template_version)
@@ -194,6 +244,5 @@ def raw_from_values(scheme: str, values: dict, tables: dict | None = None, path:
         rows = list((tables or {}).get(tid, []))
         rows += [[None] * len(table.columns)] * (table.rows - len(rows))
         raw.names[tid] = f"'{sheet}'!$B$3:$F${2 + table.rows}"
-        raw.blocks[tid] = [[RawCell(v, "General", False, sheet, f"{chr(66 + j)}{3 + i}") for j, v in enumerate(r)]
-                           for i, r in enumerate(rows)]
+        raw.blocks[tid] = [[RawCell(v, "General", False, sheet, f"{chr(66 + j)}{3 + i}") for j, v in enumerate(r)] for i, r in enumerate(rows)]
     return raw

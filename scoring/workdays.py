@@ -9,6 +9,7 @@ not know yet can be supplied in `workbooks/calendar.toml`:
 
 A date in a year neither knows raises UnknownYear naming the year: never a silent guess (D12).
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -27,19 +28,21 @@ class UnknownYear(ValueError):
         super().__init__(
             f"不知道 {year} 年的法定节假日和调休安排：请在国务院办公厅公布 {year} 年部分节假日安排后，"
             f"在 {source} 中加入 [{year}] 一节（holidays = 放假的工作日，workdays = 调休上班的周末），"
-            f"或升级 chinesecalendar")
+            f"或升级 chinesecalendar"
+        )
 
 
 @dataclass(frozen=True)
 class Period:
     """A notice period of N working days: start and end both inclusive; announce = first working day after."""
+
     published: date
     start: date
     end: date
     days: int
     announce: date
 
-    def days_left(self, today: date, cal: "Calendar") -> int:
+    def days_left(self, today: date, cal: Calendar) -> int:
         """Working days of the period still to come, today included when it is one of them."""
         if today > self.end:
             return 0
@@ -79,7 +82,7 @@ class Calendar:
 
     def next_workday(self, d: date, include: bool = True) -> date:
         d = d if include else d + timedelta(days=1)
-        for _ in range(40):              # the longest holiday is far shorter
+        for _ in range(40):  # the longest holiday is far shorter
             if self.is_workday(d):
                 return d
             d += timedelta(days=1)

@@ -10,13 +10,13 @@ For each size N (organisations, made by `scripts/make_samples.py N`):
 
     python scripts/bench_publish.py [--sizes 1000 10000]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -61,12 +61,13 @@ def floor(pages: int, work: Path) -> tuple[float, int, int]:
     (docs / "p").mkdir(parents=True)
     (docs / "index.md").write_text("# 首页\n\n一个页面。\n", encoding="utf-8")
     for i in range(pages - 1):
-        (docs / "p" / f"{i:05d}.md").write_text(f"# 机构 {i}\n\n统一社会信用代码 91330100{i:010d}，运维服务能力评估结果。\n",
-                                                  encoding="utf-8")
+        (docs / "p" / f"{i:05d}.md").write_text(f"# 机构 {i}\n\n统一社会信用代码 91330100{i:010d}，运维服务能力评估结果。\n", encoding="utf-8")
     (work / "mkdocs.yml").write_text(
         "site_name: floor\nuse_directory_urls: true\ntheme:\n  name: material\n  language: zh\n  font: false\n"
         "nav:\n  - 首页: index.md\nplugins:\n  - search:\n      separator: '[\\s\\u200b\\-]'\n"
-        f"docs_dir: {docs}\nsite_dir: {work / 'site'}\nvalidation:\n  nav:\n    omitted_files: ignore\n", encoding="utf-8")
+        f"docs_dir: {docs}\nsite_dir: {work / 'site'}\nvalidation:\n  nav:\n    omitted_files: ignore\n",
+        encoding="utf-8",
+    )
     seconds, rss, _ = child([sys.executable, "-c", FLOOR_BUILD, str(work / "mkdocs.yml")], work)
     index = (work / "site" / "search" / "search_index.json").stat().st_size
     return seconds, rss, index
@@ -78,18 +79,41 @@ def run_size(n: int) -> dict:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    cmd = [sys.executable, "-m", "scoring", "publish", "--workbooks", str(src), "--out", str(work / "site"),
-           "--today", TODAY, "--db", str(work / "registry.sqlite")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scoring",
+        "publish",
+        "--workbooks",
+        str(src),
+        "--out",
+        str(work / "site"),
+        "--today",
+        TODAY,
+        "--db",
+        str(work / "registry.sqlite"),
+    ]
     full, rss, out = child(cmd, work)
-    pages = int(next(l for l in out.splitlines() if l.startswith("已发布")).split("已发布 ")[1].split(" ")[0])
+    pages = int(next(x for x in out.splitlines() if x.startswith("已发布")).split("已发布 ")[1].split(" ")[0])
     index = (work / "site" / "search" / "search_index.json").stat().st_size
     again, rss2, out2 = child(cmd, work)
     assert "没有变化" in out2, out2[-500:]
     fs, frss, findex = floor(pages, ROOT / "bench-tmp" / f"floor-{n}")
     workbooks = sum(1 for _ in src.rglob("*.xlsx"))
-    return {"orgs": n, "workbooks": workbooks, "pages": pages, "full_s": full, "full_rss_mb": rss, "rerun_s": again,
-            "index_mb": index / 1e6, "index_mb_per_1000": index / 1e6 / (n / 1000), "floor_s": fs, "floor_rss_mb": frss,
-            "floor_index_mb": findex / 1e6, "timing": next(l for l in out.splitlines() if l.startswith("已发布"))}
+    return {
+        "orgs": n,
+        "workbooks": workbooks,
+        "pages": pages,
+        "full_s": full,
+        "full_rss_mb": rss,
+        "rerun_s": again,
+        "index_mb": index / 1e6,
+        "index_mb_per_1000": index / 1e6 / (n / 1000),
+        "floor_s": fs,
+        "floor_rss_mb": frss,
+        "floor_index_mb": findex / 1e6,
+        "timing": next(x for x in out.splitlines() if x.startswith("已发布")),
+    }
 
 
 def main():
@@ -102,15 +126,21 @@ def main():
         r = run_size(n)
         rows.append(r)
         print(f"\n{n} organisations ({r['workbooks']} workbooks, {r['pages']} pages): {r['timing']}")
-        print(f"  full publish      {r['full_s']:6.1f} s, peak {r['full_rss_mb']} MB, search index {r['index_mb']:.2f} MB "
-              f"({r['index_mb_per_1000']:.2f} MB per 1,000 organisations)")
+        print(
+            f"  full publish      {r['full_s']:6.1f} s, peak {r['full_rss_mb']} MB, search index {r['index_mb']:.2f} MB "
+            f"({r['index_mb_per_1000']:.2f} MB per 1,000 organisations)"
+        )
         print(f"  no-change re-run  {r['rerun_s']:6.1f} s")
-        print(f"  floor: bare mkdocs build of {r['pages']} plain pages out of nav: {r['floor_s']:.1f} s, peak {r['floor_rss_mb']} MB, "
-              f"index {r['floor_index_mb']:.2f} MB → ratio {r['full_s'] / r['floor_s']:.2f}")
+        print(
+            f"  floor: bare mkdocs build of {r['pages']} plain pages out of nav: {r['floor_s']:.1f} s, peak {r['floor_rss_mb']} MB, "
+            f"index {r['floor_index_mb']:.2f} MB → ratio {r['full_s'] / r['floor_s']:.2f}"
+        )
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
-        print(f"\ngrowth {a['orgs']} → {b['orgs']} organisations (×{b['orgs'] / a['orgs']:.0f}): time ×{b['full_s'] / a['full_s']:.1f}, "
-              f"per page {1000 * a['full_s'] / a['pages']:.1f} → {1000 * b['full_s'] / b['pages']:.1f} ms")
+        print(
+            f"\ngrowth {a['orgs']} → {b['orgs']} organisations (×{b['orgs'] / a['orgs']:.0f}): time ×{b['full_s'] / a['full_s']:.1f}, "
+            f"per page {1000 * a['full_s'] / a['pages']:.1f} → {1000 * b['full_s'] / b['pages']:.1f} ms"
+        )
     print("\n" + json.dumps(rows, ensure_ascii=False))
 
 

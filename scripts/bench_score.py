@@ -10,6 +10,7 @@
 
 Generated workbooks are kept in --dir and reused when the count matches.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,7 @@ def ensure_workbooks(folder: Path, n: int) -> list[Path]:
     files = sorted(folder.rglob("*.xlsx")) if folder.exists() else []
     if len(files) != n:
         import shutil
+
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         t = time.perf_counter()
@@ -77,6 +79,7 @@ def openpyxl_load_all(files):
 def bench_workbooks(files):
     def ours(jobs):
         return lambda: score_rows(read_rows(collect_workbooks(files)[0], jobs=jobs))
+
     t1, m1, res = best_of(ours(1))
     t2, m2, _ = best_of(ours(os.cpu_count()))
     tb, mb, _ = best_of(lambda: openpyxl_load_all(files), repeat=1)
@@ -97,10 +100,12 @@ def bench_engine(rows: int, distinct: int = 2000):
     te, me, scores = best_of(lambda: score_batch(big), repeat=5)
 
     from reference_scorer import zj_skpw as reference_row
+
     loop_entries = (entries * reps)[:rows]
 
     def loop():
         return [reference_row(v, t["service_areas"]) for v, t in loop_entries]
+
     tl, ml, ref = best_of(loop, repeat=1)
     # the two must agree before their times mean anything
     for i in range(0, rows, max(1, rows // 500)):
@@ -115,15 +120,19 @@ def main():
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--dir", type=Path, default=ROOT / "bench-tmp" / "score")
     args = ap.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+    )
     files = ensure_workbooks(args.dir, args.workbooks)
     w = bench_workbooks(files)
     print(f"\nread+validate+score {w['n']} workbooks ({w['scored']} scored):")
     print(f"  ours, 1 process          {w['ours_1proc']:7.2f} s  ({1000 * w['ours_1proc'] / w['n']:.2f} ms/workbook)")
     print(f"  ours, {os.cpu_count()} processes        {w['ours_all']:7.2f} s")
     print(f"  openpyxl load, 1 process {w['openpyxl_1proc']:7.2f} s  (baseline)")
-    print(f"  speed-up, 1 process vs 1 process: {w['openpyxl_1proc'] / w['ours_1proc']:.1f}x; "
-          f"all cores vs baseline: {w['openpyxl_1proc'] / w['ours_all']:.1f}x")
+    print(
+        f"  speed-up, 1 process vs 1 process: {w['openpyxl_1proc'] / w['ours_1proc']:.1f}x; "
+        f"all cores vs baseline: {w['openpyxl_1proc'] / w['ours_all']:.1f}x"
+    )
     e = bench_engine(args.rows)
     print(f"\nengine alone, zj-skpw, {e['rows']} rows:")
     print(f"  score_batch              {e['engine']:7.3f} s")

@@ -9,6 +9,7 @@ grade, a one-vote veto, an invalid workbook, and for zj-skpw 材料不全 and �
 With N, N distinct organisations are spread over the five schemes and several rounds (a third of
 the zj-skpw ones assessed twice), plus a few actions. Deterministic: the same N, the same files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,7 @@ from scoring.samples import CITIES, KINDS, WORDS, credit_code, random_entry  # n
 from scoring.validate import parse_workbook, raw_from_values  # noqa: E402
 
 ROUNDS = {
-    "zj-skpw": ("2026-1", 'title = "2026年度第一批浙江省刷卡排污总量自动控制系统运维服务能力评估结果"\n'
-                          'notice_date = 2026-11-02\n'),
+    "zj-skpw": ("2026-1", 'title = "2026年度第一批浙江省刷卡排污总量自动控制系统运维服务能力评估结果"\nnotice_date = 2026-11-02\n'),
     "maturity": ("2026-1", 'title = "2026年度环境保护设施运营组织服务成熟度评价结果"\nnotice_date = 2026-10-20\n'),
     "datong-filing": ("2026-q4", 'title = "2026年第四季度大同市社会化运营机构备案结果"\nnotice_date = 2026-11-09\n'),
     "xuzhou-service": ("2026", 'title = "2026年度徐州市第三方环保服务机构服务考核评价结果"\nnotice_date = 2026-09-15\n'),
@@ -79,12 +79,35 @@ SHARES = [("zj-skpw", 0.40), ("maturity", 0.15), ("datong-filing", 0.20), ("xuzh
 BIG_ROUNDS = {
     "zj-skpw": [("2025-1", "2025年度第一批运维服务能力评估结果", "2025-09-26"), ("2026-1", "2026年度第一批运维服务能力评估结果", "2026-11-02")],
     "maturity": [("2026-1", "2026年度服务成熟度评价结果", "2026-10-20")],
-    "datong-filing": [("2025-q4", "2025年第四季度社会化运营机构备案结果", "2025-11-10"), ("2026-q4", "2026年第四季度社会化运营机构备案结果", "2026-11-09")],
+    "datong-filing": [
+        ("2025-q4", "2025年第四季度社会化运营机构备案结果", "2025-11-10"),
+        ("2026-q4", "2026年第四季度社会化运营机构备案结果", "2026-11-09"),
+    ],
     "xuzhou-service": [("2026", "2026年度第三方环保服务机构服务考核评价结果", "2026-09-15")],
     "hosting": [("2025", "2025年度托管服务绩效评价结果", "2025-10-13"), ("2026", "2026年度托管服务绩效评价结果", "2026-10-12")],
 }
-MORE_WORDS = ["东方", "金桥", "海天", "宏达", "景明", "汇智", "锦程", "天成", "凯瑞", "同创", "远航", "新源", "中科", "华信",
-              "恒通", "银河", "星辰", "宇通", "佳禾", "润泽"]
+MORE_WORDS = [
+    "东方",
+    "金桥",
+    "海天",
+    "宏达",
+    "景明",
+    "汇智",
+    "锦程",
+    "天成",
+    "凯瑞",
+    "同创",
+    "远航",
+    "新源",
+    "中科",
+    "华信",
+    "恒通",
+    "银河",
+    "星辰",
+    "宇通",
+    "佳禾",
+    "润泽",
+]
 
 
 def _fill_one(job):

@@ -26,4 +26,5 @@ def fill(tmp_path):
             tabs = tables
         path = tmp_path / scheme / (name or f"{next(counter)}.xlsx")
         return fill_template(scheme, values, path, tabs)
+
     return _fill

@@ -4,6 +4,7 @@ It shares no code with the rubric or the engine: it is what an outside program t
 templates would compute, and the per-row baseline the engine benchmark compares against.
 Input: the values as filled (是/否 strings, numbers, dates, text) and the 附表3 rows.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -59,7 +60,9 @@ def zj_skpw(v: dict, areas: list) -> dict:
     it["spare_valves"] = D(int(num(v["valve_models_spared"]) == num(v["valve_models"])))
     it["spare_records"] = D(int(yes(v["spare_change_recorded"])))
     it["archives"] = num(v["pts_archives"])
-    it["mgmt_systems"] = 4 - D(sum(not yes(v[f]) for f in ("sys_training", "sys_post_duty", "sys_data_truth", "sys_inspection_repair", "sys_info_exchange")))
+    it["mgmt_systems"] = 4 - D(
+        sum(not yes(v[f]) for f in ("sys_training", "sys_post_duty", "sys_data_truth", "sys_inspection_repair", "sys_info_exchange"))
+    )
     st = [v[f] for f in ("st_ops_mgmt", "st_operation", "st_manual", "st_emergency")]
     it["station_systems"] = 4 - D(st.count("无")) - D("0.5") * st.count("有未张贴")
     rate = num(v["transmission_rate"])
@@ -86,13 +89,40 @@ def zj_skpw(v: dict, areas: list) -> dict:
     it["bonus_transmission"] = min(D(3), max(D(0), rate - 97))
     it["bonus_commendation"] = min(D(3), 3 * num(v["commend_province"]) + 2 * num(v["commend_city"]) + num(v["commend_district"]))
     it["bonus_innovation"] = min(D(4), 2 * num(v["innovations"]))
-    maxes = {"certs": 3, "staff_education": 2, "staff_vehicle_ratio": 2, "spare_warehouse": 1, "spare_controllers": 1,
-             "spare_valves": 1, "spare_records": 1, "archives": 2, "mgmt_systems": 4, "station_systems": 4,
-             "transmission": 15, "valve_condition_check": 9, "fault_recovery": 4, "device_faults": 4,
-             "records_quality": 5, "ledger_entry": 12, "response_24h": 2, "repair_3d": 2, "suspension_reports": 3,
-             "repair_records": 2, "annual_plan": 1, "monthly_reports": 2, "year_end_summary": 2,
-             "major_fault_reports": 2, "remote_daily": 2, "limit_warnings": 3, "offhours_response": 2,
-             "site_inspection": 3, "complaints": 4, "bonus_transmission": 3, "bonus_commendation": 3, "bonus_innovation": 4}
+    maxes = {
+        "certs": 3,
+        "staff_education": 2,
+        "staff_vehicle_ratio": 2,
+        "spare_warehouse": 1,
+        "spare_controllers": 1,
+        "spare_valves": 1,
+        "spare_records": 1,
+        "archives": 2,
+        "mgmt_systems": 4,
+        "station_systems": 4,
+        "transmission": 15,
+        "valve_condition_check": 9,
+        "fault_recovery": 4,
+        "device_faults": 4,
+        "records_quality": 5,
+        "ledger_entry": 12,
+        "response_24h": 2,
+        "repair_3d": 2,
+        "suspension_reports": 3,
+        "repair_records": 2,
+        "annual_plan": 1,
+        "monthly_reports": 2,
+        "year_end_summary": 2,
+        "major_fault_reports": 2,
+        "remote_daily": 2,
+        "limit_warnings": 3,
+        "offhours_response": 2,
+        "site_inspection": 3,
+        "complaints": 4,
+        "bonus_transmission": 3,
+        "bonus_commendation": 3,
+        "bonus_innovation": 4,
+    }
     it = {k: clip(r2(x), 0, maxes[k]) for k, x in it.items()}
     total = sum(it.values(), D(0))
     failed = [f"basic_{i}" for i in range(1, 5) if not yes(v[f"basic_{i}"])]
@@ -102,9 +132,31 @@ def zj_skpw(v: dict, areas: list) -> dict:
     return {"status": "scored", "items": it, "total": total, "grade": grade, "veto": bool(failed), "failed_conditions": failed}
 
 
-MATURITY = {"5_1_2": 3, "5_2_1": 3, "5_2_2": 2, "5_2_3": 3, "5_3_1": 3, "5_3_2": 3, "5_3_3": 3, "5_4_1": 3,
-            "5_4_2": 3, "5_4_3": 2, "5_4_4": 2, "5_5": 5, "5_6": 7, "5_7": 7, "5_8": 8, "5_9": 9, "5_10_1": 4,
-            "5_10_2": 4, "5_11": 9, "5_12_1": 6, "5_12_2": 3, "5_12_3": 3, "5_13": 5}
+MATURITY = {
+    "5_1_2": 3,
+    "5_2_1": 3,
+    "5_2_2": 2,
+    "5_2_3": 3,
+    "5_3_1": 3,
+    "5_3_2": 3,
+    "5_3_3": 3,
+    "5_4_1": 3,
+    "5_4_2": 3,
+    "5_4_3": 2,
+    "5_4_4": 2,
+    "5_5": 5,
+    "5_6": 7,
+    "5_7": 7,
+    "5_8": 8,
+    "5_9": 9,
+    "5_10_1": 4,
+    "5_10_2": 4,
+    "5_11": 9,
+    "5_12_1": 6,
+    "5_12_2": 3,
+    "5_12_3": 3,
+    "5_13": 5,
+}
 
 
 def maturity(v: dict, areas=None) -> dict:
@@ -116,6 +168,7 @@ def maturity(v: dict, areas=None) -> dict:
 
 def _factors(text: str) -> set:
     import unicodedata
+
     t = unicodedata.normalize("NFKC", text or "")
     for sep in "、,;":
         t = t.replace(sep, "|")
@@ -158,10 +211,24 @@ def xuzhou_service(v: dict, areas=None) -> dict:
     other = r2(num(v.get("other_adjust", 0)))
     raw = service + env + perf + sat + other
     total = clip(raw, 0, 100)
-    failed = [c for c, ok in (("pro_staff", num(v["pro_staff"]) >= 5), ("senior_titles", num(v["senior_titles"]) >= 2),
-                              ("credit_blacklisted", not yes(v["credit_blacklisted"]))) if not ok]
-    return {"status": "scored", "total": total, "grade": None, "veto": False, "failed_conditions": failed,
-            "eligible": not failed, "clipped": total != raw}
+    failed = [
+        c
+        for c, ok in (
+            ("pro_staff", num(v["pro_staff"]) >= 5),
+            ("senior_titles", num(v["senior_titles"]) >= 2),
+            ("credit_blacklisted", not yes(v["credit_blacklisted"])),
+        )
+        if not ok
+    ]
+    return {
+        "status": "scored",
+        "total": total,
+        "grade": None,
+        "veto": False,
+        "failed_conditions": failed,
+        "eligible": not failed,
+        "clipped": total != raw,
+    }
 
 
 def hosting(v: dict, areas=None) -> dict:
@@ -175,8 +242,7 @@ def hosting(v: dict, areas=None) -> dict:
     return {"status": "scored", "total": total, "grade": grade, "veto": fraud, "failed_conditions": []}
 
 
-SCORERS = {"zj-skpw": zj_skpw, "maturity": maturity, "datong-filing": datong_filing,
-           "xuzhou-service": xuzhou_service, "hosting": hosting}
+SCORERS = {"zj-skpw": zj_skpw, "maturity": maturity, "datong-filing": datong_filing, "xuzhou-service": xuzhou_service, "hosting": hosting}
 
 
 def reference_score(scheme: str, values: dict, tables: dict) -> dict:

@@ -1,16 +1,16 @@
 """Done-when of the scoring core: outside programs that fill our templates by defined name with
 random valid entries get exactly the scores their own reading of schemes.md gives, to 0.01."""
+
 import random
 from decimal import Decimal
 
 import pytest
+from conftest import SCHEMES
+from reference_scorer import reference_score
 
 from scoring.excel.fill import fill_template
 from scoring.pipeline import score_paths
 from scoring.samples import random_entry
-
-from conftest import SCHEMES
-from reference_scorer import reference_score
 
 PER_SCHEME = 40
 

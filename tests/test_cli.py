@@ -1,22 +1,34 @@
 """The `scoring` command as interfaces.md specifies it."""
+
 import json
 import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import SCHEMES
 
 from scoring.cli import main
-
-from conftest import SCHEMES
 
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-@pytest.mark.parametrize("command", [[], ["template"], ["check"], ["score"], ["registry"], ["registry", "ingest"],
-                                     ["registry", "certificates"], ["registry", "show"], ["registry", "export"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["template"],
+        ["check"],
+        ["score"],
+        ["registry"],
+        ["registry", "ingest"],
+        ["registry", "certificates"],
+        ["registry", "show"],
+        ["registry", "export"],
+    ],
+)
 def test_every_command_has_help(command):
     res = run(*command, "--help")
     assert res.exit_code == 0 and "Usage:" in res.output and len(res.output) > 150
@@ -47,7 +59,7 @@ def test_check_exit_codes_and_lines(tmp_path, fill):
     bad = fill("hosting", seed=2, overrides={"pts_daily_1": 9})
     res = run("check", good, bad)
     assert res.exit_code == 1
-    line = next(l for l in res.output.splitlines() if l.startswith(str(bad)))
+    line = next(x for x in res.output.splitlines() if x.startswith(str(bad)))
     file, where, field, message = line.split("\t")
     assert where.startswith("表C.1") and "!" in where and field == "pts_daily_1" and "[out_of_range]" in message
 
@@ -63,8 +75,21 @@ def test_score_json_follows_the_contract(tmp_path, fill):
     results = json.loads(out.read_text(encoding="utf-8"))
     assert [r["status"] for r in results] == ["scored", "incomplete", "invalid", "invalid"]
     r = results[0]
-    assert list(r)[:13] == ["file", "scheme", "status", "org_name", "credit_code", "errors", "items", "sections",
-                            "total", "grade", "veto", "failed_conditions", "reasons"]
+    assert list(r)[:13] == [
+        "file",
+        "scheme",
+        "status",
+        "org_name",
+        "credit_code",
+        "errors",
+        "items",
+        "sections",
+        "total",
+        "grade",
+        "veto",
+        "failed_conditions",
+        "reasons",
+    ]
     assert r["scheme"] == "zj-skpw" and len(r["credit_code"]) == 18
     for v in list(r["items"].values()) + list(r["sections"].values()) + [r["total"]]:
         assert isinstance(v, (int, float)) and round(v, 2) == v
@@ -82,6 +107,7 @@ def test_score_all_scored_exits_0(tmp_path, fill):
 
 def test_registry_commands_on_the_bundled_samples(tmp_path):
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[1] / "workbooks"
     db = tmp_path / "r.sqlite"
     res = run("registry", "ingest", "--workbooks", root, "--today", "2026-11-25", "--db", db)
@@ -90,7 +116,7 @@ def test_registry_commands_on_the_bundled_samples(tmp_path):
     assert "新结果 0，更正 0，新公告/公示 0，新证书/备案 0" in again.output
     res = run("registry", "certificates", "--today", "2026-11-25", "--db", db)
     lines = res.output.strip().splitlines()
-    assert res.exit_code == 0 and lines and all(l.split("\t")[3] == "有效" for l in lines)
+    assert res.exit_code == 0 and lines and all(x.split("\t")[3] == "有效" for x in lines)
     code = lines[0].split("\t")[7]
     res = run("registry", "show", code, "--today", "2026-11-25", "--db", db)
     assert res.exit_code == 0 and code in res.output and "证书" in res.output
@@ -103,13 +129,14 @@ def test_registry_commands_on_the_bundled_samples(tmp_path):
 
 def test_check_annotate_writes_marked_copies(tmp_path, fill):
     from openpyxl import load_workbook
+
     good = fill("hosting", seed=1, overrides={"fraud": "否"})
     bad = fill("zj-skpw", seed=5, overrides={"tech_staff_college": 9999, "complaints": "很多"}, name="某公司.xlsx")
     before = bad.read_bytes()
     (tmp_path / "junk.xlsx").write_text("not a workbook")
     res = run("check", good, bad, tmp_path / "junk.xlsx", "--annotate", tmp_path / "marked")
     assert res.exit_code == 1
-    assert bad.read_bytes() == before                          # the original is untouched
+    assert bad.read_bytes() == before  # the original is untouched
     marked = tmp_path / "marked" / "某公司（问题批注）.xlsx"
     assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == [marked.name]
     wb = load_workbook(marked)

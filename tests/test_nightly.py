@@ -1,8 +1,9 @@
 """The nightly publish: unattended, reproducible, cheap when nothing changed, and never leaves a
 broken or partial site behind."""
+
 import errno
-import filecmp
 import fcntl
+import filecmp
 import os
 import random
 import shutil
@@ -26,9 +27,22 @@ NIGHTLY = ROOT / "scripts" / "nightly-publish"
 
 
 def nightly(tmp, today="2026-11-25", workbooks=None, **kw):
-    args = [sys.executable, str(NIGHTLY), "--workbooks", str(workbooks or ROOT / "workbooks"), "--out", str(tmp / "www" / "site"),
-            "--db", str(tmp / "registry.sqlite"), "--today", today, "--log", str(tmp / "logs" / "nightly.log"),
-            "--backups", str(tmp / "backups")]
+    args = [
+        sys.executable,
+        str(NIGHTLY),
+        "--workbooks",
+        str(workbooks or ROOT / "workbooks"),
+        "--out",
+        str(tmp / "www" / "site"),
+        "--db",
+        str(tmp / "registry.sqlite"),
+        "--today",
+        today,
+        "--log",
+        str(tmp / "logs" / "nightly.log"),
+        "--backups",
+        str(tmp / "backups"),
+    ]
     return subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp, **kw)
 
 
@@ -64,6 +78,7 @@ def test_same_inputs_and_today_give_a_byte_identical_site(tmp_path):
         for sub in c.subdirs.values():
             found += differences(sub)
         return found
+
     assert differences(cmp) == []
     for p in (a / "site").rglob("*"):
         if p.is_file():
@@ -72,7 +87,7 @@ def test_same_inputs_and_today_give_a_byte_identical_site(tmp_path):
 
 def test_a_second_run_is_refused_cleanly(tmp_path):
     (tmp_path / "www").mkdir()
-    with open(tmp_path / "www" / ".site.lock", "a+") as lock:      # one lock for every publish of www/site
+    with open(tmp_path / "www" / ".site.lock", "a+") as lock:  # one lock for every publish of www/site
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         run = nightly(tmp_path)
     assert run.returncode == 3 and "另一个发布（如夜间发布）正在更新" in run.stdout and "Traceback" not in run.stdout + run.stderr
@@ -85,11 +100,28 @@ def test_sigkill_at_random_points_never_breaks_the_served_site(tmp_path):
     state = tmp_path / "www" / ".site.builds" / "state.json"
     rng = random.Random(20261125)
     for attempt in range(6):
-        state.unlink(missing_ok=True)                  # force a full rebuild each time
-        proc = subprocess.Popen([sys.executable, str(NIGHTLY), "--workbooks", str(ROOT / "workbooks"), "--out", str(site),
-                                 "--db", str(tmp_path / "registry.sqlite"), "--today", "2026-11-25", "--log",
-                                 str(tmp_path / "logs" / "n.log"), "--backups", str(tmp_path / "backups")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        state.unlink(missing_ok=True)  # force a full rebuild each time
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(NIGHTLY),
+                "--workbooks",
+                str(ROOT / "workbooks"),
+                "--out",
+                str(site),
+                "--db",
+                str(tmp_path / "registry.sqlite"),
+                "--today",
+                "2026-11-25",
+                "--log",
+                str(tmp_path / "logs" / "n.log"),
+                "--backups",
+                str(tmp_path / "backups"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
         time.sleep(rng.uniform(0.05, 3.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -110,9 +142,26 @@ def test_sigkill_at_random_points_never_breaks_the_served_site(tmp_path):
 def test_unwritable_output_is_reported_and_nothing_else_breaks(tmp_path):
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "file").write_text("not a folder")
-    run = subprocess.run([sys.executable, str(NIGHTLY), "--workbooks", str(ROOT / "workbooks"), "--out",
-                          str(tmp_path / "www" / "file" / "site"), "--db", str(tmp_path / "r.sqlite"), "--today", "2026-11-25",
-                          "--log", str(tmp_path / "n.log"), "--backups", str(tmp_path / "b")], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(NIGHTLY),
+            "--workbooks",
+            str(ROOT / "workbooks"),
+            "--out",
+            str(tmp_path / "www" / "file" / "site"),
+            "--db",
+            str(tmp_path / "r.sqlite"),
+            "--today",
+            "2026-11-25",
+            "--log",
+            str(tmp_path / "n.log"),
+            "--backups",
+            str(tmp_path / "b"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode != 0 and "Traceback" not in run.stderr + run.stdout
     assert "file" in run.stdout + run.stderr
 
@@ -125,6 +174,7 @@ def test_a_full_disk_keeps_the_old_site(tmp_path, monkeypatch):
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "site"))
+
     monkeypatch.setattr(site_module, "swap_in", full)
     with pytest.raises(PublishError, match="No space left on device"):
         publish(ROOT / "workbooks", tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
@@ -137,14 +187,14 @@ def test_workbooks_that_would_hang_or_explode_the_reader_are_stopped(tmp_path):
     shutil.copytree(ROOT / "workbooks", wb)
     folder = wb / "hosting" / "2026"
     src = next(folder.glob("*.xlsx"))
-    os.mkfifo(folder / "pipe.xlsx")                                  # would block open() forever
+    os.mkfifo(folder / "pipe.xlsx")  # would block open() forever
     bomb = folder / "bomb.xlsx"
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item)
             if item.filename.startswith("xl/worksheets/sheet2"):
                 rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1000, 700000))
-                data = data.replace(b"</sheetData>", rows + b"</sheetData>")   # a huge sheet, ~25 MB inflated
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>")  # a huge sheet, ~25 MB inflated
             zout.writestr(item, data)
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(2000))
     start = time.perf_counter()

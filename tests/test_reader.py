@@ -1,18 +1,18 @@
 """The fast reader returns exactly what openpyxl reads, on every template and many fills."""
+
 import random
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
+from conftest import SCHEMES
 from openpyxl import load_workbook
 
 from scoring.excel.reader import read_raw, read_raw_openpyxl
 from scoring.excel.template import write_template
 from scoring.pipeline import score_paths
 from scoring.validate import wanted_names
-
-from conftest import SCHEMES
 
 
 def same(path):
@@ -47,13 +47,14 @@ def test_awkward_cell_contents_read_the_same(tmp_path, fill):
     def cell(name):
         ((sheet, ref),) = dn[name].destinations
         return wb[sheet][ref.replace("$", "")]
+
     cell("transmission_rate").value = 0.935
     cell("transmission_rate").number_format = "0.0%"
     cell("ledger_entry_rate").value = "９８.５"
     cell("founded_date").value = "2015-03-01"
     cell("application_date").value = datetime(2026, 3, 1, 0, 0)
     cell("org_name").value = '  <b>杭州&amp;"某"公司</b>\t '
-    cell("remarks").value = "=1+1"                 # a formula typed into an input cell
+    cell("remarks").value = "=1+1"  # a formula typed into an input cell
     cell("vehicles").value = True
     cell("tech_staff").value = " 12 "
     cell("email").value = "a_x000D_b"
@@ -68,8 +69,9 @@ def test_a_workbook_saved_by_libreoffice_reads_the_same_and_scores_the_same(tmp_
     """LibreOffice (like Excel) writes shared strings and its own styles: the other code path."""
     src = fill("zj-skpw", seed=21, name="orig.xlsx")
     out = tmp_path / "lo"
-    subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out), str(src)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        ["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out), str(src)], check=True, capture_output=True, timeout=180
+    )
     converted = out / "orig.xlsx"
     raw = same(converted)
     assert raw.scheme == "zj-skpw"

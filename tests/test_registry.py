@@ -1,4 +1,5 @@
 """The registry over a replayed multi-year timeline, with real 2025–2026 holidays."""
+
 import csv
 import json
 import os
@@ -12,27 +13,44 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_rules import AREAS, PERFECT_ZJ
 
 from scoring.excel.fill import fill_template
-from scoring.registry import (RegistryBusy, certificates, draw_sample, export_open_data, open_registry,
-                              organisation_history, published_notices, published_results, renewals_due)
 from scoring.jobs import ingest as refresh
+from scoring.registry import (
+    RegistryBusy,
+    certificates,
+    draw_sample,
+    export_open_data,
+    open_registry,
+    organisation_history,
+    published_notices,
+    published_results,
+    renewals_due,
+)
 from scoring.samples import credit_code, random_entry
 from scoring.workdays import UnknownYear, load_calendar, notice_period
 
-from test_rules import AREAS, PERFECT_ZJ
-
 D = date.fromisoformat
 ORGS = {  # name -> (credit code, what the workbook scores)
-    "杭州甲环保科技有限公司": "5A", "宁波乙环境工程有限公司": "4A", "温州丙运维服务有限公司": "3A", "嘉兴丁环保科技有限公司": "2A",
+    "杭州甲环保科技有限公司": "5A",
+    "宁波乙环境工程有限公司": "4A",
+    "温州丙运维服务有限公司": "3A",
+    "嘉兴丁环保科技有限公司": "2A",
 }
 GRADE_ENTRIES = {
     "5A": {},
     "4A": {"transmission_rate": 75},
     "3A": {"transmission_rate": 75, "pts_records": 0, "ledger_entry_rate": 90},
     "2A": {"transmission_rate": 75, "pts_records": 0, "ledger_entry_rate": 76},
-    "不合格": {"transmission_rate": 75, "pts_records": 0, "ledger_entry_rate": 76, "complaints": 4, "late_responses": 4,
-             "missing_suspension_reports": 3},
+    "不合格": {
+        "transmission_rate": 75,
+        "pts_records": 0,
+        "ledger_entry_rate": 76,
+        "complaints": 4,
+        "late_responses": 4,
+        "missing_suspension_reports": 3,
+    },
 }
 CODES = {name: credit_code(random.Random(name)) for name in ORGS}
 
@@ -41,8 +59,13 @@ def zj_workbook(path: Path, name: str, grade: str, application: str = "2025-08-0
     values, _ = random_entry("zj-skpw", random.Random(name), 1.0)
     values.update(PERFECT_ZJ)
     values.update({f"mat_app_{i:02d}": "是" for i in range(1, 13)})
-    values.update(org_name=name, credit_code=CODES.get(name) or credit_code(random.Random(name)),
-                  ops_start_date=D("2018-01-01"), application_date=D(application), reg_address=f"浙江省{name[:2]}市某路1号")
+    values.update(
+        org_name=name,
+        credit_code=CODES.get(name) or credit_code(random.Random(name)),
+        ops_start_date=D("2018-01-01"),
+        application_date=D(application),
+        reg_address=f"浙江省{name[:2]}市某路1号",
+    )
     values.update(GRADE_ENTRIES[grade])
     values.update(extra)
     return fill_template("zj-skpw", values, path, {"service_areas": AREAS})
@@ -93,12 +116,12 @@ def cert_of(db, today, name):
 
 def test_notice_periods_around_national_day():
     cal = load_calendar(None)
-    p = notice_period(cal, D("2025-09-26"), 5)        # Fri; Sun 28 Sep is a make-up working day; 1–8 Oct off
+    p = notice_period(cal, D("2025-09-26"), 5)  # Fri; Sun 28 Sep is a make-up working day; 1–8 Oct off
     assert (p.start, p.end, p.announce) == (D("2025-09-26"), D("2025-10-09"), D("2025-10-10"))
-    p = notice_period(cal, D("2026-09-30"), 5)        # 1–7 Oct off, Sat 10 Oct is a make-up working day
+    p = notice_period(cal, D("2026-09-30"), 5)  # 1–7 Oct off, Sat 10 Oct is a make-up working day
     assert (p.start, p.end, p.announce) == (D("2026-09-30"), D("2026-10-12"), D("2026-10-13"))
-    p = notice_period(cal, D("2026-10-03"), 7)        # published on a holiday: starts on the next working day
-    assert (p.start, p.end) == (D("2026-10-08"), D("2026-10-15"))   # 8, 9, 10 (Sat, make-up), 12, 13, 14, 15
+    p = notice_period(cal, D("2026-10-03"), 7)  # published on a holiday: starts on the next working day
+    assert (p.start, p.end) == (D("2026-10-08"), D("2026-10-15"))  # 8, 9, 10 (Sat, make-up), 12, 13, 14, 15
     assert p.days_left(D("2026-10-10"), cal) == 5 and p.days_left(D("2026-10-17"), cal) == 0
     with pytest.raises(UnknownYear) as err:
         notice_period(cal, D("2027-01-04"), 5)
@@ -110,7 +133,7 @@ def test_calendar_overrides_supply_an_unknown_year(tmp_path):
     path.write_text("[2027]\nholidays = [2027-01-01]\nworkdays = [2027-01-09]\n", encoding="utf-8")
     cal = load_calendar(path)
     assert not cal.is_workday(D("2027-01-01")) and cal.is_workday(D("2027-01-09")) and cal.is_workday(D("2027-01-04"))
-    p = notice_period(cal, D("2026-12-30"), 5)         # a 公示 started late in December runs into 2027
+    p = notice_period(cal, D("2026-12-30"), 5)  # a 公示 started late in December runs into 2027
     assert (p.end, p.announce) == (D("2027-01-06"), D("2027-01-07"))
     path.write_text("[2027]\nholidays = [2026-01-01]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="2027"):
@@ -131,8 +154,11 @@ def test_three_year_timeline(world):
     assert [n.split(" ")[1] for n in rep.notices] == ["公示"]
     res = read(db, published_results, "2025-09-26")
     assert {r["org_name"]: (r["grade"], r["status"], r["period_end"]) for r in res} == {
-        a: ("5A", "公示中", "2025-10-09"), b: ("4A", "公示中", "2025-10-09"), c: ("3A", "公示中", "2025-10-09"),
-        d: ("2A", "公示中", "2025-10-09")}
+        a: ("5A", "公示中", "2025-10-09"),
+        b: ("4A", "公示中", "2025-10-09"),
+        c: ("3A", "公示中", "2025-10-09"),
+        d: ("2A", "公示中", "2025-10-09"),
+    }
 
     # a re-filled workbook replaces its result during 公示 (last day 9 Oct)…
     zj_workbook(r1 / f"{b}.xlsx", b, "4A", transmission_rate=76)
@@ -169,19 +195,21 @@ def test_three_year_timeline(world):
         f"2026-05-11,{CODES[d]},撤销,年度检查不合格且整改不符合要求,浙环监协〔2026〕15号\n"
         f"2026-06-01,{CODES[a]},变更,名称=杭州甲生态环境科技有限公司;法定代表人=王某,浙环监协〔2026〕20号\n"
         f"2026-06-02,{CODES[a]},降级,5A,bad\n"
-        "2026-13-01,x,注销,,\n", encoding="utf-8-sig")
+        "2026-13-01,x,注销,,\n",
+        encoding="utf-8-sig",
+    )
     rep = run(db, wb, "2026-03-02")
     assert len(rep.actions) == 2 and any(p.code == "action_invalid" and "第 7 行" in p.message for p in rep.action_problems)
     b_certs = {x["number"]: x for x in cert_of(db, "2026-03-02", b)}
     old_b = next(x for x in b_certs.values() if x["grade"] == "4A")
     new_b = next(x for x in b_certs.values() if x["grade"] == "3A")
     assert (old_b["status"], old_b["replaced_by"]) == ("已换发", new_b["number"])
-    assert new_b["number"] == "ZJSK-2026-0001" and new_b["expires"] == "2028-10-09"     # same validity, new year's number
+    assert new_b["number"] == "ZJSK-2026-0001" and new_b["expires"] == "2028-10-09"  # same validity, new year's number
     assert [n["kind"] for n in read(db, published_notices, "2026-03-02") if n["kind"] != "公示" and n["kind"] != "公告"] == ["降级公告"]
 
     # the objection is resolved: the withheld organisation is released and announced in a 补充公告
     write_round(r1, "2025年度第一批运维服务能力评估结果", "2025-09-26")
-    zj_workbook(r1 / f"{b}.xlsx", b, "4A", transmission_rate=76)       # back to the published content
+    zj_workbook(r1 / f"{b}.xlsx", b, "4A", transmission_rate=76)  # back to the published content
     rep = run(db, wb, "2026-04-01")
     (cc,) = cert_of(db, "2026-04-01", c)
     assert (cc["number"], cc["issued"], cc["expires"]) == ("ZJSK-2026-0002", "2026-04-01", "2029-03-31")
@@ -212,10 +240,11 @@ def test_three_year_timeline(world):
     zj_workbook(r2 / f"{d}.xlsx", d, "5A", application="2026-09-01")
     run(db, wb, "2026-10-13")
     (res,) = [r for r in read(db, published_results, "2026-10-13") if r["round"] == "2026-2"] or [None]
-    assert res is None     # ineligible results are not in the published listing
+    assert res is None  # ineligible results are not in the published listing
     with open_registry(db, write=False) as con:
-        row = con.execute("SELECT status, result_json FROM results WHERE credit_code=? AND superseded_on IS NULL ORDER BY id DESC",
-                          (CODES[d],)).fetchone()
+        row = con.execute(
+            "SELECT status, result_json FROM results WHERE credit_code=? AND superseded_on IS NULL ORDER BY id DESC", (CODES[d],)
+        ).fetchone()
     assert row["status"] == "ineligible" and "2027-05-11" in row["result_json"]
 
     # renewal due three months before expiry; a year nobody knows stops only its own round
@@ -232,7 +261,7 @@ def test_three_year_timeline(world):
     rep = run(db, wb, "2028-07-10")
     assert rep.round_problems == [] and any("4A" in x for x in rep.certificates)
     b_now = {x["status"] for x in cert_of(db, "2028-07-10", b)}
-    assert b_now == {"已换发", "有效"}          # 复审 replaced the 3A certificate
+    assert b_now == {"已换发", "有效"}  # 复审 replaced the 3A certificate
 
     # expiry: a certificate not renewed is 已过期 the day after its last day
     assert {x["status"] for x in cert_of(db, "2028-10-09", a) if x["status"] != "已换发"} == {"有效"}
@@ -247,15 +276,38 @@ def test_three_year_timeline(world):
     with pytest.raises(sqlite3.IntegrityError, match="never"):
         con.execute("UPDATE certificates SET number='X' WHERE number='ZJSK-2025-0001'")
     from scoring.registry.db import MIGRATIONS
+
     assert con.execute("SELECT COUNT(*) FROM migrations").fetchone()[0] == len(list(MIGRATIONS.glob("*.sql")))
 
 
 def _datong(folder: Path, name: str, ok: bool, seed: int):
     values, _ = random_entry("datong-filing", random.Random(seed), 1.0)
-    values.update(org_name=name, legal_entity="是", fraud_record_3y="否", office="是", integrity_pledge="是", vehicles=2,
-                  lab="自有", lab_cma_factors="氨氮、二氧化硫", operated_factors="氨氮", spares="是", quality_system="是",
-                  ledger="是", staff_total=5, staff_certified=5 if ok else 4, supervisors=1, supervisors_3y=1, qa_staff=1,
-                  qa_staff_3y=1, water_staff=1, water_points=1, water_instruments=1, gas_staff=1, gas_points=1, gas_instruments=1)
+    values.update(
+        org_name=name,
+        legal_entity="是",
+        fraud_record_3y="否",
+        office="是",
+        integrity_pledge="是",
+        vehicles=2,
+        lab="自有",
+        lab_cma_factors="氨氮、二氧化硫",
+        operated_factors="氨氮",
+        spares="是",
+        quality_system="是",
+        ledger="是",
+        staff_total=5,
+        staff_certified=5 if ok else 4,
+        supervisors=1,
+        supervisors_3y=1,
+        qa_staff=1,
+        qa_staff_3y=1,
+        water_staff=1,
+        water_points=1,
+        water_instruments=1,
+        gas_staff=1,
+        gas_points=1,
+        gas_instruments=1,
+    )
     return fill_template("datong-filing", values, folder / f"{name}.xlsx")
 
 
@@ -267,18 +319,18 @@ def test_datong_filings_numbers_notice_and_reproducible_draw(tmp_path):
         _datong(rd, f"大同运营机构{i:02d}有限公司", ok=i % 5 != 0, seed=i)
     db = tmp_path / "r.sqlite"
     run(db, wb, "2026-10-12")
-    assert read(db, certificates, "2026-10-12") == []            # 7 working days: 28 Sep … 12 Oct
+    assert read(db, certificates, "2026-10-12") == []  # 7 working days: 28 Sep … 12 Oct
     res = read(db, published_results, "2026-10-12")
     refused = [r for r in res if r["grade"] == "不予备案"]
     assert len(refused) == 5 and all(r["failed_conditions"] == ["staff_certified"] and r["reasons"] for r in refused)
-    rep = run(db, wb, "2026-10-13")
+    run(db, wb, "2026-10-13")
     filings = read(db, certificates, "2026-10-13")
     assert [f["number"] for f in filings] == [f"2026-{i:03d}" for i in range(1, 19)]
     assert all(f["expires"] == "" and f["status"] == "有效" for f in filings)
-    rep = run(db, wb, "2027-01-01")
+    run(db, wb, "2027-01-01")
     (draw,) = read(db, lambda con, today: __import__("scoring.registry", fromlist=["draws"]).draws(con, today), "2027-01-01")
-    assert draw["quarter"] == "2027Q1" and len(draw["population"]) == 18 and len(draw["drawn"]) == 2   # ceil(1.8)
-    assert draw["drawn"] == draw_sample(draw["population"], draw["seed"], 10)   # anyone can re-draw it
+    assert draw["quarter"] == "2027Q1" and len(draw["population"]) == 18 and len(draw["drawn"]) == 2  # ceil(1.8)
+    assert draw["drawn"] == draw_sample(draw["population"], draw["seed"], 10)  # anyone can re-draw it
     assert draw_sample(["91330100MA2XXXXX0X"], "s", 10) == ["91330100MA2XXXXX0X"] and draw_sample([], "s", 10) == []
     notice = next(n for n in read(db, published_notices, "2027-01-01") if n["kind"] == "抽查")
     assert notice["entries"][0]["seed"] == draw["seed"]
@@ -299,7 +351,7 @@ def test_schemes_without_a_notice_period_publish_on_the_notice_date(tmp_path):
     res = read(db, published_results, "2026-10-12")
     assert len(res) == 3 and {r["status"] for r in res} == {"已公布"} and {r["period_end"] for r in res} == {""}
     fraud = [r for r in res if r["veto"]]
-    assert len(fraud) == 1 and fraud[0]["total"] == 0 and fraud[0]["grade"] == "不合格"      # 弄虚作假 is public
+    assert len(fraud) == 1 and fraud[0]["total"] == 0 and fraud[0]["grade"] == "不合格"  # 弄虚作假 is public
     (notice,) = read(db, published_notices, "2026-10-12")
     assert notice["kind"] == "公告" and len(notice["entries"]) == 3
 
@@ -312,10 +364,10 @@ def test_open_data_files_follow_the_contract_and_publish_nothing_private(world):
     run(db, wb, "2025-10-10")
     with open_registry(db, write=False) as con:
         export_open_data(con, D("2025-10-10"), tmp / "data")
-    for name, cols in (("certificates", ["number", "scheme", "round", "org_name", "credit_code", "grade", "issued", "expires",
-                                          "status", "replaced_by"]),
-                       ("results", ["scheme", "round", "org_name", "credit_code", "total", "grade", "status", "notice_date",
-                                    "period_end"])):
+    for name, cols in (
+        ("certificates", ["number", "scheme", "round", "org_name", "credit_code", "grade", "issued", "expires", "status", "replaced_by"]),
+        ("results", ["scheme", "round", "org_name", "credit_code", "total", "grade", "status", "notice_date", "period_end"]),
+    ):
         raw = (tmp / "data" / f"{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
@@ -324,7 +376,7 @@ def test_open_data_files_follow_the_contract_and_publish_nothing_private(world):
         assert [list(r) for r in js] == [cols] * len(js) and len(js) == len(rows)
         hostile = [r for r in rows if "HYPERLINK" in r["org_name"] or "SUM" in r["org_name"]]
         assert len(hostile) == 2 and all(r["org_name"][:2] in ("'+", "'@") for r in hostile)
-        assert {r["org_name"] for r in js if "SUM" in r["org_name"]} == {"@SUM(A1)<script>"}   # JSON keeps the text as is
+        assert {r["org_name"] for r in js if "SUM" in r["org_name"]} == {"@SUM(A1)<script>"}  # JSON keeps the text as is
     notices = json.loads((tmp / "data" / "notices.json").read_text(encoding="utf-8"))
     assert [list(n) for n in notices] == [["id", "scheme", "round", "kind", "title", "published", "period_end"]] * len(notices)
     everything = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp / "data").iterdir())
@@ -338,7 +390,8 @@ def test_actions_csv_in_gb18030_as_excel_saves_it(world):
     tmp, wb, db = world
     a = next(iter(ORGS))
     (wb / "zj-skpw" / "actions.csv").write_bytes(
-        f"date,credit_code,action,detail,document_no\r\n2026-01-05,{CODES[a]},注销,机构申请注销,浙环监协〔2026〕1号\r\n".encode("gb18030"))
+        f"date,credit_code,action,detail,document_no\r\n2026-01-05,{CODES[a]},注销,机构申请注销,浙环监协〔2026〕1号\r\n".encode("gb18030")
+    )
     run(db, wb, "2026-01-05")
     (cert,) = cert_of(db, "2026-01-05", a)
     assert cert["status"] == "已注销"
@@ -350,10 +403,13 @@ def test_a_second_writer_is_refused_cleanly(world):
         with pytest.raises(RegistryBusy, match="另一个进程"):
             with open_registry(db):
                 pass
-        out = subprocess.run([sys.executable, "-m", "scoring", "registry", "ingest", "--workbooks", str(wb), "--db", str(db),
-                              "--today", "2025-10-10"], capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "scoring", "registry", "ingest", "--workbooks", str(wb), "--db", str(db), "--today", "2025-10-10"],
+            capture_output=True,
+            text=True,
+        )
         assert out.returncode == 1 and "另一个进程" in out.stderr and "Traceback" not in out.stderr
-    run(db, wb, "2025-10-10")       # free again
+    run(db, wb, "2025-10-10")  # free again
 
 
 KILLER = """
@@ -391,6 +447,6 @@ def test_a_kill_during_ingest_leaves_the_registry_consistent(world):
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
-    assert table_counts(db) == before            # the half-done refresh left nothing behind
-    rep = run(db, wb, "2025-10-10")             # and the next run completes
+    assert table_counts(db) == before  # the half-done refresh left nothing behind
+    rep = run(db, wb, "2025-10-10")  # and the next run completes
     assert len(rep.certificates) == 3

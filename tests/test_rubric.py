@@ -1,10 +1,7 @@
-import shutil
-
 import pytest
+from conftest import SCHEMES
 
 from scoring.rubric import RUBRIC_DIR, RubricError, load_rubric, parse_rubric, scheme_ids
-
-from conftest import SCHEMES
 
 
 def test_all_five_schemes_load_with_their_totals():
@@ -23,9 +20,9 @@ def test_decisions_are_named_settings_used_by_rules():
     r = load_rubric("zj-skpw")
     assert r.decisions["D4"].value == ">="
     edu = r.item("staff_education").params["checks"][0]["test"]
-    assert edu == "2 * tech_staff_college >= tech_staff"      # @D4 resolved
-    assert r.item("transmission").params["counting"] == "linear"   # @D2
-    assert load_rubric("maturity").grades.bands[-1].op == ">="     # D14
+    assert edu == "2 * tech_staff_college >= tech_staff"  # @D4 resolved
+    assert r.item("transmission").params["counting"] == "linear"  # @D2
+    assert load_rubric("maturity").grades.bands[-1].op == ">="  # D14
     assert load_rubric("xuzhou-service").total_clip == (0, 10000)  # D9
 
 
@@ -36,13 +33,16 @@ def test_private_fields_are_not_public():
     assert {"org_name", "credit_code", "reg_address"} <= set(r.public_fields)
 
 
-@pytest.mark.parametrize("change, message", [
-    (("rule: {kind: awarded, input: pts_archives}", "rule: {kind: nonsense, input: pts_archives}"), "unknown rule kind"),
-    (("test: \"100 * controllers_spare >= 3 * controllers_total\"", "test: \"100 * controlers_spare >= 3\""), "unknown column"),
-    (("- {label: 4A, op: \">=\", value: 80", "- {label: 4A, op: \"=>\", value: 80"), "op must be"),
-    (("max: 15\n    wording: 每家", "max: 16\n    wording: 每家"), "items add up to"),
-    (("@D4 tech_staff", "@D99 tech_staff"), "undefined decision D99"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("rule: {kind: awarded, input: pts_archives}", "rule: {kind: nonsense, input: pts_archives}"), "unknown rule kind"),
+        (('test: "100 * controllers_spare >= 3 * controllers_total"', 'test: "100 * controlers_spare >= 3"'), "unknown column"),
+        (('- {label: 4A, op: ">=", value: 80', '- {label: 4A, op: "=>", value: 80'), "op must be"),
+        (("max: 15\n    wording: 每家", "max: 16\n    wording: 每家"), "items add up to"),
+        (("@D4 tech_staff", "@D99 tech_staff"), "undefined decision D99"),
+    ],
+)
 def test_a_broken_rubric_fails_loudly_naming_its_file(tmp_path, change, message):
     text = (RUBRIC_DIR / "zj-skpw.yaml").read_text(encoding="utf-8")
     assert change[0] in text

@@ -1,4 +1,5 @@
 """Every rule kind at the boundaries the official texts create, through the real validation path."""
+
 import random
 
 import numpy as np
@@ -10,19 +11,59 @@ from scoring.samples import random_entry
 from scoring.validate import parse_workbook, raw_from_values
 
 PERFECT_ZJ = {
-    "cert_iso9001": "是", "cert_iso14001": "是", "cert_ohsas18001": "是", "tech_staff_college": 10,
-    "controllers_total": 100, "controllers_spare": 3, "valve_models": 4, "valve_models_spared": 4,
-    "spare_change_recorded": "是", "pts_archives": 2, "sys_training": "是", "sys_post_duty": "是",
-    "sys_data_truth": "是", "sys_inspection_repair": "是", "sys_info_exchange": "是",
-    "st_ops_mgmt": "有已张贴", "st_operation": "有已张贴", "st_manual": "有已张贴", "st_emergency": "有已张贴",
-    "transmission_rate": 90, "check_water": "通过", "check_gas": "通过", "recovery_over_3d": 0, "fault_excess": 0,
-    "pts_records": 5, "ledger_entry_rate": 100, "late_responses": 0, "late_repairs": 0,
-    "missing_suspension_reports": 0, "nonconforming_repair_records": 0, "annual_plan": "是",
-    "missing_monthly_reports": 0, "missing_year_end_summaries": 0, "missing_major_fault_reports": 0,
-    "remote_days_unrecorded": 0, "warnings_missed": 0, "offhours_missed": 0, "site_inspections_missing": 0,
-    "complaints": 0, "commend_province": 0, "commend_city": 0, "commend_district": 0, "innovations": 0,
-    "tech_staff": 10, "devices_water": 100, "devices_gas": 100, "vehicles": 2, "spare_warehouses": 1,
-    "service_area_count": 1, "basic_1": "是", "basic_2": "是", "basic_3": "是", "basic_4": "是",
+    "cert_iso9001": "是",
+    "cert_iso14001": "是",
+    "cert_ohsas18001": "是",
+    "tech_staff_college": 10,
+    "controllers_total": 100,
+    "controllers_spare": 3,
+    "valve_models": 4,
+    "valve_models_spared": 4,
+    "spare_change_recorded": "是",
+    "pts_archives": 2,
+    "sys_training": "是",
+    "sys_post_duty": "是",
+    "sys_data_truth": "是",
+    "sys_inspection_repair": "是",
+    "sys_info_exchange": "是",
+    "st_ops_mgmt": "有已张贴",
+    "st_operation": "有已张贴",
+    "st_manual": "有已张贴",
+    "st_emergency": "有已张贴",
+    "transmission_rate": 90,
+    "check_water": "通过",
+    "check_gas": "通过",
+    "recovery_over_3d": 0,
+    "fault_excess": 0,
+    "pts_records": 5,
+    "ledger_entry_rate": 100,
+    "late_responses": 0,
+    "late_repairs": 0,
+    "missing_suspension_reports": 0,
+    "nonconforming_repair_records": 0,
+    "annual_plan": "是",
+    "missing_monthly_reports": 0,
+    "missing_year_end_summaries": 0,
+    "missing_major_fault_reports": 0,
+    "remote_days_unrecorded": 0,
+    "warnings_missed": 0,
+    "offhours_missed": 0,
+    "site_inspections_missing": 0,
+    "complaints": 0,
+    "commend_province": 0,
+    "commend_city": 0,
+    "commend_district": 0,
+    "innovations": 0,
+    "tech_staff": 10,
+    "devices_water": 100,
+    "devices_gas": 100,
+    "vehicles": 2,
+    "spare_warehouses": 1,
+    "service_area_count": 1,
+    "basic_1": "是",
+    "basic_2": "是",
+    "basic_3": "是",
+    "basic_4": "是",
 }
 AREAS = [["杭州分公司", 10, 200, 2, 1]]
 
@@ -56,11 +97,11 @@ def test_perfect_zj_skpw_is_100_and_grade_boundary_is_exact():
     for ledger, total, grade in ((80, 70.0, "3A"), (79.98, 69.99, "2A")):
         r = result("zj-skpw", {**low, "ledger_entry_rate": ledger})
         assert (r["total"], r["grade"]) == (total, grade)
-    low.update(ledger_entry_rate=76, complaints=4, late_responses=4, missing_suspension_reports=2)   # 80 − 12 − 4 − 2 − 2
+    low.update(ledger_entry_rate=76, complaints=4, late_responses=4, missing_suspension_reports=2)  # 80 − 12 − 4 − 2 − 2
     assert (result("zj-skpw", low)["total"], result("zj-skpw", low)["grade"]) == (60.0, "2A")
     r = result("zj-skpw", {**low, "pts_archives": 1.5})
     assert (r["total"], r["grade"]) == (59.5, "不合格")
-    assert result("zj-skpw", {"transmission_rate": 75, "pts_records": 0})["total"] == 80.0   # 15 lost + 5 lost
+    assert result("zj-skpw", {"transmission_rate": 75, "pts_records": 0})["total"] == 80.0  # 15 lost + 5 lost
     assert result("zj-skpw", {"transmission_rate": 75, "pts_records": 0})["grade"] == "4A"
 
 
@@ -68,8 +109,8 @@ def test_d2_linear_percentage_points_and_half_up_item_rounding():
     assert result("zj-skpw", {"transmission_rate": 88.6})["items"]["transmission"] == 13.6
     # ledger 12 − 0.5 × (100 − 99.99) = 11.995 → 12.00 (an item worth 11.995 counts as 12.00)
     assert result("zj-skpw", {"ledger_entry_rate": 99.99})["items"]["ledger_entry"] == 12.0
-    assert result("zj-skpw", {"ledger_entry_rate": 99.97})["items"]["ledger_entry"] == 11.99   # 11.985 → 11.99
-    assert result("zj-skpw", {"transmission_rate": 60})["items"]["transmission"] == 0.0       # 扣完为止
+    assert result("zj-skpw", {"ledger_entry_rate": 99.97})["items"]["ledger_entry"] == 11.99  # 11.985 → 11.99
+    assert result("zj-skpw", {"transmission_rate": 60})["items"]["transmission"] == 0.0  # 扣完为止
     assert result("zj-skpw", {"ledger_entry_rate": 0})["items"]["ledger_entry"] == 0.0
 
 
@@ -93,26 +134,40 @@ def test_spare_controllers_not_below_3_percent(total, spare, pts):
 def test_staff_vehicle_ratio_and_every_area_rules():
     r = result("zj-skpw")
     assert r["items"]["staff_vehicle_ratio"] == 2 and r["items"]["spare_warehouse"] == 1
-    areas = [["A区", 5, 190, 2, 1], ["B区", 1, 10, 0, 0]]   # 30 × 6 < 200 devices; B区 has no vehicle nor warehouse
+    areas = [["A区", 5, 190, 2, 1], ["B区", 1, 10, 0, 0]]  # 30 × 6 < 200 devices; B区 has no vehicle nor warehouse
     r = result("zj-skpw", {"tech_staff": 6, "tech_staff_college": 6, "service_area_count": 2}, {"service_areas": areas})
     assert r["items"]["staff_vehicle_ratio"] == 0 and r["items"]["spare_warehouse"] == 0
-    areas = [["A区", 7, 210, 3, 1]]   # 30 × 7 = 210 ≥ 210 devices; 100 × 3 ≥ 210
-    r = result("zj-skpw", {"tech_staff": 7, "tech_staff_college": 7, "devices_water": 110, "devices_gas": 100, "vehicles": 3},
-               {"service_areas": areas})
+    areas = [["A区", 7, 210, 3, 1]]  # 30 × 7 = 210 ≥ 210 devices; 100 × 3 ≥ 210
+    r = result(
+        "zj-skpw", {"tech_staff": 7, "tech_staff_college": 7, "devices_water": 110, "devices_gas": 100, "vehicles": 3}, {"service_areas": areas}
+    )
     assert r["items"]["staff_vehicle_ratio"] == 2
 
 
 def test_per_choice_and_per_count_clip_at_zero_and_cap_at_max():
-    r = result("zj-skpw", {"st_ops_mgmt": "有未张贴", "st_operation": "无", "st_manual": "有未张贴", "st_emergency": "有已张贴",
-                           "sys_training": "否", "complaints": 10, "late_responses": 3,
-                           "commend_province": 1, "commend_city": 1, "innovations": 5})
+    r = result(
+        "zj-skpw",
+        {
+            "st_ops_mgmt": "有未张贴",
+            "st_operation": "无",
+            "st_manual": "有未张贴",
+            "st_emergency": "有已张贴",
+            "sys_training": "否",
+            "complaints": 10,
+            "late_responses": 3,
+            "commend_province": 1,
+            "commend_city": 1,
+            "innovations": 5,
+        },
+    )
     it = r["items"]
     assert (it["station_systems"], it["mgmt_systems"], it["complaints"], it["response_24h"]) == (2.0, 3.0, 0.0, 0.5)
     assert (it["bonus_commendation"], it["bonus_innovation"]) == (3.0, 4.0)
 
 
-@pytest.mark.parametrize("water, gas, pts", [("通过", "通过", 9), ("通过", "不适用", 9), ("不适用", "通过", 9),
-                                             ("未通过", "不适用", 0), ("通过", "未通过", 0)])
+@pytest.mark.parametrize(
+    "water, gas, pts", [("通过", "通过", 9), ("通过", "不适用", 9), ("不适用", "通过", 9), ("未通过", "不适用", 0), ("通过", "未通过", 0)]
+)
 def test_valve_condition_check_d7(water, gas, pts):
     assert result("zj-skpw", {"check_water": water, "check_gas": gas})["items"]["valve_condition_check"] == pts
 
@@ -134,10 +189,15 @@ def test_materials_missing_is_incomplete_and_empty_score_fields_are_forgiven():
     assert "技术人员学历证书" in r["reasons"][0]
 
 
-@pytest.mark.parametrize("ops, app, status", [
-    ("2024-03-15", "2026-03-15", "scored"), ("2024-03-16", "2026-03-15", "ineligible"),
-    ("2024-02-29", "2026-02-28", "scored"), ("2024-02-29", "2026-02-27", "ineligible"),
-])
+@pytest.mark.parametrize(
+    "ops, app, status",
+    [
+        ("2024-03-15", "2026-03-15", "scored"),
+        ("2024-03-16", "2026-03-15", "ineligible"),
+        ("2024-02-29", "2026-02-28", "scored"),
+        ("2024-02-29", "2026-02-27", "ineligible"),
+    ],
+)
 def test_two_year_rule_d11(ops, app, status):
     r = result("zj-skpw", {"ops_start_date": ops, "application_date": app})
     assert r["status"] == status
@@ -146,9 +206,14 @@ def test_two_year_rule_d11(ops, app, status):
 
 
 def _maturity(pct=70, **extra):
-    values = {f: pct for f in ("pct_5_1_2 pct_5_2_1 pct_5_2_2 pct_5_2_3 pct_5_3_1 pct_5_3_2 pct_5_3_3 pct_5_4_1 pct_5_4_2 "
-                               "pct_5_4_3 pct_5_4_4 pct_5_5 pct_5_6 pct_5_7 pct_5_8 pct_5_9 pct_5_10_1 pct_5_10_2 "
-                               "pct_5_11 pct_5_12_1 pct_5_12_2 pct_5_12_3 pct_5_13").split()}
+    values = {
+        f: pct
+        for f in (
+            "pct_5_1_2 pct_5_2_1 pct_5_2_2 pct_5_2_3 pct_5_3_1 pct_5_3_2 pct_5_3_3 pct_5_4_1 pct_5_4_2 "
+            "pct_5_4_3 pct_5_4_4 pct_5_5 pct_5_6 pct_5_7 pct_5_8 pct_5_9 pct_5_10_1 pct_5_10_2 "
+            "pct_5_11 pct_5_12_1 pct_5_12_2 pct_5_12_3 pct_5_13"
+        ).split()
+    }
     values["veto_compliance"] = "是"
     values.update(extra)
     return result("maturity", values)
@@ -158,8 +223,8 @@ def test_maturity_bands_d14_and_share_rounding():
     assert (_maturity(70)["total"], _maturity(70)["grade"]) == (70.0, "★★")
     assert (_maturity(70, pct_5_13=69.8)["total"], _maturity(70, pct_5_13=69.8)["grade"]) == (69.99, "★")
     assert _maturity(80)["grade"] == "★★★" and _maturity(90)["grade"] == "★★★★" and _maturity(95)["grade"] == "★★★★★"
-    assert _maturity(95, pct_5_13=94.8)["grade"] == "★★★★"     # 94.99
-    assert _maturity(0, pct_5_1_2=33.335)["items"]["c5_1_2"] == 1.0   # 3 × 33.335 % = 1.00005 → 1.00
+    assert _maturity(95, pct_5_13=94.8)["grade"] == "★★★★"  # 94.99
+    assert _maturity(0, pct_5_1_2=33.335)["items"]["c5_1_2"] == 1.0  # 3 × 33.335 % = 1.00005 → 1.00
     assert _maturity(0, pct_5_6=50.0714285)["items"]["c5_6"] == 3.51  # 7 × 50.07…% = 3.504999… → 3.50? no: 3.505 → 3.51
     r = _maturity(100, veto_compliance="否")
     assert (r["grade"], r["veto"], r["failed_conditions"]) == ("不合格", True, ["veto_compliance"])
@@ -172,7 +237,7 @@ def _hosting(points_off=0.0, extras=0, fraud="否"):
         for i, m in enumerate(ms, 1):
             values[f"pts_{key}_{i}"] = m
     rest = points_off
-    for key, ms in maxes.items():      # take the lost points greedily from the first items
+    for key, ms in maxes.items():  # take the lost points greedily from the first items
         for i, m in enumerate(ms, 1):
             take = min(m, rest)
             values[f"pts_{key}_{i}"] = m - take
@@ -183,8 +248,10 @@ def _hosting(points_off=0.0, extras=0, fraud="否"):
     return score_rows([parse_workbook(raw_from_values("hosting", values))])[0].as_json()
 
 
-@pytest.mark.parametrize("off, total, grade", [(0, 100, "优秀"), (10, 90, "优秀"), (10.5, 89.5, "良好"), (29.5, 70.5, "良好"),
-                                              (30, 70, "合格"), (40, 60, "合格"), (40.5, 59.5, "不合格")])
+@pytest.mark.parametrize(
+    "off, total, grade",
+    [(0, 100, "优秀"), (10, 90, "优秀"), (10.5, 89.5, "良好"), (29.5, 70.5, "良好"), (30, 70, "合格"), (40, 60, "合格"), (40.5, 59.5, "不合格")],
+)
 def test_hosting_bands_as_7_2_d8(off, total, grade):
     r = _hosting(off)
     assert (r["total"], r["grade"]) == (total, grade)
@@ -200,12 +267,37 @@ def test_hosting_extra_deductions_floor_at_zero_and_fraud_zeroes():
 
 
 def _xuzhou(**over):
-    values = {f: "是" for f in ("pq_laws", "pq_organise", "pq_staffing", "pq_experts", "dc_complete", "dc_feedback",
-                                "plan_made", "plan_executed", "law_compliance", "qm_system", "issue_summary",
-                                "env_assisted", "env_saved_investment")}
-    values.update(env_duplicate_investment="否", env_malicious_marketing="否", env_penalty="无", tasks_completed=10,
-                  tasks_contracted=10, satisfaction="非常满意", pro_staff=5, senior_titles=2, credit_blacklisted="否",
-                  other_adjust=0, other_note="")
+    values = {
+        f: "是"
+        for f in (
+            "pq_laws",
+            "pq_organise",
+            "pq_staffing",
+            "pq_experts",
+            "dc_complete",
+            "dc_feedback",
+            "plan_made",
+            "plan_executed",
+            "law_compliance",
+            "qm_system",
+            "issue_summary",
+            "env_assisted",
+            "env_saved_investment",
+        )
+    }
+    values.update(
+        env_duplicate_investment="否",
+        env_malicious_marketing="否",
+        env_penalty="无",
+        tasks_completed=10,
+        tasks_contracted=10,
+        satisfaction="非常满意",
+        pro_staff=5,
+        senior_titles=2,
+        credit_blacklisted="否",
+        other_adjust=0,
+        other_note="",
+    )
     values.update(over)
     return result("xuzhou-service", values)
 
@@ -215,9 +307,24 @@ def test_xuzhou_clip_at_100_and_0_flagged_d9():
     assert (r["total"], r["clipped"], r["eligible"], r["grade"]) == (100.0, False, True, None)
     r = _xuzhou(other_adjust=5, other_note="获得表扬")
     assert (r["total"], r["clipped"], r["items"]["other"]) == (100.0, True, 5.0)
-    bad = {f: "否" for f in ("pq_laws", "pq_organise", "pq_staffing", "pq_experts", "dc_complete", "dc_feedback",
-                            "plan_made", "plan_executed", "law_compliance", "qm_system", "issue_summary",
-                            "env_assisted", "env_saved_investment")}
+    bad = {
+        f: "否"
+        for f in (
+            "pq_laws",
+            "pq_organise",
+            "pq_staffing",
+            "pq_experts",
+            "dc_complete",
+            "dc_feedback",
+            "plan_made",
+            "plan_executed",
+            "law_compliance",
+            "qm_system",
+            "issue_summary",
+            "env_assisted",
+            "env_saved_investment",
+        )
+    }
     r = _xuzhou(**bad, tasks_completed=0, satisfaction="不满意", other_adjust=-10, other_note="严重失误")
     assert (r["total"], r["clipped"], r["items"]["satisfaction"]) == (0.0, True, -2.0)
 
@@ -239,11 +346,31 @@ def test_xuzhou_other_note_required_when_adjusted():
 
 def _datong(**over):
     values, _ = random_entry("datong-filing", random.Random(2), 1.0)
-    values.update(legal_entity="是", fraud_record_3y="否", office="是", integrity_pledge="是", vehicles=2, lab="自有",
-                  lab_cma_factors="化学需氧量、氨氮,二氧化硫；颗粒物", operated_factors="氨氮、二氧化硫", spares="是",
-                  quality_system="是", ledger="是", staff_total=10, staff_certified=10, supervisors=1, supervisors_3y=1,
-                  qa_staff=2, qa_staff_3y=2, water_staff=1, water_points=8, water_instruments=24, gas_staff=2,
-                  gas_points=16, gas_instruments=32)
+    values.update(
+        legal_entity="是",
+        fraud_record_3y="否",
+        office="是",
+        integrity_pledge="是",
+        vehicles=2,
+        lab="自有",
+        lab_cma_factors="化学需氧量、氨氮,二氧化硫；颗粒物",
+        operated_factors="氨氮、二氧化硫",
+        spares="是",
+        quality_system="是",
+        ledger="是",
+        staff_total=10,
+        staff_certified=10,
+        supervisors=1,
+        supervisors_3y=1,
+        qa_staff=2,
+        qa_staff_3y=2,
+        water_staff=1,
+        water_points=8,
+        water_instruments=24,
+        gas_staff=2,
+        gas_points=16,
+        gas_instruments=32,
+    )
     values.update(over)
     return result("datong-filing", values)
 
@@ -255,7 +382,7 @@ def test_datong_outcome_and_each_condition_judged_on_its_own():
     assert r["failed_conditions"] == ["water_ratio", "gas_ratio"] and r["grade"] == "不予备案"
     assert len(r["reasons"]) == 2
     r = _datong(water_staff=0, water_points=0, water_instruments=0)
-    assert r["grade"] == "准予备案"     # no water medium needs no water staff
+    assert r["grade"] == "准予备案"  # no water medium needs no water staff
     r = _datong(lab="无", lab_cma_factors="")
     assert r["failed_conditions"] == ["lab", "lab_cma_coverage"]
     r = _datong(operated_factors="氨氮、总磷、颗粒物")

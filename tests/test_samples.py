@@ -1,4 +1,5 @@
 """The bundled sample workbooks are generated from the templates and cover every outcome."""
+
 import subprocess
 import sys
 from collections import Counter
@@ -12,8 +13,7 @@ WORKBOOKS = ROOT / "workbooks"
 
 
 def test_samples_do_not_drift_from_the_generator(tmp_path):
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_samples.py"), "--out", str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_samples.py"), "--out", str(tmp_path)], check=True, capture_output=True)
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     bundled = sorted(p.relative_to(WORKBOOKS) for p in WORKBOOKS.rglob("*") if p.is_file() and p.parent != WORKBOOKS)
     assert fresh == bundled

@@ -1,4 +1,5 @@
 """The public site, built by `scoring publish` and driven in a real browser (Debian's chromium)."""
+
 import functools
 import http.server
 import io
@@ -11,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import segno
+from test_registry import write_round, zj_workbook
 
 from scoring.jobs import publish
-
-from test_registry import write_round, zj_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,7 +32,7 @@ def built(tmp_path_factory):
     write_round(r2, "2026年度第二批运维服务能力评估结果", "2026-11-23")
     zj_workbook(r2 / "hostile.xlsx", HOSTILE, "5A", application="2026-10-01")
     zj_workbook(r2 / "b.xlsx", "金华青禾环保科技有限公司", "3A", application="2026-10-01")
-    odd = wb / "hosting" / "2026 第二批 <b>"          # a round folder name must never become a path as is
+    odd = wb / "hosting" / "2026 第二批 <b>"  # a round folder name must never become a path as is
     write_round(odd, "2026年度托管服务第二批", "2026-11-20")
     shutil.copy(next((wb / "hosting" / "2026").glob("*.xlsx")), odd / "x.xlsx")
     result = publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
@@ -55,10 +55,20 @@ def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
         yield b
         b.close()
 
@@ -84,12 +94,22 @@ def certificates(public):
 
 # --- the build --------------------------------------------------------------------------------------
 
+
 def test_publish_builds_every_page_and_reports(built):
     tmp, public, result = built
     assert public.is_symlink() and (public / "index.html").exists()
     assert result.pages > 50 and result.report.certificates
-    for p in ("zj-skpw/index.html", "zj-skpw/method/index.html", "zj-skpw/2026-1/index.html", "verify/index.html",
-              "certificates/index.html", "notices/index.html", "data/index.html", "feed.xml", "data/results.csv"):
+    for p in (
+        "zj-skpw/index.html",
+        "zj-skpw/method/index.html",
+        "zj-skpw/2026-1/index.html",
+        "verify/index.html",
+        "certificates/index.html",
+        "notices/index.html",
+        "data/index.html",
+        "feed.xml",
+        "data/results.csv",
+    ):
         assert (public / p).exists(), p
 
 
@@ -101,8 +121,9 @@ def test_round_folder_names_never_become_paths(built):
 
 def test_nothing_private_is_published(built):
     tmp, public, _ = built
-    text = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in public.rglob("*")
-                   if p.is_file() and p.suffix in (".html", ".json", ".csv", ".xml"))
+    text = "".join(
+        p.read_text(encoding="utf-8", errors="ignore") for p in public.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".csv", ".xml")
+    )
     for private in ("张三", "李四", "13800000000", "13900000000", "0571-88888888", "ops@example.com", "13546000000", "赵六", "王五"):
         assert private not in text, private
 
@@ -127,6 +148,7 @@ def test_no_google_fonts_or_cdn(built):
 
 def test_feed_is_valid_atom_with_every_notice(built):
     from xml.etree import ElementTree as ET
+
     tmp, public, _ = built
     root = ET.parse(public / "feed.xml").getroot()
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
@@ -142,11 +164,12 @@ def test_search_index_finds_any_two_characters_of_a_name(built):
     doc = next(d for d in org_docs if "金华" in d["title"] or "金华" in d["text"])
     tokens = set(re.split(r"[\s\u200b\-]+", doc["text"]))
     for i in range(len(name) - 1):
-        assert name[i:i + 2] in tokens, name[i:i + 2]
+        assert name[i : i + 2] in tokens, name[i : i + 2]
     assert len(json.dumps(index, ensure_ascii=False).encode()) < 2_000_000
 
 
 # --- in the browser ------------------------------------------------------------------------------------
+
 
 def test_verify_a_certificate_by_number(page, server, built):
     tmp, public, _ = built
@@ -175,9 +198,9 @@ def test_verify_by_qr_target(page, server, built):
     expected_path = re.search(r' d="([^"]+)"', buf.getvalue().decode())[1]
     src = page.locator(".qr img").get_attribute("src")
     svg = page.request.get(page.url + src).text()
-    assert expected_path in svg                                     # the QR code encodes exactly that address
+    assert expected_path in svg  # the QR code encodes exactly that address
     assert page.locator(".qr img").evaluate("img => img.complete && img.naturalWidth > 0")
-    page.goto(server + target[len(SITE_URL):])                      # the same page, served locally
+    page.goto(server + target[len(SITE_URL) :])  # the same page, served locally
     page.wait_for_selector(".verify[data-ready='1']")
     row = page.locator(f".verify-result tr[data-number='{cert['number']}']")
     assert row.count() == 1 and "有效" in row.inner_text()
@@ -193,15 +216,17 @@ def search(page, text):
         try:
             page.wait_for_function(
                 """t => document.querySelector('.md-search__input').value === t &&
-                       document.querySelectorAll('.md-search-result__item').length > 0""", arg=text, timeout=3000)
+                       document.querySelectorAll('.md-search-result__item').length > 0""",
+                arg=text,
+                timeout=3000,
+            )
             page.wait_for_timeout(300)
             if page.locator(".md-search-result__item").count():
                 return
         except Exception:
             continue
     page.screenshot(path=str(ROOT / "build" / "search-failure.png"))
-    raise AssertionError(f"no search result for {text!r}; console: {page.console[-5:]}; "
-                         f"box: {page.locator('.md-search').inner_text()[:200]!r}")
+    raise AssertionError(f"no search result for {text!r}; console: {page.console[-5:]}; box: {page.locator('.md-search').inner_text()[:200]!r}")
 
 
 def test_find_an_organisation_by_a_chinese_fragment(page, server):
@@ -210,7 +235,7 @@ def test_find_an_organisation_by_a_chinese_fragment(page, server):
     search(page, "青禾")
     hrefs = [a.get_attribute("href") for a in page.locator(".md-search-result__item a").all()]
     assert any("org/" in (h or "") for h in hrefs), (hrefs, page.locator(".md-search-result").inner_text()[:300])
-    search(page, "禾环")                                            # a fragment across jieba's word boundary
+    search(page, "禾环")  # a fragment across jieba's word boundary
     texts = page.locator(".md-search-result").inner_text()
     assert "青禾" in texts
 
@@ -232,13 +257,12 @@ def test_filter_and_sort_a_listing(page, server):
 def test_notice_period_countdown_at_a_fixed_today(page, server):
     page.goto(server + "zj-skpw/2026-2/")
     text = page.locator(".period").inner_text()
-    assert "2026-11-23 至 2026-11-27" in text and "还剩 3 个工作日" in text     # 25, 26, 27 November
+    assert "2026-11-23 至 2026-11-27" in text and "还剩 3 个工作日" in text  # 25, 26, 27 November
 
 
 def test_a_hostile_name_shows_as_text_and_runs_nothing(page, server, built):
     tmp, public, _ = built
-    code = next(r["credit_code"] for r in json.loads((public / "data" / "results.json").read_text(encoding="utf-8"))
-                if r["org_name"] == HOSTILE)
+    code = next(r["credit_code"] for r in json.loads((public / "data" / "results.json").read_text(encoding="utf-8")) if r["org_name"] == HOSTILE)
     page.goto(server + f"org/{code}/")
     page.wait_for_timeout(300)
     assert page.locator("h1").inner_text() == HOSTILE
@@ -253,8 +277,7 @@ def test_no_request_leaves_the_site_and_screenshots(page, server, browser, built
     out.mkdir(parents=True, exist_ok=True)
     tmp, public, _ = built
     cert = certificates(public)[0]["number"]
-    pages = ["", "zj-skpw/", "zj-skpw/2026-1/", "zj-skpw/method/", "certificates/", f"certificates/{cert}/", "verify/", "data/",
-             "notices/"]
+    pages = ["", "zj-skpw/", "zj-skpw/2026-1/", "zj-skpw/method/", "certificates/", f"certificates/{cert}/", "verify/", "data/", "notices/"]
     for width, height, tag in ((1280, 900, "desktop"), (390, 844, "phone")):
         page.set_viewport_size({"width": width, "height": height})
         for path in pages:

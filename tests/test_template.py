@@ -1,12 +1,12 @@
 """The blank workbooks: official sheets in order, a defined name and a validation on every input."""
+
 import pytest
+from conftest import SCHEMES
 from openpyxl import load_workbook
 from openpyxl.worksheet.cell_range import CellRange
 
 from scoring.excel.template import write_template
 from scoring.rubric import load_rubric
-
-from conftest import SCHEMES
 
 OFFICIAL_SHEETS = {
     "zj-skpw": ["申请书", "附件2 诚信承诺书", "附表1 材料清单", "附表2 申请表", "附表3 运维服务区", "附表4 基本条件表", "附表5 得分表"],
@@ -50,8 +50,11 @@ def test_every_input_is_named_validated_unlocked_and_labels_locked(book):
     names = {n for n in wb.defined_names if not n.startswith(("template_", "out_", "calc_"))}
     assert names == expected
     outputs = {n for n in wb.defined_names if n.startswith("out_")}
-    assert outputs == ({f"out_{it.id}" for it in rubric.items} | ({"out_total"} if rubric.items else set())
-                       | ({"out_grade"} if rubric.grades.kind != "none" else set()))
+    assert outputs == (
+        {f"out_{it.id}" for it in rubric.items}
+        | ({"out_total"} if rubric.items else set())
+        | ({"out_grade"} if rubric.grades.kind != "none" else set())
+    )
     inputs = set()
     for name in names:
         ((sheet, ref),) = wb.defined_names[name].destinations
@@ -81,9 +84,13 @@ def test_official_wording_is_in_the_workbook(book):
     text = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
     for it in load_rubric(scheme).items:
         assert it.wording in text
-    phrases = {"zj-skpw": ["注：基本条件实行一票否决", "浙江省刷卡排污总量自动控制系统运维服务能力评估得分表"],
-               "maturity": ["0%~20%", "5.13"], "datong-filing": ["运营机构备案登记表", "备案意见"],
-               "xuzhou-service": ["表G.1 服务考核评价表（满分100分）"], "hosting": ["表C.1 托管服务绩效评价表"]}
+    phrases = {
+        "zj-skpw": ["注：基本条件实行一票否决", "浙江省刷卡排污总量自动控制系统运维服务能力评估得分表"],
+        "maturity": ["0%~20%", "5.13"],
+        "datong-filing": ["运营机构备案登记表", "备案意见"],
+        "xuzhou-service": ["表G.1 服务考核评价表（满分100分）"],
+        "hosting": ["表C.1 托管服务绩效评价表"],
+    }
     for p in phrases[scheme]:
         assert p in text
 
@@ -113,8 +120,9 @@ def test_required_and_wrong_entries_are_marked(book):
     ((sheet, ref),) = wb.defined_names["org_name"].destinations
     rules = [r for rng in wb[sheet].conditional_formatting for r in rng.rules]
     assert any("LEN(TRIM(" in r.formula[0] for r in rules)
-    assert any("ISNUMBER" in r.formula[0] for ws in wb.worksheets for rng in ws.conditional_formatting for r in rng.rules) \
-        or not any(f.numeric for f in rubric.fields.values())
+    assert any("ISNUMBER" in r.formula[0] for ws in wb.worksheets for rng in ws.conditional_formatting for r in rng.rules) or not any(
+        f.numeric for f in rubric.fields.values()
+    )
 
 
 def test_guide_quotes_the_rules_and_decisions(book):
@@ -126,23 +134,30 @@ def test_guide_quotes_the_rules_and_decisions(book):
 
 
 def test_zj_application_letter_and_pledge_show_the_applicant_live(tmp_path):
-    import subprocess, shutil
-    from scoring.excel.fill import fill_template
+    import shutil
+    import subprocess
+
     from openpyxl import load_workbook
+
+    from scoring.excel.fill import fill_template
+
     wb = load_workbook(write_template("zj-skpw", tmp_path / "t.xlsx"))
     pledge = "".join(str(c.value) for row in wb["附件2 诚信承诺书"].iter_rows() for c in row if c.value)
     assert "不存在任何弄虚作假的行为或活动" in pledge and "org_name" in pledge and "单位代表签字" in pledge
     if not shutil.which("soffice"):
         return
-    path = fill_template("zj-skpw", {"org_name": "杭州某某环保科技有限公司", "application_date": __import__("datetime").date(2026, 3, 5)},
-                         tmp_path / "f.xlsx")
-    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), str(path)],
-                   check=True, capture_output=True, timeout=300)
+    path = fill_template(
+        "zj-skpw", {"org_name": "杭州某某环保科技有限公司", "application_date": __import__("datetime").date(2026, 3, 5)}, tmp_path / "f.xlsx"
+    )
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), str(path)], check=True, capture_output=True, timeout=300
+    )
     done = load_workbook(tmp_path / "out" / "f.xlsx", data_only=True)
     letter = "".join(str(c.value) for row in done["申请书"].iter_rows() for c in row if c.value)
     assert "申请单位：杭州某某环保科技有限公司" in letter and "申请日期：2026年3月5日" in letter
     assert "申请单位名称：杭州某某环保科技有限公司（盖章）" in "".join(
-        str(c.value) for row in done["附件2 诚信承诺书"].iter_rows() for c in row if c.value)
+        str(c.value) for row in done["附件2 诚信承诺书"].iter_rows() for c in row if c.value
+    )
 
 
 def test_official_numbering_restarts_in_the_second_list(tmp_path):
@@ -154,10 +169,12 @@ def test_official_numbering_restarts_in_the_second_list(tmp_path):
 
 def test_xuzhou_archive_is_a_form_checked_but_not_an_assessment(tmp_path):
     import random
+
     from scoring.excel.fill import fill_template
     from scoring.pipeline import score_paths
     from scoring.rubric import scheme_ids, template_ids
     from scoring.samples import credit_code
+
     assert "xuzhou-archive" in template_ids() and "xuzhou-archive" not in scheme_ids()
     rubric = load_rubric("xuzhou-archive")
     wb = load_workbook(write_template("xuzhou-archive", tmp_path / "t.xlsx"))

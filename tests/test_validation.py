@@ -1,4 +1,5 @@
 """Bad input gets a clear error with its place, and never stops the other workbooks."""
+
 import shutil
 import zipfile
 
@@ -30,6 +31,7 @@ def set_cells(**values):
     def fn(wb):
         for k, v in values.items():
             cell_of(wb, k).value = v
+
     return fn
 
 
@@ -38,23 +40,26 @@ def test_a_clean_fill_has_no_errors(fill):
     assert errs == [] and res["status"] in ("scored", "incomplete", "ineligible")
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"tech_staff": "十二"}, ("wrong_type", "tech_staff")),
-    ({"tech_staff": 12.5}, ("wrong_type", "tech_staff")),
-    ({"vehicles": -1}, ("out_of_range", "vehicles")),
-    ({"transmission_rate": 100.5}, ("out_of_range", "transmission_rate")),
-    ({"pts_records": 3.3}, ("bad_step", "pts_records")),
-    ({"pts_archives": 2.5}, ("out_of_range", "pts_archives")),
-    ({"cert_iso9001": "有"}, ("bad_choice", "cert_iso9001")),
-    ({"st_manual": "张贴"}, ("bad_choice", "st_manual")),
-    ({"founded_date": "去年三月"}, ("bad_date", "founded_date")),
-    ({"credit_code": "91330100MA2XXXXX01"}, ("credit_code", "credit_code")),
-    ({"credit_code": "9133010012345"}, ("credit_code", "credit_code")),
-    ({"credit_code": 913301001234567890}, ("credit_code", "credit_code")),
-    ({"org_name": None}, ("required", "org_name")),
-    ({"complaints": None}, ("required", "complaints")),
-    ({"remarks": "长" * 1001}, ("too_long", "remarks")),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"tech_staff": "十二"}, ("wrong_type", "tech_staff")),
+        ({"tech_staff": 12.5}, ("wrong_type", "tech_staff")),
+        ({"vehicles": -1}, ("out_of_range", "vehicles")),
+        ({"transmission_rate": 100.5}, ("out_of_range", "transmission_rate")),
+        ({"pts_records": 3.3}, ("bad_step", "pts_records")),
+        ({"pts_archives": 2.5}, ("out_of_range", "pts_archives")),
+        ({"cert_iso9001": "有"}, ("bad_choice", "cert_iso9001")),
+        ({"st_manual": "张贴"}, ("bad_choice", "st_manual")),
+        ({"founded_date": "去年三月"}, ("bad_date", "founded_date")),
+        ({"credit_code": "91330100MA2XXXXX01"}, ("credit_code", "credit_code")),
+        ({"credit_code": "9133010012345"}, ("credit_code", "credit_code")),
+        ({"credit_code": 913301001234567890}, ("credit_code", "credit_code")),
+        ({"org_name": None}, ("required", "org_name")),
+        ({"complaints": None}, ("required", "complaints")),
+        ({"remarks": "长" * 1001}, ("too_long", "remarks")),
+    ],
+)
 def test_field_errors_name_field_sheet_and_cell(fill, values, expected):
     path = edit(fill("zj-skpw", seed=2), set_cells(**values))
     res, errs = errors(path)
@@ -68,6 +73,7 @@ def test_a_number_in_a_general_cell_is_not_taken_for_a_date(fill):
     def fn(wb):
         c = cell_of(wb, "founded_date")
         c.value, c.number_format = 42000, "General"
+
     res, errs = errors(edit(fill("zj-skpw", seed=2), fn))
     assert errs == [("bad_date", "founded_date")] and "日期格式" in res["errors"][0]["message"]
 
@@ -76,12 +82,14 @@ def test_formula_typed_into_an_input_cell(fill):
     def fn(wb):
         cell_of(wb, "complaints").value = "=1+1"
         cell_of(wb, "complaints").data_type = "f"
+
     res, errs = errors(edit(fill("zj-skpw", seed=2), fn))
     assert errs == [("formula_in_input", "complaints")]
 
     def as_text(wb):
         cell_of(wb, "complaints").value = "=1+1"
-        cell_of(wb, "complaints").data_type = "s"     # text that only looks like a formula
+        cell_of(wb, "complaints").data_type = "s"  # text that only looks like a formula
+
     res, errs = errors(edit(fill("zj-skpw", seed=2), as_text))
     assert errs == [("wrong_type", "complaints")]
 
@@ -99,21 +107,25 @@ def test_harmless_formatting_is_accepted(fill):
         cell_of(wb, "credit_code").value = cell_of(wb, "credit_code").value.lower()
         cell_of(wb, "cert_iso9001").value = " 是 "
         cell_of(wb, "registered_capital").value = "1,500.5"
+
     res, errs = errors(edit(fill("zj-skpw", seed=2, overrides={f"mat_app_{i:02d}": "是" for i in range(1, 13)}), fn))
     assert errs == [] and res["status"] == "scored"
     assert res["items"]["transmission"] == 15.0 and res["items"]["bonus_transmission"] == 0
     assert res["items"]["ledger_entry"] == 11.25 and res["items"]["complaints"] == 2.0
 
 
-@pytest.mark.parametrize("name, code, field", [
-    ({"tech_staff_college": 999}, "cross_check", "tech_staff_college"),
-    ({"valve_models_spared": 99}, "cross_check", "valve_models_spared"),
-    ({"service_area_count": 40}, "cross_check", "service_area_count"),
-    ({"tech_staff": 999, "tech_staff_college": 1}, "cross_check", "tech_staff"),
-    ({"vehicles": 999}, "cross_check", "vehicles"),
-    ({"spare_warehouses": 999}, "cross_check", "spare_warehouses"),
-    ({"devices_gas": 99999}, "cross_check", "devices_water"),
-])
+@pytest.mark.parametrize(
+    "name, code, field",
+    [
+        ({"tech_staff_college": 999}, "cross_check", "tech_staff_college"),
+        ({"valve_models_spared": 99}, "cross_check", "valve_models_spared"),
+        ({"service_area_count": 40}, "cross_check", "service_area_count"),
+        ({"tech_staff": 999, "tech_staff_college": 1}, "cross_check", "tech_staff"),
+        ({"vehicles": 999}, "cross_check", "vehicles"),
+        ({"spare_warehouses": 999}, "cross_check", "spare_warehouses"),
+        ({"devices_gas": 99999}, "cross_check", "devices_water"),
+    ],
+)
 def test_cross_checks_name_both_fields(fill, name, code, field):
     res, errs = errors(edit(fill("zj-skpw", seed=4), set_cells(**name)))
     assert (code, field) in errs
@@ -143,6 +155,7 @@ def test_renamed_sheet_as_excel_does_it_names_follow(fill):
         wb["附表5 得分表"].title = "得分"
         for dn in wb.defined_names.values():
             dn.attr_text = dn.attr_text.replace("'附表5 得分表'", "'得分'")
+
     res, errs = errors(edit(fill("zj-skpw", seed=2), fn))
     assert errs == [("sheet_renamed", "")] and "得分" in res["errors"][0]["message"]
 
@@ -167,6 +180,7 @@ def test_an_older_zj_workbook_without_the_printable_pages_is_read(fill):
         for name in ("申请书", "附件2 诚信承诺书", "填表说明"):
             wb.remove(wb[name])
         wb["_meta"]["B2"] = 1
+
     res, errs = errors(edit(fill("zj-skpw", seed=2), as_v1))
     assert errs == [] and res["status"] in ("scored", "incomplete", "ineligible")
 
@@ -181,6 +195,7 @@ def test_an_older_template_whose_fields_mean_the_same_is_read(fill):
 
 def test_not_our_template(tmp_path):
     from openpyxl import Workbook
+
     wb = Workbook()
     wb.active["A1"] = "某公司"
     wb.save(tmp_path / "plain.xlsx")
@@ -197,12 +212,18 @@ def test_broken_files(tmp_path, fill):
         z.writestr("hello.txt", "hi")
     (tmp_path / "old.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     codes = {p: errors(tmp_path / p)[1] for p in ("text.xlsx", "empty.xlsx", "cut.xlsx", "nobook.xlsx", "old.xlsx")}
-    assert codes == {"text.xlsx": [("not_xlsx", "")], "empty.xlsx": [("not_xlsx", "")], "cut.xlsx": [("file_unreadable", "")],
-                     "nobook.xlsx": [("file_unreadable", "")], "old.xlsx": [("not_xlsx", "")]}
+    assert codes == {
+        "text.xlsx": [("not_xlsx", "")],
+        "empty.xlsx": [("not_xlsx", "")],
+        "cut.xlsx": [("file_unreadable", "")],
+        "nobook.xlsx": [("file_unreadable", "")],
+        "old.xlsx": [("not_xlsx", "")],
+    }
 
 
 def test_password_protected_workbook(tmp_path, fill):
     from msoffcrypto.format.ooxml import OOXMLFile
+
     src = fill("hosting", seed=1)
     with open(src, "rb") as fh, open(tmp_path / "locked.xlsx", "wb") as out:
         OOXMLFile(fh).encrypt("secret", out)
@@ -231,11 +252,17 @@ def test_one_bad_workbook_never_stops_the_others(tmp_path, fill):
         shutil.copy(fill("hosting", seed=i, overrides={"fraud": "否"}), folder / f"good{i}.xlsx")
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04garbage")
     shutil.copy(edit(fill("hosting", seed=9), set_cells(pts_daily_1=7)), folder / "bad.xlsx")
-    (folder / "~$good0.xlsx").write_bytes(b"lock")     # Excel's lock file is skipped
+    (folder / "~$good0.xlsx").write_bytes(b"lock")  # Excel's lock file is skipped
     results = [r.as_json() for r in score_paths([folder])]
     status = {r["file"].rsplit("/", 1)[1]: r["status"] for r in results}
-    assert status == {"bad.xlsx": "invalid", "broken.xlsx": "invalid", "good0.xlsx": "scored", "good1.xlsx": "scored",
-                      "good2.xlsx": "scored", "good3.xlsx": "scored"}
+    assert status == {
+        "bad.xlsx": "invalid",
+        "broken.xlsx": "invalid",
+        "good0.xlsx": "scored",
+        "good1.xlsx": "scored",
+        "good2.xlsx": "scored",
+        "good3.xlsx": "scored",
+    }
 
 
 def test_hostile_text_is_kept_as_text(fill):
@@ -255,4 +282,4 @@ def test_hostile_file_names_are_just_names(tmp_path, fill):
 def test_blank_template_is_invalid_with_required_errors(tmp_path):
     res, errs = errors(write_template("xuzhou-service", tmp_path / "blank.xlsx"))
     assert res["status"] == "invalid" and ("required", "org_name") in errs and ("required", "pro_staff") in errs
-    assert ("required", "other_adjust") not in errs      # optional, defaults to 0
+    assert ("required", "other_adjust") not in errs  # optional, defaults to 0

@@ -1,30 +1,41 @@
 """Live scores in the workbooks equal the Python scorer: fill templates with random valid entries
 and official boundaries, recalculate them in LibreOffice headless, compare the cached results."""
+
 import random
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import SCHEMES
 from openpyxl import load_workbook
+from test_rules import AREAS, PERFECT_ZJ
 
 from scoring.excel.fill import fill_template
 from scoring.pipeline import score_paths
 from scoring.rubric import load_rubric
 from scoring.samples import random_entry
 
-from conftest import SCHEMES
-from test_rules import AREAS, PERFECT_ZJ
-
 PER_SCHEME = 30
 pytestmark = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed (.ci/run installs it)")
 
 ZJ_BOUNDARIES = [
-    {"transmission_rate": 80}, {"transmission_rate": 79.99}, {"transmission_rate": 88.6}, {"ledger_entry_rate": 99.99},
-    {"ledger_entry_rate": 99.97}, {"transmission_rate": 97.005}, {"transmission_rate": 97}, {"transmission_rate": 99.999},
-    {"tech_staff_college": 5}, {"basic_2": "否"}, {"mat_app_05": "否"}, {"check_water": "不适用"},
-    {"ops_start_date": "2024-03-16", "application_date": "2026-03-15"}, {"ops_start_date": "2024-02-29", "application_date": "2026-02-28"},
-    {"transmission_rate": 0.935, "_percent": "transmission_rate"}, {"commend_province": 1, "commend_city": 2, "innovations": 3},
+    {"transmission_rate": 80},
+    {"transmission_rate": 79.99},
+    {"transmission_rate": 88.6},
+    {"ledger_entry_rate": 99.99},
+    {"ledger_entry_rate": 99.97},
+    {"transmission_rate": 97.005},
+    {"transmission_rate": 97},
+    {"transmission_rate": 99.999},
+    {"tech_staff_college": 5},
+    {"basic_2": "否"},
+    {"mat_app_05": "否"},
+    {"check_water": "不适用"},
+    {"ops_start_date": "2024-03-16", "application_date": "2026-03-15"},
+    {"ops_start_date": "2024-02-29", "application_date": "2026-02-28"},
+    {"transmission_rate": 0.935, "_percent": "transmission_rate"},
+    {"commend_province": 1, "commend_city": 2, "innovations": 3},
     {"st_ops_mgmt": "有未张贴", "st_manual": "无", "sys_training": "否"},
 ]
 
@@ -45,7 +56,16 @@ def boundary_entries(scheme: str, rng: random.Random):
             values["veto_compliance"] = "是"
             yield values, {}
     elif scheme == "hosting":
-        for off, extra, fraud in ((0, 0, "否"), (10, 0, "否"), (30, 0, "否"), (29.5, 0, "否"), (40.5, 0, "否"), (0, 2, "否"), (0, 0, "是"), (60, 5, "否")):
+        for off, extra, fraud in (
+            (0, 0, "否"),
+            (10, 0, "否"),
+            (30, 0, "否"),
+            (29.5, 0, "否"),
+            (40.5, 0, "否"),
+            (0, 2, "否"),
+            (0, 0, "是"),
+            (60, 5, "否"),
+        ):
             values, _ = random_entry(scheme, rng, 1.0)
             rest = off
             for k in sorted(k for k in values if k.startswith("pts_")):
@@ -60,9 +80,13 @@ def boundary_entries(scheme: str, rng: random.Random):
             values.update(other_adjust=adjust, other_note="说明" if adjust else "", tasks_completed=done, tasks_contracted=total)
             yield values, {}
     elif scheme == "datong-filing":
-        cases = [dict(water_staff=0, water_points=0, water_instruments=0), dict(lab="无", lab_cma_factors=""),
-                 dict(operated_factors="氨氮、总磷", lab_cma_factors="氨氮,总磷；COD"), dict(operated_factors="ph值", lab_cma_factors="PH值"),
-                 dict(operated_factors="", lab_cma_factors="")]
+        cases = [
+            dict(water_staff=0, water_points=0, water_instruments=0),
+            dict(lab="无", lab_cma_factors=""),
+            dict(operated_factors="氨氮、总磷", lab_cma_factors="氨氮,总磷；COD"),
+            dict(operated_factors="ph值", lab_cma_factors="PH值"),
+            dict(operated_factors="", lab_cma_factors=""),
+        ]
         for extra in cases:
             values, _ = random_entry(scheme, rng, 1.0)
             values.update(extra)
@@ -94,8 +118,12 @@ def recalculated(tmp_path_factory):
                 wb[sheet][ref.replace("$", "")].number_format = "0.0%"
                 wb.save(path)
             made[path.name] = scheme
-    subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out), *sorted(map(str, src.glob("*.xlsx")))],
-                   check=True, capture_output=True, timeout=1200)
+    subprocess.run(
+        ["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out), *sorted(map(str, src.glob("*.xlsx")))],
+        check=True,
+        capture_output=True,
+        timeout=1200,
+    )
     return src, out, made
 
 

@@ -4,6 +4,7 @@ The original file is never touched. In the copy, every problem cell is highlight
 comment with the Chinese message, and a first sheet 问题清单 lists all problems with links to the
 cells.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ def annotate(source: str, errors: list[dict], out_dir: Path) -> Path | None:
     try:
         shutil.copyfile(source, target)
         wb = load_workbook(target)
-    except Exception:       # unreadable, encrypted, not a workbook: nothing to mark
+    except Exception:  # unreadable, encrypted, not a workbook: nothing to mark
         target.unlink(missing_ok=True)
         return None
     listing = wb.create_sheet("问题清单", 0)

@@ -1,4 +1,5 @@
 """Fill a template by defined name, the way outside programs do (openpyxl: load, set, save)."""
+
 from __future__ import annotations
 
 import io

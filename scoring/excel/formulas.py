@@ -5,6 +5,7 @@ formula side by side); the expression language's spreadsheet backend is `scoring
 Python scorer stays the authority; a test recalculates filled workbooks in LibreOffice and requires
 the cached results to equal it.
 """
+
 from __future__ import annotations
 
 from ..formula import COVERS_NAME, FormulaError, expr_formula, num
@@ -19,7 +20,7 @@ def section_formula(cells: list[str], floor: int | None) -> str:
     return f"MAX({num(floor / 100)},{total})" if floor is not None else total
 
 
-COVER_ITEMS = 40          # operated factors a workbook formula checks; the scorer checks any number
+COVER_ITEMS = 40  # operated factors a workbook formula checks; the scorer checks any number
 
 
 def _factor_list(name: str) -> str:

@@ -6,11 +6,13 @@ names point at. `read_raw_openpyxl` does the same through openpyxl; tests prove 
 same RawWorkbook on every template and many fills. Neither interprets values: that is
 `scoring.fields`' job, so both readers feed the very same validation.
 """
+
 from __future__ import annotations
 
 import html
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,14 +24,14 @@ from .template import META_SCHEME, META_VERSION
 
 __all__ = ["RawCell", "RawWorkbook", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
 
-MAX_FILE_BYTES = 20 * 1024 * 1024      # a filled form is ~30 KB; anything this big is not one
-MAX_PART_BYTES = 20 * 1024 * 1024      # uncompressed size of one part (zip bomb, huge sheet)
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a filled form is ~30 KB; anything this big is not one
+MAX_PART_BYTES = 20 * 1024 * 1024  # uncompressed size of one part (zip bomb, huge sheet)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
 class RawCell:
-    value: Any              # str, int, float, bool, datetime/date/time, or None
+    value: Any  # str, int, float, bool, datetime/date/time, or None
     number_format: str = "General"
     formula: bool = False
     sheet: str = ""
@@ -40,12 +42,12 @@ class RawCell:
 class RawWorkbook:
     path: str
     sheets: list[str] = field(default_factory=list)
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)   # name -> (sheet, ref) as written
-    cells: dict[str, RawCell] = field(default_factory=dict)           # single-cell names
+    names: dict[str, str] = field(default_factory=dict)  # name -> its destination as written ('Sheet'!$A$1)
+    cells: dict[str, RawCell] = field(default_factory=dict)  # single-cell names
     blocks: dict[str, list[list[RawCell]]] = field(default_factory=dict)  # range names, row-major
     scheme: str | None = None
     version: Any = None
-    fatal: tuple[str, str] | None = None      # (problem code, message) when the file can't be read
+    fatal: tuple[str, str] | None = None  # (problem code, message) when the file can't be read
 
 
 # --- reference parsing -------------------------------------------------------------------------------
@@ -85,6 +87,8 @@ def col_letters(n: int) -> str:
 
 def expand(ref: str) -> list[list[str]]:
     m = _REF.match(ref)
+    if m is None:
+        raise ValueError(f"not a cell range: {ref!r}")
     c1, r1 = col_index(m[1]), int(m[2])
     c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
     return [[f"{col_letters(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
@@ -121,7 +125,7 @@ def _unescape(s: str) -> str:
 
 
 def _text_of(xml: str) -> str:
-    xml = _RPH.sub("", xml)   # phonetic runs are not part of the text
+    xml = _RPH.sub("", xml)  # phonetic runs are not part of the text
     return "".join(_unescape(m[1] or "") for m in _T.finditer(xml))
 
 
@@ -175,7 +179,7 @@ def _unreadable(exc: Exception) -> tuple[str, str]:
     return "file_unreadable", f"文件已损坏或不是有效的 .xlsx 工作簿（{type(exc).__name__}）"
 
 
-def read_raw(path: str | Path, wanted: callable = None) -> RawWorkbook:
+def read_raw(path: str | Path, wanted: Callable | None = None) -> RawWorkbook:
     """Read a workbook's defined names and the cells they point at.
 
     `wanted(scheme, version)` returns the set of names to read once the template's scheme is
@@ -212,23 +216,23 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
         name = _unescape(a.get("name", ""))
         wb.sheets.append(name)
         sheet_part[name] = rels.get(a.get("r:id"))
-    local = {}
+    local: dict[str, str] = {}
     for m in _DEFNAME.finditer(book):
         a = dict(_ATTR.findall(m[1]))
         name = _unescape(a.get("name", ""))
         target = (name, _unescape(m[2]))
-        if name.startswith("_xlnm."):      # print areas/titles: not data
+        if name.startswith("_xlnm."):  # print areas/titles: not data
             continue
         if "localSheetId" in a:
             local.setdefault(name, target[1])
         else:
             wb.names[name] = target[1]
-    for name, text in local.items():     # a sheet-scoped name only fills a gap
+    for name, text in local.items():  # a sheet-scoped name only fills a gap
         wb.names.setdefault(name, text)
 
     styles = _styles(z.text("xl/styles.xml") or "")
-    shared = None
-    cache: dict[str, dict[str, tuple]] = {}
+    shared: list = []
+    cache: dict[str, dict[str, tuple] | None] = {}
 
     def sheet_cells(sheet: str) -> dict | None:
         nonlocal shared
@@ -238,7 +242,7 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
             if xml is None:
                 cache[sheet] = None
             else:
-                if shared is None:
+                if not shared:
                     shared = _SI.findall(z.text("xl/sharedStrings.xml") or "")
                 cache[sheet] = _cells(xml)
         return cache[sheet]
@@ -269,6 +273,7 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
             return RawCell(bool(int(v)), fmt, False, sheet, ref)
         if t == "d":
             from openpyxl.utils.datetime import from_ISO8601
+
             return RawCell(from_ISO8601(v), fmt, False, sheet, ref)
         value = _cast_number(v)
         if fmt != "General" and is_date_format(fmt):
@@ -280,6 +285,7 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
 
 def _read_names(wb: RawWorkbook, fetch, wanted) -> None:
     """Template id first, then the names the scheme needs, each through the reader's `fetch`."""
+
     def read_name(name: str) -> None:
         dest = split_destination(wb.names.get(name, ""))
         if dest is None:
@@ -307,8 +313,8 @@ def _styles(xml: str) -> list[str]:
         a = dict(_ATTR.findall(m[1]))
         custom[int(a["numFmtId"])] = _unescape(a.get("formatCode", ""))
     out = []
-    m = _CELLXFS.search(xml)
-    for xf in _XF.finditer(m[1] if m else ""):
+    xfs = _CELLXFS.search(xml)
+    for xf in _XF.finditer(xfs[1] if xfs else ""):
         a = dict(_ATTR.findall(xf[1]))
         fid = int(a.get("numFmtId", 0))
         out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
@@ -323,8 +329,7 @@ def _cells(xml: str) -> dict[str, tuple]:
     # Excel and openpyxl write <c r=.. s=.. t=..> in that order; one findall handles them fast.
     fast = _CELL_FAST.findall(xml)
     if len(fast) == xml.count("<c "):
-        return {r: (int(s) if s else 0, t or "n", None if end == "/>" else inner)
-                for r, s, t, end, inner in fast}
+        return {r: (int(s) if s else 0, t or "n", None if end == "/>" else inner) for r, s, t, end, inner in fast}
     out = {}
     for m in _CELL.finditer(xml):
         attrs = m[1]
@@ -339,7 +344,8 @@ def _cells(xml: str) -> dict[str, tuple]:
 
 # --- reference reader (openpyxl) ----------------------------------------------------------------------
 
-def read_raw_openpyxl(path: str | Path, wanted: callable = None) -> RawWorkbook:
+
+def read_raw_openpyxl(path: str | Path, wanted: Callable | None = None) -> RawWorkbook:
     """The same RawWorkbook, read through openpyxl (slow; the reference for tests and the baseline)."""
     from openpyxl import load_workbook
 

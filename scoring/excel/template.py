@@ -4,6 +4,7 @@ Every input cell gets a workbook-scoped defined name equal to its field id, a da
 with a Chinese prompt and error alert, and is unlocked; everything else is a locked label. A very
 hidden `_meta` sheet carries the scheme id and template version (it survives openpyxl round trips).
 """
+
 from __future__ import annotations
 
 import re
@@ -138,7 +139,7 @@ def _name(wb: Workbook, name: str, ws, ref: str) -> None:
 
 def _split_ref(ref: str) -> tuple[str, str]:
     col = "".join(ch for ch in ref if ch.isalpha())
-    return col, ref[len(col):]
+    return col, ref[len(col) :]
 
 
 def _validation(f: Field) -> DataValidation:
@@ -156,9 +157,12 @@ def _validation(f: Field) -> DataValidation:
         if f.type == "pts":
             error = f"应为 0 到 {f.max} 之间、以 {f.step} 分为步长的分值。"
     elif f.type == "date":
-        kw = {"type": "date", "operator": "between",
-              "formula1": str(date(1950, 1, 1).toordinal() - date(1899, 12, 30).toordinal()),
-              "formula2": str(date(2100, 12, 31).toordinal() - date(1899, 12, 30).toordinal())}
+        kw = {
+            "type": "date",
+            "operator": "between",
+            "formula1": str(date(1950, 1, 1).toordinal() - date(1899, 12, 30).toordinal()),
+            "formula2": str(date(2100, 12, 31).toordinal() - date(1899, 12, 30).toordinal()),
+        }
         error = "应为 1950 年至 2100 年之间的日期，如 2026-03-15。"
     elif f.type == "credit_code":
         kw = {"type": "textLength", "operator": "equal", "formula1": "18"}
@@ -173,8 +177,7 @@ def _validation(f: Field) -> DataValidation:
         prompt += f"范围 {f.min}–{f.max}。"
     if f.required:
         prompt = "必填。" + prompt
-    dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=True,
-                        errorStyle="stop", **kw)
+    dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=True, errorStyle="stop", **kw)
     dv.promptTitle = _clip(f.label, 32)
     dv.prompt = _clip(prompt, 250)
     dv.errorTitle = "填写内容不符合要求"
@@ -350,7 +353,7 @@ class _SheetWriter:
         if r.zero_if:
             total = f"IF({expr_formula(r.zero_if.test, r)},0,{total})"
         gates = [(g, expr_formula(g.test, r)) for g in r.gates]
-        gated = f'IFERROR(NOT(AND({",".join(t for _, t in gates)})),TRUE)' if gates else None
+        gated = f"IFERROR(NOT(AND({','.join(t for _, t in gates)})),TRUE)" if gates else None
         self.results_row("总分", f'IF({gated},"",{total})' if gated else total, "out_total", r.total_max / 100)
         total_ref = f"G{self.row - 1}"
         if r.grades.kind != "none":
@@ -390,8 +393,9 @@ class _SheetWriter:
         c = self.ws.cell(self.row, col)
         c.fill, c.border, c.protection, c.font, c.alignment = INPUT_FILL, BORDER, UNLOCKED, BODY, WRAP
         c.number_format = "@"
-        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", allow_blank=True,
-                            showInputMessage=True, showErrorMessage=True)
+        dv = DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1="1000", allow_blank=True, showInputMessage=True, showErrorMessage=True
+        )
         dv.promptTitle, dv.prompt = "评估意见", "评估专家对本项的评估意见（不计分）。"
         dv.errorTitle, dv.error = "填写内容不符合要求", "评估意见不超过 1000 个字。"
         dv.add(c.coordinate)
@@ -468,8 +472,11 @@ class _SheetWriter:
         self.title(f"{r.title} 填表说明", 2, (24, 86))
         lines = [
             ("依据", r.source),
-            ("填写", "浅黄色单元格为填写单元格，其余为说明文字（已保护）。选择题请用下拉列表；数字、日期单元格有范围检查，"
-                     "填写错误会提示。空着的必填项显示为浅红色。"),
+            (
+                "填写",
+                "浅黄色单元格为填写单元格，其余为说明文字（已保护）。选择题请用下拉列表；数字、日期单元格有范围检查，"
+                "填写错误会提示。空着的必填项显示为浅红色。",
+            ),
             ("计算结果", "得分、小计、总分和等级由公式随填写自动计算，仅供参考；以系统计分结果为准。"),
             ("提交", "请勿删除、重命名工作表，勿剪切或移动填写单元格（系统按单元格的“名称”读取数据）。"),
         ]
@@ -495,7 +502,7 @@ class _SheetWriter:
     def _guide_row(self, head: str, text: str, bold_head: bool = False) -> None:
         self.label(1, head, font=BOLD if bold_head else BODY, align=WRAP)
         self.label(2, text)
-        lines = max(1 + len(head) // 11, 1 + len(text) // 42)     # both columns wrap
+        lines = max(1 + len(head) // 11, 1 + len(text) // 42)  # both columns wrap
         self.ws.row_dimensions[self.row].height = max(20, 15 * lines)
         self.row += 1
 
@@ -541,7 +548,7 @@ class _SheetWriter:
             parts = re.split(r"\{(\w+)\}", line)
             if len(parts) == 1:
                 value = line
-            else:       # live text: ="申请单位："&org_name&"（盖章）"
+            else:  # live text: ="申请单位："&org_name&"（盖章）"
                 pieces = []
                 for i, part in enumerate(parts):
                     if i % 2:

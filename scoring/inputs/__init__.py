@@ -10,6 +10,7 @@
 it never opens a workbook (the pipeline reads them) and never touches the registry. Every problem
 is a coded `Problem`; one bad round, row or file never stops the others.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,16 +24,27 @@ from ..workdays import Calendar, UnknownYear, load_calendar
 from .actions import ACTION_KINDS, CHANGE_FIELDS, Action, read_actions
 from .rounds import RoundError, RoundSpec, load_round
 
-__all__ = ["Inputs", "SchemeInputs", "RoundInputs", "WorkbookFile", "collect_inputs", "load_calendar_or_default",
-           "Action", "RoundSpec", "ACTION_KINDS", "CHANGE_FIELDS", "MAX_WORKBOOK_BYTES"]
+__all__ = [
+    "Inputs",
+    "SchemeInputs",
+    "RoundInputs",
+    "WorkbookFile",
+    "collect_inputs",
+    "load_calendar_or_default",
+    "Action",
+    "RoundSpec",
+    "ACTION_KINDS",
+    "CHANGE_FIELDS",
+    "MAX_WORKBOOK_BYTES",
+]
 
-MAX_WORKBOOK_BYTES = 20 * 1024 * 1024      # the reader's own limit, checked before hashing
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024  # the reader's own limit, checked before hashing
 
 
 @dataclass(frozen=True)
 class WorkbookFile:
     path: Path
-    rel: str          # relative to the workbooks folder: how reports and the registry name it
+    rel: str  # relative to the workbooks folder: how reports and the registry name it
     sha256: str
 
 
@@ -104,7 +116,7 @@ def _workbook_files(folder: Path, round_dir: Path, problems: list[Problem]) -> l
     out = []
     for f in sorted(round_dir.glob("*.xlsx")):
         if f.name.startswith("~$"):
-            continue                                 # Excel's lock file of an open workbook
+            continue  # Excel's lock file of an open workbook
         rel = str(f.relative_to(folder))
         try:
             st = f.stat()
@@ -115,7 +127,9 @@ def _workbook_files(folder: Path, round_dir: Path, problems: list[Problem]) -> l
             problems.append(Problem("file_unreadable", "不是普通文件（可能是管道、设备或失效的链接），已跳过", rel))
             continue
         if st.st_size > MAX_WORKBOOK_BYTES:
-            problems.append(Problem("too_large", f"文件大小 {st.st_size // (1024 * 1024)} MB，超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 的上限，已跳过", rel))
+            problems.append(
+                Problem("too_large", f"文件大小 {st.st_size // (1024 * 1024)} MB，超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 的上限，已跳过", rel)
+            )
             continue
         try:
             digest = _sha256(f)

@@ -3,6 +3,7 @@
 Columns: date,credit_code,action,detail,document_no. UTF-8 (with or without BOM) or GB18030, as
 Excel saves it. A bad row is reported and skipped, never guessed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,7 @@ class Action:
     detail: str
     document_no: str
     row_hash: str
-    changes: tuple[tuple[str, str], ...] = ()    # 变更: (column, new value)
+    changes: tuple[tuple[str, str], ...] = ()  # 变更: (column, new value)
 
 
 def _decode(data: bytes) -> str:
@@ -77,14 +78,24 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
             continue
         changes: tuple = ()
         if kind == "降级" and detail not in grades:
-            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"降级须在 detail 中填写新的等级（{'、'.join(grades)}），实际为“{detail}”"))
+            problems.append(
+                Problem.of(
+                    "action_invalid", str(path), where=where, detail=f"降级须在 detail 中填写新的等级（{'、'.join(grades)}），实际为“{detail}”"
+                )
+            )
             continue
         if kind == "变更":
             pairs = [p for p in detail.replace("；", ";").split(";") if p.strip()]
             parsed = [tuple(x.strip() for x in p.split("=", 1)) for p in pairs]
             if not parsed or any(len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] for p in parsed):
-                problems.append(Problem.of("action_invalid", str(path), where=where,
-                                           detail=f"变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，多项用分号分隔），实际为“{detail}”"))
+                problems.append(
+                    Problem.of(
+                        "action_invalid",
+                        str(path),
+                        where=where,
+                        detail=f"变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，多项用分号分隔），实际为“{detail}”",
+                    )
+                )
                 continue
             changes = tuple((CHANGE_FIELDS[k], v) for k, v in parsed)
         digest = hashlib.sha256("\x1f".join((scheme, when.isoformat(), code, kind, detail, doc)).encode()).hexdigest()

@@ -1,4 +1,5 @@
 """Assessment rounds (批次): `workbooks/<scheme>/<round>/round.toml` and their notice periods."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,10 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
         raise RoundError(f"{path}: issue_date 应为不早于 notice_date 的日期")
     withheld = data.get("withheld", [])
     if not isinstance(withheld, list) or not all(isinstance(c, str) and credit_code_ok(c.strip().upper()) for c in withheld):
-        raise RoundError(f"{path}: withheld 应为统一社会信用代码列表，如 withheld = [\"91330100…\"]")
+        raise RoundError(f'{path}: withheld 应为统一社会信用代码列表，如 withheld = ["91330100…"]')
     days = load_rubric(scheme).lifecycle.get("notice_working_days")
+    start: date | None
+    end: date | None
     if days:
         period = notice_period(cal, notice, int(days))
         start, end, announce = period.start, period.end, issue or period.announce
@@ -66,6 +69,17 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     else:
         start = end = None
         announce = notice
-    return RoundSpec(scheme, folder.name, folder, title.strip(), notice, issue,
-                     tuple(sorted(c.strip().upper() for c in withheld)), int(days) if days else None,
-                     start, end, announce, hashlib.sha256(text).hexdigest())
+    return RoundSpec(
+        scheme,
+        folder.name,
+        folder,
+        title.strip(),
+        notice,
+        issue,
+        tuple(sorted(c.strip().upper() for c in withheld)),
+        int(days) if days else None,
+        start,
+        end,
+        announce,
+        hashlib.sha256(text).hexdigest(),
+    )

@@ -5,6 +5,7 @@ escaped HTML: Markdown would only parse it again, at a cost larger than the rest
 hook hands their HTML straight to the theme (titles come from front matter; search still indexes
 the content).
 """
+
 _stash: dict[str, str] = {}
 
 

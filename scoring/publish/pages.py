@@ -4,11 +4,13 @@ Every page is a (path, template, context) triple; paths come from our own identi
 (scheme ids, validated credit codes, certificate numbers, checked round keys), never from file
 names or text in a workbook.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -23,14 +25,21 @@ from .charts import bar_chart, histogram
 __all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for", "name_fragments"]
 
 SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-SCHEME_ORDER = ["zj-skpw", "maturity", "datong-filing", "xuzhou-service", "hosting"]   # as the project lists them
-KIND_SLUG = {"公示": "gongshi", "公告": "gonggao", "降级公告": "jiangji", "撤销公告": "chexiao", "作废公告": "zuofei",
-             "变更公告": "biangeng", "抽查": "choucha"}
+SCHEME_ORDER = ["zj-skpw", "maturity", "datong-filing", "xuzhou-service", "hosting"]  # as the project lists them
+KIND_SLUG = {
+    "公示": "gongshi",
+    "公告": "gonggao",
+    "降级公告": "jiangji",
+    "撤销公告": "chexiao",
+    "作废公告": "zuofei",
+    "变更公告": "biangeng",
+    "抽查": "choucha",
+}
 
 
 @dataclass
 class Page:
-    path: str            # Markdown path inside the docs folder
+    path: str  # Markdown path inside the docs folder
     template: str
     context: dict
 
@@ -98,18 +107,27 @@ def grade_changes(results: list[dict]) -> list[dict]:
                 if d:
                     deltas.append((abs(d), _item_label(rubric, k), d))
             deltas.sort(key=lambda x: (-x[0], x[1]))
-            out.append({"scheme": scheme, "before": prev, "after": cur,
-                        "item_changes": [{"label": label, "delta": d} for _, label, d in deltas[:5]],
-                        "veto": cur["veto"] and not prev["veto"], "reasons": cur["reasons"][:3]})
+            out.append(
+                {
+                    "scheme": scheme,
+                    "before": prev,
+                    "after": cur,
+                    "item_changes": [{"label": label, "delta": d} for _, label, d in deltas[:5]],
+                    "veto": cur["veto"] and not prev["veto"],
+                    "reasons": cur["reasons"][:3],
+                }
+            )
     return out
 
 
-def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicView) -> tuple[list[Page], dict]:
+def gather_pages(con: sqlite3.Connection, today: date, cal: Calendar, site_url: str, view: PublicView) -> tuple[list[Page], dict]:
     """All pages of the site and the shared data the build needs (nav, dictionaries, feed)."""
     results, notices, certs = view.results, view.notices, view.certificates
     renewals, sample_draws = view.renewals, view.draws
-    rounds = {(r["scheme"], r["key"]): dict(r) for r in con.execute(
-        "SELECT * FROM rounds WHERE notice_date <= ? ORDER BY notice_date, key", (today.isoformat(),))}
+    rounds = {
+        (r["scheme"], r["key"]): dict(r)
+        for r in con.execute("SELECT * FROM rounds WHERE notice_date <= ? ORDER BY notice_date, key", (today.isoformat(),))
+    }
     pages: list[Page] = []
     by_code = {c["credit_code"] for c in certs} | {r["credit_code"] for r in results}
     codes = sorted(c for c in by_code if credit_code_ok(c))
@@ -117,7 +135,14 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
     cert_path = {c["number"]: f"certificates/{c['number']}.md" for c in certs if re.fullmatch(r"[A-Za-z0-9-]+", c["number"])}
     npath = {n["id"]: notice_path(n) for n in notices}
     (updated,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
-    shared = dict(today=today, updated=updated or today.isoformat(), org_path=org_path, cert_path=cert_path, notice_path=npath, site_url=site_url.rstrip("/") + "/")
+    shared = dict(
+        today=today,
+        updated=updated or today.isoformat(),
+        org_path=org_path,
+        cert_path=cert_path,
+        notice_path=npath,
+        site_url=site_url.rstrip("/") + "/",
+    )
 
     schemes = []
     for scheme in sorted(scheme_ids(), key=lambda s: (SCHEME_ORDER.index(s) if s in SCHEME_ORDER else 99, s)):
@@ -126,14 +151,14 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
         srounds = [rd for (s, _), rd in rounds.items() if s == scheme]
         if not srounds:
             continue
-        info = dict(id=scheme, rubric=rubric, rounds=[], grade_counts=Counter(r["grade"] or "—" for r in mine), results=mine)
+        info: dict = dict(id=scheme, rubric=rubric, rounds=[], grade_counts=Counter(r["grade"] or "—" for r in mine), results=mine)
         for rd in sorted(srounds, key=lambda r: (r["notice_date"], r["key"]), reverse=True):
             slug = safe_slug(rd["key"])
             rres = [r for r in mine if r["round"] == rd["key"]]
             period = stored_period(rd)
             labels = [b.label for b in rubric.grades.bands] + ([rubric.grades.otherwise] if rubric.grades.otherwise else [])
             if rubric.grades.kind == "conditions":
-                labels = [rubric.grades.pass_label, rubric.grades.fail_label]
+                labels = [rubric.grades.pass_label or "", rubric.grades.fail_label or ""]
             counts = Counter(r["grade"] for r in rres)
             charts = []
             if labels and rres:
@@ -141,9 +166,19 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
             totals = [r["total"] for r in rres if r["total"] is not None]
             if totals:
                 charts.append(histogram(f"{rd['title']}：总分分布（分）", totals, 0, 110 if rubric.total_max > 10000 else 100, 10))
-            rinfo = dict(key=rd["key"], slug=slug, title=rd["title"], notice_date=rd["notice_date"], period=period,
-                         days_left=days_left(rd, today, cal), announce_date=rd["announce_date"], results=rres, charts=charts,
-                         path=f"{scheme}/{slug}.md", notices=[n for n in notices if n["scheme"] == scheme and n["round"] == rd["key"]])
+            rinfo = dict(
+                key=rd["key"],
+                slug=slug,
+                title=rd["title"],
+                notice_date=rd["notice_date"],
+                period=period,
+                days_left=days_left(rd, today, cal),
+                announce_date=rd["announce_date"],
+                results=rres,
+                charts=charts,
+                path=f"{scheme}/{slug}.md",
+                notices=[n for n in notices if n["scheme"] == scheme and n["round"] == rd["key"]],
+            )
             info["rounds"].append(rinfo)
             pages.append(Page(rinfo["path"], "round.md.j2", {**shared, "scheme": info, "round": rinfo}))
         schemes.append(info)
@@ -152,15 +187,27 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
 
     round_titles = {(s, k): rd["title"] for (s, k), rd in rounds.items()}
     for n in notices:
-        rd = rounds.get((n["scheme"], n["round"]))
+        notice_round = rounds.get((n["scheme"], n["round"]))
         entries = n["entries"]
         if n["kind"] == "公示":
             entries = [r for r in results if r["scheme"] == n["scheme"] and r["round"] == n["round"]]
-        left = days_left(rd, today, cal) if n["kind"] == "公示" and rd else None
+        left = days_left(notice_round, today, cal) if n["kind"] == "公示" and notice_round else None
         draw = next((d for d in sample_draws if n["kind"] == "抽查" and n["id"].endswith(d["quarter"])), None)
-        pages.append(Page(npath[n["id"]], "notice.md.j2", {**shared, "notice": n, "entries": entries, "round": rd,
-                                                          "days_left": left, "draw": draw,
-                                                          "round_slug": safe_slug(n["round"]) if n["round"] else None}))
+        pages.append(
+            Page(
+                npath[n["id"]],
+                "notice.md.j2",
+                {
+                    **shared,
+                    "notice": n,
+                    "entries": entries,
+                    "round": notice_round,
+                    "days_left": left,
+                    "draw": draw,
+                    "round_slug": safe_slug(n["round"]) if n["round"] else None,
+                },
+            )
+        )
     pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
 
     qr = qr_codes(con, {c["number"]: f"{shared['site_url']}verify/?n={c['number']}" for c in certs if c["number"] in cert_path})
@@ -169,9 +216,20 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
             continue
         url = f"{shared['site_url']}verify/?n={c['number']}"
         rubric = load_rubric(c["scheme"])
-        pages.append(Page(cert_path[c["number"]], "certificate.md.j2",
-                          {**shared, "cert": c, "qr": qr[c["number"]], "verify_url": url, "rubric": rubric,
-                           "issuer": rubric.lifecycle.get("certificate", {}).get("issuer", "")}))
+        pages.append(
+            Page(
+                cert_path[c["number"]],
+                "certificate.md.j2",
+                {
+                    **shared,
+                    "cert": c,
+                    "qr": qr[c["number"]],
+                    "verify_url": url,
+                    "rubric": rubric,
+                    "issuer": rubric.lifecycle.get("certificate", {}).get("issuer", ""),
+                },
+            )
+        )
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
     pages.append(Page("verify.md", "verify.md.j2", shared))
 
@@ -181,24 +239,25 @@ def gather_pages(con, today: date, cal: Calendar, site_url: str, view: PublicVie
         pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}))
 
     pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes}))
-    pages.append(Page("index.md", "home.md.j2", {**shared, "schemes": schemes, "notices": notices[:12],
-                                                 "n_certs": sum(c["status"] == "有效" for c in certs)}))
+    pages.append(
+        Page("index.md", "home.md.j2", {**shared, "schemes": schemes, "notices": notices[:12], "n_certs": sum(c["status"] == "有效" for c in certs)})
+    )
     names = sorted({r["org_name"] for r in results} | {c["org_name"] for c in certs})
-    return pages, {"schemes": schemes, "notices": notices, "names": names, "certs": certs, "results": results,
-                   "notice_paths": npath}
+    return pages, {"schemes": schemes, "notices": notices, "names": names, "certs": certs, "results": results, "notice_paths": npath}
 
 
 def make_qr(job: tuple[str, str]) -> str:
     import io
 
     import segno
+
     url, number = job
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=True, svgns=True, title=f"核验 {number}")
     return buf.getvalue().decode()
 
 
-def qr_codes(con, urls: dict[str, str]) -> dict[str, str]:
+def qr_codes(con: sqlite3.Connection, urls: dict[str, str]) -> dict[str, str]:
     """number -> QR code (SVG) that opens its verification. Made once (in parallel when many),
     then read back from the registry's cache."""
     cached = {}
@@ -207,6 +266,7 @@ def qr_codes(con, urls: dict[str, str]) -> dict[str, str]:
     missing = [(url, number) for number, url in urls.items() if url not in cached]
     if len(missing) >= 64:
         from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor() as pool:
             made = list(pool.map(make_qr, missing, chunksize=32))
     else:
@@ -220,9 +280,14 @@ def qr_codes(con, urls: dict[str, str]) -> dict[str, str]:
 def nav_for(schemes: list[dict]) -> list:
     """A small nav: it is rendered into every page, so rounds, organisations and certificates are
     reached from the pages that list them, not from the nav."""
-    nav = [{"首页": "index.md"}]
+    nav: list[dict] = [{"首页": "index.md"}]
     for s in schemes:
         nav.append({s["rubric"].short_title: [{"概况与结果": f"{s['id']}/index.md"}, {"评估方法": f"{s['id']}/method.md"}]})
-    nav += [{"公告公示": "notices/index.md"}, {"证书与备案查询": "certificates/index.md"}, {"证书核验": "verify.md"},
-            {"开放数据": "data.md"}, {"关于": "about.md"}]
+    nav += [
+        {"公告公示": "notices/index.md"},
+        {"证书与备案查询": "certificates/index.md"},
+        {"证书核验": "verify.md"},
+        {"开放数据": "data.md"},
+        {"关于": "about.md"},
+    ]
     return nav

@@ -5,6 +5,7 @@ built in a temporary folder beside --out and swapped in atomically: --out is a s
 the current build, replaced in one rename, so the old site stays served until the new one is
 complete. This package reads the registry's public view; it never opens a workbook.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,14 +34,50 @@ from ..registry.rounds import days_left
 from ..workdays import Calendar
 from .pages import href, name_fragments
 
-__all__ = ["PublishResult", "PublishError", "SiteConfig", "load_site_config", "ROOT", "render", "write_feed",
-           "write_search_dictionary", "mkdocs_config", "build_site", "check_site", "swap_in", "site_state",
-           "state_file", "read_state", "write_state", "escape_nav", "clean_leftovers", "new_work_folder"]
+__all__ = [
+    "PublishResult",
+    "PublishError",
+    "SiteConfig",
+    "load_site_config",
+    "ROOT",
+    "render",
+    "write_feed",
+    "write_search_dictionary",
+    "mkdocs_config",
+    "build_site",
+    "check_site",
+    "swap_in",
+    "site_state",
+    "state_file",
+    "read_state",
+    "write_state",
+    "escape_nav",
+    "clean_leftovers",
+    "new_work_folder",
+]
 
-ROOT = Path(__file__).resolve().parents[2]     # where mkdocs.yml, templates/ and site/ are
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")   # < > & are handled by HTML escaping
-DOMAIN_WORDS = ["运维", "运维服务", "运维服务机构", "刷卡排污", "台账", "电子台账", "公示", "公告", "备案", "抽查", "一票否决",
-                "统一社会信用代码", "社会化运营机构", "第三方环保服务机构", "托管服务", "成熟度", "自动监控", "在线监测"]
+ROOT = Path(__file__).resolve().parents[2]  # where mkdocs.yml, templates/ and site/ are
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # < > & are handled by HTML escaping
+DOMAIN_WORDS = [
+    "运维",
+    "运维服务",
+    "运维服务机构",
+    "刷卡排污",
+    "台账",
+    "电子台账",
+    "公示",
+    "公告",
+    "备案",
+    "抽查",
+    "一票否决",
+    "统一社会信用代码",
+    "社会化运营机构",
+    "第三方环保服务机构",
+    "托管服务",
+    "成熟度",
+    "自动监控",
+    "在线监测",
+]
 
 
 class PublishError(RuntimeError):
@@ -49,9 +87,10 @@ class PublishError(RuntimeError):
 @dataclass(frozen=True)
 class SiteConfig:
     """mkdocs.yml read once, with the folders the site is made from."""
+
     root: Path
     mkdocs: dict
-    site_url: str         # always ends with "/"
+    site_url: str  # always ends with "/"
 
     @property
     def templates(self) -> Path:
@@ -74,7 +113,7 @@ class PublishResult:
     pages: int = 0
     seconds: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    skipped: bool = False            # nothing visible changed: the site in --out was kept as it is
+    skipped: bool = False  # nothing visible changed: the site in --out was kept as it is
 
 
 def _md(value) -> Markup:
@@ -88,8 +127,14 @@ def _yaml_title(value) -> Markup:
 
 
 def environment(config: SiteConfig) -> Environment:
-    env = Environment(loader=FileSystemLoader(config.templates), autoescape=True, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
+    env = Environment(
+        loader=FileSystemLoader(config.templates),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
     env.filters["md"] = _md
     env.filters["yaml_title"] = _yaml_title
     env.globals["href"] = href
@@ -101,7 +146,7 @@ def render(pages, docs: Path, config: SiteConfig) -> None:
     for page in pages:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        if "qr" in page.context:     # a static image beside the page: no parser has to walk its paths
+        if "qr" in page.context:  # a static image beside the page: no parser has to walk its paths
             (path.parent / f"{path.stem}.qr.svg").write_text(page.context["qr"], encoding="utf-8")
         path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
 
@@ -124,7 +169,8 @@ def write_feed(path: Path, notices: list[dict], site_url: str, notice_paths: dic
         ET.SubElement(e, f"{{{ns}}}updated").text = f"{n['published']}T00:00:00+08:00"
         ET.SubElement(e, f"{{{ns}}}category", term=n["kind"])
         ET.SubElement(e, f"{{{ns}}}summary").text = f"{n['kind']}，发布日期 {n['published']}" + (
-            f"，公示期至 {n['period_end']}" if n["period_end"] else "")
+            f"，公示期至 {n['period_end']}" if n["period_end"] else ""
+        )
     path.write_bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
@@ -160,12 +206,14 @@ def build_site(config: Path, today: date) -> list[str]:
         def emit(self, record):
             if record.levelno >= logging.WARNING:
                 warnings.append(record.getMessage())
+
     log = logging.getLogger("mkdocs")
     handler = Collect()
     log.addHandler(handler)
     previous = log.level
     log.setLevel(logging.WARNING)
     import jieba
+
     jieba.setLogLevel(logging.WARNING)
     # Material loads our user dictionary into jieba's global tokenizer on every build, and jieba adds
     # word frequencies to a running total: start each build from a fresh tokenizer (reproducible)
@@ -198,7 +246,7 @@ def check_site(site: Path, expected: list[str]) -> None:
     for page in expected:
         text = (site / page).read_text(encoding="utf-8")
         start = text.find("<article")
-        article = text[start:text.find("</article>", start)] if start >= 0 else ""
+        article = text[start : text.find("</article>", start)] if start >= 0 else ""
         base = (site / page).parent
         for link in HREF.findall(article):
             target = (base / html.unescape(link)).resolve()
@@ -229,11 +277,11 @@ def swap_in(new: Path, out: Path) -> None:
     old_target = None
     if out.is_symlink():
         old_target = (out.parent / os.readlink(out)).resolve()
-    elif out.exists():                 # a plain folder from elsewhere: move it aside first (once)
+    elif out.exists():  # a plain folder from elsewhere: move it aside first (once)
         aside = builds / f"previous-{os.getpid()}"
         os.replace(out, aside)
         old_target = aside
-    os.replace(link, out)              # the atomic step
+    os.replace(link, out)  # the atomic step
     if old_target and old_target.exists() and old_target != target.resolve():
         shutil.rmtree(old_target, ignore_errors=True)
 
@@ -242,8 +290,13 @@ def code_fingerprint(root: Path) -> str:
     """Everything besides the registry that decides what the site looks like."""
     h = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
-    files = [root / "mkdocs.yml", *sorted((root / "templates").rglob("*")), *sorted((root / "site").rglob("*")),
-             *sorted(package.rglob("*.py")), *sorted(package.rglob("*.yaml"))]
+    files = [
+        root / "mkdocs.yml",
+        *sorted((root / "templates").rglob("*")),
+        *sorted((root / "site").rglob("*")),
+        *sorted(package.rglob("*.py")),
+        *sorted(package.rglob("*.yaml")),
+    ]
     for f in files:
         if f.is_file():
             h.update(str(f.relative_to(root) if root in f.parents else f.name).encode())
@@ -251,14 +304,15 @@ def code_fingerprint(root: Path) -> str:
     return h.hexdigest()
 
 
-def site_state(con, today: date, cal: Calendar, config: SiteConfig, view: PublicView) -> str:
+def site_state(con: sqlite3.Connection, today: date, cal: Calendar, config: SiteConfig, view: PublicView) -> str:
     """A digest of everything the site shows on `today`: equal digests, equal sites."""
     h = hashlib.sha256(code_fingerprint(config.root).encode())
     for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
-    for rd in con.execute("SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? AND period_end >= ?",
-                          (today.isoformat(), today.isoformat())):
-        h.update(f"{rd['id']}:{days_left(rd, today, cal)}".encode())      # the 公示 countdown
+    for rd in con.execute(
+        "SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? AND period_end >= ?", (today.isoformat(), today.isoformat())
+    ):
+        h.update(f"{rd['id']}:{days_left(rd, today, cal)}".encode())  # the 公示 countdown
     h.update(str(con.execute("SELECT MAX(today) FROM audit").fetchone()[0]).encode())
     return h.hexdigest()
 

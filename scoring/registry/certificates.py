@@ -5,8 +5,10 @@ Numbers: the scheme's pattern from its rubric (`ZJSK-{year}-{seq:04d}`, 备案�
 deleted (a database trigger refuses it), so max(seq) + 1 never reuses a number, and number, grade
 and dates of an issued certificate can never be updated.
 """
+
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 
 from ..rubric import load_rubric
@@ -20,7 +22,7 @@ STATUSES = ("有效", "已过期", "已撤销", "已注销", "已换发")
 def add_years(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year + years)
-    except ValueError:              # 29 Feb -> 28 Feb
+    except ValueError:  # 29 Feb -> 28 Feb
         return d.replace(year=d.year + years, day=28)
 
 
@@ -54,18 +56,33 @@ def status_on(row, today: date) -> str:
     return "有效"
 
 
-def current_certificate(con, scheme: str, credit_code: str, on: date):
+def current_certificate(con: sqlite3.Connection, scheme: str, credit_code: str, on: date):
     """The organisation's valid certificate of this scheme on a day, or None."""
-    rows = con.execute("SELECT * FROM certificates WHERE scheme=? AND credit_code=? AND issued<=? ORDER BY issued DESC, seq DESC",
-                       (scheme, credit_code, on.isoformat())).fetchall()
+    rows = con.execute(
+        "SELECT * FROM certificates WHERE scheme=? AND credit_code=? AND issued<=? ORDER BY issued DESC, seq DESC",
+        (scheme, credit_code, on.isoformat()),
+    ).fetchall()
     for row in rows:
         if status_on(row, on) == "有效":
             return row
     return None
 
 
-def issue(con, today: date, scheme: str, credit_code: str, grade: str, org_name: str, address: str | None,
-          issued: date, expires: date | None, result_id=None, round_id=None, replaces=None, source=None) -> str:
+def issue(
+    con,
+    today: date,
+    scheme: str,
+    credit_code: str,
+    grade: str,
+    org_name: str,
+    address: str | None,
+    issued: date,
+    expires: date | None,
+    result_id=None,
+    round_id=None,
+    replaces=None,
+    source=None,
+) -> str:
     """Give the next number of (scheme, year) and record the certificate; end the one it replaces."""
     cfg = load_rubric(scheme).lifecycle["certificate"]
     year = issued.year
@@ -74,18 +91,35 @@ def issue(con, today: date, scheme: str, credit_code: str, grade: str, org_name:
     if replaces is None:
         old = current_certificate(con, scheme, credit_code, issued)
         replaces = old["number"] if old is not None else None
-    con.execute("""INSERT INTO certificates (number, scheme, kind, credit_code, result_id, round_id, grade, org_name, address,
+    con.execute(
+        """INSERT INTO certificates (number, scheme, kind, credit_code, result_id, round_id, grade, org_name, address,
                    issued, expires, replaces, year, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (number, scheme, cfg["kind"], credit_code, result_id, round_id, grade, org_name, address,
-                 issued.isoformat(), expires.isoformat() if expires else None, replaces, year, last + 1))
-    audit(con, today, "certificate", number, "issued",
-          {"grade": grade, "issued": issued, "expires": expires, "replaces": replaces}, source)
+        (
+            number,
+            scheme,
+            cfg["kind"],
+            credit_code,
+            result_id,
+            round_id,
+            grade,
+            org_name,
+            address,
+            issued.isoformat(),
+            expires.isoformat() if expires else None,
+            replaces,
+            year,
+            last + 1,
+        ),
+    )
+    audit(con, today, "certificate", number, "issued", {"grade": grade, "issued": issued, "expires": expires, "replaces": replaces}, source)
     if replaces:
         end(con, today, replaces, issued, "已换发", replaced_by=number, source=source)
     return number
 
 
-def end(con, today: date, number: str, on: date, status: str, replaced_by: str | None = None, source=None) -> None:
-    con.execute("UPDATE certificates SET ended_on=?, ended_status=?, replaced_by=COALESCE(?, replaced_by) WHERE number=?",
-                (on.isoformat(), status, replaced_by, number))
+def end(con: sqlite3.Connection, today: date, number: str, on: date, status: str, replaced_by: str | None = None, source=None) -> None:
+    con.execute(
+        "UPDATE certificates SET ended_on=?, ended_status=?, replaced_by=COALESCE(?, replaced_by) WHERE number=?",
+        (on.isoformat(), status, replaced_by, number),
+    )
     audit(con, today, "certificate", number, status, {"on": on, "replaced_by": replaced_by}, source)

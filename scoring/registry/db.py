@@ -1,4 +1,5 @@
 """The registry database: connection, numbered migrations, the single-writer lock, the audit log."""
+
 from __future__ import annotations
 
 import fcntl
@@ -6,7 +7,7 @@ import json
 import os
 import sqlite3
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 __all__ = ["open_registry", "RegistryBusy", "migrate", "audit", "MIGRATIONS"]
@@ -27,9 +28,10 @@ def migrate(con: sqlite3.Connection) -> list[str]:
         version = int(path.name[:3])
         if version in done:
             continue
-        try:   # one transaction per migration: a failed one leaves the database as it was
-            con.executescript("BEGIN;" + path.read_text(encoding="utf-8") +
-                              f";INSERT INTO migrations VALUES ({version}, '{path.stem}', '{_now()}');COMMIT;")
+        try:  # one transaction per migration: a failed one leaves the database as it was
+            con.executescript(
+                "BEGIN;" + path.read_text(encoding="utf-8") + f";INSERT INTO migrations VALUES ({version}, '{path.stem}', '{_now()}');COMMIT;"
+            )
         except sqlite3.Error:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -39,7 +41,7 @@ def migrate(con: sqlite3.Connection) -> list[str]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -81,8 +83,17 @@ def open_registry(path: str | Path, write: bool = True):
             lock.close()
 
 
-def audit(con, today, entity: str, entity_id, change: str, detail=None, source_file=None, source_hash=None) -> None:
-    con.execute("INSERT INTO audit (at, today, entity, entity_id, change, detail, source_file, source_hash) VALUES (?,?,?,?,?,?,?,?)",
-                (_now(), str(today), entity, str(entity_id), change,
-                 None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-                 source_file, source_hash))
+def audit(con: sqlite3.Connection, today, entity: str, entity_id, change: str, detail=None, source_file=None, source_hash=None) -> None:
+    con.execute(
+        "INSERT INTO audit (at, today, entity, entity_id, change, detail, source_file, source_hash) VALUES (?,?,?,?,?,?,?,?)",
+        (
+            _now(),
+            str(today),
+            entity,
+            str(entity_id),
+            change,
+            None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            source_file,
+            source_hash,
+        ),
+    )

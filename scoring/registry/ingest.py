@@ -11,6 +11,7 @@ was before. Same inputs and day twice: no new rows. The order of work:
    actions of actions.csv (年度检查, 降级, 撤销, 变更, 注销);
 3. notices (公示, 公告, 补充公告, action notices, 作废公告) and the quarterly 抽查 draw.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,6 +35,7 @@ __all__ = ["Report", "record", "unread_files", "draw_sample"]
 @dataclass
 class Report:
     """What a night changed (one line each) and every problem found, as coded Problems."""
+
     today: date
     rounds: list[str] = field(default_factory=list)
     new_results: list[str] = field(default_factory=list)
@@ -85,8 +87,7 @@ def unread_files(con: sqlite3.Connection, inputs: Inputs) -> list[WorkbookFile]:
     for row in con.execute("""SELECT rd.scheme, rd.key, r.file_hash FROM results r JOIN rounds rd ON rd.id = r.round_id
                               WHERE r.superseded_on IS NULL"""):
         known.setdefault((row["scheme"], row["key"]), set()).add(row["file_hash"])
-    return [f for s in inputs.schemes for rnd in s.rounds
-            for f in rnd.files if f.sha256 not in known.get((s.scheme, rnd.spec.key), set())]
+    return [f for s in inputs.schemes for rnd in s.rounds for f in rnd.files if f.sha256 not in known.get((s.scheme, rnd.spec.key), set())]
 
 
 def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], today: date) -> Report:
@@ -114,25 +115,36 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
 
 # --- rounds ---------------------------------------------------------------------------------------
 
-def _upsert_round(con, spec: RoundSpec, today: date, rep: Report) -> int:
+
+def _upsert_round(con: sqlite3.Connection, spec: RoundSpec, today: date, rep: Report) -> int:
     row = con.execute("SELECT * FROM rounds WHERE scheme=? AND key=?", (spec.scheme, spec.key)).fetchone()
-    values = dict(title=spec.title, notice_date=_iso(spec.notice_date), issue_date=_iso(spec.issue_date),
-                  period_days=spec.period_days, period_start=_iso(spec.period_start), period_end=_iso(spec.period_end),
-                  announce_date=_iso(spec.announce_date), withheld=json.dumps(list(spec.withheld)),
-                  source_hash=spec.source_hash)
+    values = dict(
+        title=spec.title,
+        notice_date=_iso(spec.notice_date),
+        issue_date=_iso(spec.issue_date),
+        period_days=spec.period_days,
+        period_start=_iso(spec.period_start),
+        period_end=_iso(spec.period_end),
+        announce_date=_iso(spec.announce_date),
+        withheld=json.dumps(list(spec.withheld)),
+        source_hash=spec.source_hash,
+    )
     source = str(spec.folder / "round.toml")
     if row is None:
-        cur = con.execute(f"INSERT INTO rounds (scheme, key, {', '.join(values)}) VALUES (?, ?, {', '.join('?' * len(values))})",
-                          (spec.scheme, spec.key, *values.values()))
+        cur = con.execute(
+            f"INSERT INTO rounds (scheme, key, {', '.join(values)}) VALUES (?, ?, {', '.join('?' * len(values))})",
+            (spec.scheme, spec.key, *values.values()),
+        )
         audit(con, today, "round", f"{spec.scheme}/{spec.key}", "created", values, source, spec.source_hash)
-        return cur.lastrowid
+        return int(cur.lastrowid or 0)
     if row["source_hash"] != spec.source_hash:
         if today >= date.fromisoformat(row["notice_date"]):
             frozen = ("title", "notice_date", "issue_date")
             changed = [k for k in frozen if row[k] != values[k]]
             if changed:
-                rep.problems.append(Problem.of("round_frozen", source, round=f"{spec.scheme}/{spec.key}",
-                                               date=row["notice_date"], fields="、".join(changed)))
+                rep.problems.append(
+                    Problem.of("round_frozen", source, round=f"{spec.scheme}/{spec.key}", date=row["notice_date"], fields="、".join(changed))
+                )
             values = {"withheld": values["withheld"], "source_hash": spec.source_hash}
         con.execute(f"UPDATE rounds SET {', '.join(f'{k}=?' for k in values)} WHERE id=?", (*values.values(), row["id"]))
         audit(con, today, "round", f"{spec.scheme}/{spec.key}", "updated", values, source, spec.source_hash)
@@ -148,12 +160,13 @@ def _round_open(rnd, today: date) -> bool:
 
 # --- results --------------------------------------------------------------------------------------
 
-def _record_results(con, rnd_in: RoundInputs, round_id: int, today: date, actions: list[Action],
-                    results: dict[str, Result], rep: Report) -> None:
+
+def _record_results(
+    con: sqlite3.Connection, rnd_in: RoundInputs, round_id: int, today: date, actions: list[Action], results: dict[str, Result], rep: Report
+) -> None:
     spec = rnd_in.spec
     rnd = con.execute("SELECT * FROM rounds WHERE id=?", (round_id,)).fetchone()
-    active = {r["credit_code"]: r for r in con.execute(
-        "SELECT * FROM results WHERE round_id=? AND superseded_on IS NULL", (round_id,))}
+    active = {r["credit_code"]: r for r in con.execute("SELECT * FROM results WHERE round_id=? AND superseded_on IS NULL", (round_id,))}
     new = [(f, results[f.rel]) for f in rnd_in.files if f.rel in results]
     if not new:
         return
@@ -183,13 +196,23 @@ def _record_results(con, rnd_in: RoundInputs, round_id: int, today: date, action
         cur = con.execute(
             """INSERT INTO results (round_id, credit_code, org_name, file, file_hash, status, total, grade, veto, result_json, recorded_on)
                VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-            (round_id, code, res.org_name, rel, f.sha256, res.status,
-             None if res.total is None else round(res.total * 100), res.grade, int(res.veto),
-             json.dumps({**res.as_json(), "file": rel, "address": res.address}, ensure_ascii=False, sort_keys=True), today.isoformat()))
+            (
+                round_id,
+                code,
+                res.org_name,
+                rel,
+                f.sha256,
+                res.status,
+                None if res.total is None else round(res.total * 100),
+                res.grade,
+                int(res.veto),
+                json.dumps({**res.as_json(), "file": rel, "address": res.address}, ensure_ascii=False, sort_keys=True),
+                today.isoformat(),
+            ),
+        )
         active[code] = con.execute("SELECT * FROM results WHERE id=?", (cur.lastrowid,)).fetchone()
         (rep.replaced_results if old is not None else rep.new_results).append(f"{spec.scheme}/{spec.key}: {res.org_name}（{res.status}）")
-        audit(con, today, "result", cur.lastrowid, "recorded", {"status": res.status, "total": res.total, "grade": res.grade},
-              rel, f.sha256)
+        audit(con, today, "result", cur.lastrowid, "recorded", {"status": res.status, "total": res.total, "grade": res.grade}, rel, f.sha256)
 
 
 def _revocation_bar(spec: RoundSpec, res: Result, actions: list[Action], years: int) -> None:
@@ -199,43 +222,46 @@ def _revocation_bar(spec: RoundSpec, res: Result, actions: list[Action], years: 
         if a.action == "撤销" and a.credit_code == res.credit_code:
             until = add_years(a.date, years)
             if a.date <= applied < until:
-                res.make_ineligible(f"不符合申请条件：评估等级已于 {a.date} 被取消（{a.document_no or '撤销决定'}），"
-                                    f"{until} 前不再接受其能力评估申请（第十六条）")
+                res.make_ineligible(
+                    f"不符合申请条件：评估等级已于 {a.date} 被取消（{a.document_no or '撤销决定'}），{until} 前不再接受其能力评估申请（第十六条）"
+                )
                 return
 
 
-def _ensure_org(con, code: str, name: str, address, legal_rep, today: date, source: str) -> None:
+def _ensure_org(con: sqlite3.Connection, code: str | None, name: str | None, address, legal_rep, today: date, source: str) -> None:
     if con.execute("SELECT 1 FROM organisations WHERE credit_code=?", (code,)).fetchone() is None:
         con.execute("INSERT INTO organisations VALUES (?, ?)", (code, today.isoformat()))
         audit(con, today, "organisation", code, "created", {"name": name}, source)
     last = con.execute("SELECT * FROM org_details WHERE credit_code=? ORDER BY id DESC LIMIT 1", (code,)).fetchone()
     if last is None or (last["name"], last["address"]) != (name, address):
-        con.execute("INSERT INTO org_details (credit_code, name, address, legal_rep, valid_from, source) VALUES (?,?,?,?,?,?)",
-                    (code, name, address, legal_rep, today.isoformat(), source))
+        con.execute(
+            "INSERT INTO org_details (credit_code, name, address, legal_rep, valid_from, source) VALUES (?,?,?,?,?,?)",
+            (code, name, address, legal_rep, today.isoformat(), source),
+        )
         audit(con, today, "organisation", code, "details", {"name": name, "address": address}, source)
 
 
 # --- dated events -----------------------------------------------------------------------------------
 
-def _run_events(con, scheme: str, actions: list[Action], today: date, rep: Report) -> None:
+
+def _run_events(con: sqlite3.Connection, scheme: str, actions: list[Action], today: date, rep: Report) -> None:
     cfg = load_rubric(scheme).lifecycle.get("certificate")
     events = []
     if cfg:
-        for rnd in con.execute("SELECT * FROM rounds WHERE scheme=? AND announce_date<=? ORDER BY announce_date, key",
-                               (scheme, today.isoformat())):
+        for rnd in con.execute("SELECT * FROM rounds WHERE scheme=? AND announce_date<=? ORDER BY announce_date, key", (scheme, today.isoformat())):
             events.append((rnd["announce_date"], 0, rnd["key"], rnd))
     done = {h for (h,) in con.execute("SELECT row_hash FROM actions WHERE scheme=?", (scheme,))}
     for a in actions:
         if a.date <= today and a.row_hash not in done:
             events.append((a.date.isoformat(), 1, a.line, a))
     for _, kind, _, ev in sorted(events, key=lambda e: e[:3]):
-        if kind == 0:
+        if kind == 0 and cfg:
             _issue_round(con, cfg, ev, today, rep)
         else:
             _apply_action(con, cfg, ev, today, rep)
 
 
-def _issue_round(con, cfg: dict, rnd, today: date, rep: Report) -> None:
+def _issue_round(con: sqlite3.Connection, cfg: dict, rnd, today: date, rep: Report) -> None:
     withheld = set(json.loads(rnd["withheld"]))
     if rnd["withheld_at_announce"] is None:
         con.execute("UPDATE rounds SET withheld_at_announce=? WHERE id=?", (json.dumps(sorted(withheld)), rnd["id"]))
@@ -246,15 +272,28 @@ def _issue_round(con, cfg: dict, rnd, today: date, rep: Report) -> None:
     pending = con.execute(
         """SELECT r.* FROM results r WHERE r.round_id=? AND r.superseded_on IS NULL AND r.status='scored'
            AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id) ORDER BY r.credit_code""",
-        (rnd["id"],)).fetchall()
+        (rnd["id"],),
+    ).fetchall()
     years = cfg.get("validity_years")
     for r in pending:
         if r["grade"] not in cfg["passing_grades"] or r["credit_code"] in withheld:
             continue
-        issued = today if r["credit_code"] in late else announce     # released after an objection: issued now
+        issued = today if r["credit_code"] in late else announce  # released after an objection: issued now
         address = json.loads(r["result_json"]).get("address")
-        number = issue(con, today, rnd["scheme"], r["credit_code"], r["grade"], r["org_name"], address, issued,
-                       certificate_expiry(issued, int(years)) if years else None, r["id"], rnd["id"], source=r["file"])
+        number = issue(
+            con,
+            today,
+            rnd["scheme"],
+            r["credit_code"],
+            r["grade"],
+            r["org_name"],
+            address,
+            issued,
+            certificate_expiry(issued, int(years)) if years else None,
+            r["id"],
+            rnd["id"],
+            source=r["file"],
+        )
         rep.certificates.append(f"{number} {r['org_name']} {r['grade']}")
 
 
@@ -262,107 +301,173 @@ def source_of(a: Action) -> str:
     return f"{a.scheme}/actions.csv"
 
 
-def _apply_action(con, cfg: dict | None, a: Action, today: date, rep: Report) -> None:
+def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: date, rep: Report) -> None:
     where = f"{a.scheme}/actions.csv 第 {a.line} 行"
     cert = current_certificate(con, a.scheme, a.credit_code, a.date) if cfg else None
-    if cert is None:
-        rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where,
-                                       detail=f"{a.credit_code} 在 {a.date} 没有有效的证书或备案，“{a.action}”"))
+    if cert is None or cfg is None:
+        rep.problems.append(
+            Problem.of("action_not_applied", source_of(a), where=where, detail=f"{a.credit_code} 在 {a.date} 没有有效的证书或备案，“{a.action}”")
+        )
         return
     if a.action == "降级":
         order = list(cfg["passing_grades"])
         if cfg["kind"] != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
-            rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where,
-                                           detail=f"{cert['grade']} 不能“降级”为 {a.detail}"))
+            rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=f"{cert['grade']} 不能“降级”为 {a.detail}"))
             return
-    con.execute("INSERT INTO actions (scheme, date, credit_code, action, detail, document_no, row_hash, applied_on, source) VALUES (?,?,?,?,?,?,?,?,?)",
-                (a.scheme, a.date.isoformat(), a.credit_code, a.action, a.detail, a.document_no, a.row_hash, today.isoformat(), where))
+    con.execute(
+        "INSERT INTO actions (scheme, date, credit_code, action, detail, document_no, row_hash, applied_on, source) VALUES (?,?,?,?,?,?,?,?,?)",
+        (a.scheme, a.date.isoformat(), a.credit_code, a.action, a.detail, a.document_no, a.row_hash, today.isoformat(), where),
+    )
     audit(con, today, "action", a.row_hash[:12], a.action, {"detail": a.detail, "certificate": cert["number"]}, where)
     rep.actions.append(f"{a.date} {cert['org_name']} {a.action} {a.detail}".strip())
     expires = _day(cert["expires"])
     notice = None
     if a.action == "降级":
-        new = issue(con, today, a.scheme, a.credit_code, a.detail, cert["org_name"], cert["address"], a.date, expires,
-                    replaces=cert["number"], source=where)
+        new = issue(
+            con, today, a.scheme, a.credit_code, a.detail, cert["org_name"], cert["address"], a.date, expires, replaces=cert["number"], source=where
+        )
         rep.certificates.append(f"{new} {cert['org_name']} {a.detail}（降级换发）")
-        notice = ("降级公告", f"关于{cert['org_name']}运维服务能力评估等级由{cert['grade']}降为{a.detail}的公告",
-                  {"old_number": cert["number"], "new_number": new, "old_grade": cert["grade"], "new_grade": a.detail})
+        notice = (
+            "降级公告",
+            f"关于{cert['org_name']}运维服务能力评估等级由{cert['grade']}降为{a.detail}的公告",
+            {"old_number": cert["number"], "new_number": new, "old_grade": cert["grade"], "new_grade": a.detail},
+        )
     elif a.action == "撤销":
         end(con, today, cert["number"], a.date, "已撤销", source=where)
         if "已退回" not in a.detail:
-            con.execute("UPDATE certificates SET void_on=? WHERE number=?",
-                        ((a.date + timedelta(days=int(load_rubric(a.scheme).lifecycle.get("return_days", 15)))).isoformat(), cert["number"]))
+            con.execute(
+                "UPDATE certificates SET void_on=? WHERE number=?",
+                ((a.date + timedelta(days=int(load_rubric(a.scheme).lifecycle.get("return_days", 15)))).isoformat(), cert["number"]),
+            )
         what = "运维服务能力评估等级" if cfg["kind"] == "certificate" else "备案"
         notice = ("撤销公告", f"关于撤销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     elif a.action == "变更":
         changes = dict(a.changes)
         last = con.execute("SELECT * FROM org_details WHERE credit_code=? ORDER BY id DESC LIMIT 1", (a.credit_code,)).fetchone()
         name, address = changes.get("name", cert["org_name"]), changes.get("address", cert["address"])
-        con.execute("INSERT INTO org_details (credit_code, name, address, legal_rep, valid_from, source) VALUES (?,?,?,?,?,?)",
-                    (a.credit_code, name, address, changes.get("legal_rep", last["legal_rep"] if last else None), a.date.isoformat(), where))
-        new = issue(con, today, a.scheme, a.credit_code, cert["grade"], name, address, a.date, expires,
-                    replaces=cert["number"], source=where)
+        con.execute(
+            "INSERT INTO org_details (credit_code, name, address, legal_rep, valid_from, source) VALUES (?,?,?,?,?,?)",
+            (a.credit_code, name, address, changes.get("legal_rep", last["legal_rep"] if last else None), a.date.isoformat(), where),
+        )
+        new = issue(con, today, a.scheme, a.credit_code, cert["grade"], name, address, a.date, expires, replaces=cert["number"], source=where)
         rep.certificates.append(f"{new} {name} {cert['grade']}（变更换发）")
-        public = {k: v for k, v in changes.items() if k != "legal_rep"}     # a person's name is never published
-        notice = ("变更公告", f"关于{cert['org_name']}{'评估证书' if cfg['kind'] == 'certificate' else '备案'}变更的公告",
-                  {"old_number": cert["number"], "new_number": new, "changes": public})
+        public = {k: v for k, v in changes.items() if k != "legal_rep"}  # a person's name is never published
+        notice = (
+            "变更公告",
+            f"关于{cert['org_name']}{'评估证书' if cfg['kind'] == 'certificate' else '备案'}变更的公告",
+            {"old_number": cert["number"], "new_number": new, "changes": public},
+        )
     elif a.action == "注销":
         end(con, today, cert["number"], a.date, "已注销", source=where)
     if notice:
         kind, title, entry = notice
-        _add_notice(con, today, rep, f"{a.scheme}/{kind}/{a.date}/{a.row_hash[:8]}", a.scheme, None, kind, title, a.date, None,
-                    [{"credit_code": a.credit_code, "org_name": cert["org_name"], "document_no": a.document_no, **entry}])
+        _add_notice(
+            con,
+            today,
+            rep,
+            f"{a.scheme}/{kind}/{a.date}/{a.row_hash[:8]}",
+            a.scheme,
+            None,
+            kind,
+            title,
+            a.date,
+            None,
+            [{"credit_code": a.credit_code, "org_name": cert["org_name"], "document_no": a.document_no, **entry}],
+        )
 
 
 # --- notices ------------------------------------------------------------------------------------------
 
-def _add_notice(con, today, rep, nid, scheme, round_id, kind, title, published: date, period_end, entries) -> None:
+
+def _add_notice(con: sqlite3.Connection, today, rep, nid, scheme, round_id, kind, title, published: date, period_end, entries) -> None:
     if con.execute("SELECT 1 FROM notices WHERE id=?", (nid,)).fetchone():
         return
-    con.execute("INSERT INTO notices VALUES (?,?,?,?,?,?,?,?)",
-                (nid, scheme, round_id, kind, title, published.isoformat(), _iso(period_end),
-                 json.dumps(entries, ensure_ascii=False, sort_keys=True)))
+    con.execute(
+        "INSERT INTO notices VALUES (?,?,?,?,?,?,?,?)",
+        (nid, scheme, round_id, kind, title, published.isoformat(), _iso(period_end), json.dumps(entries, ensure_ascii=False, sort_keys=True)),
+    )
     audit(con, today, "notice", nid, "published", {"kind": kind, "published": published})
     rep.notices.append(f"{published} {kind} {title}")
 
 
-def _round_notices(con, scheme: str, today: date, rep: Report) -> None:
-    for rnd in con.execute("SELECT * FROM rounds WHERE scheme=? AND notice_date<=? ORDER BY notice_date, key",
-                           (scheme, today.isoformat())).fetchall():
+def _round_notices(con: sqlite3.Connection, scheme: str, today: date, rep: Report) -> None:
+    for rnd in con.execute(
+        "SELECT * FROM rounds WHERE scheme=? AND notice_date<=? ORDER BY notice_date, key", (scheme, today.isoformat())
+    ).fetchall():
         base = f"{scheme}/{rnd['key']}"
         notice_date, announce = date.fromisoformat(rnd["notice_date"]), date.fromisoformat(rnd["announce_date"])
         if rnd["period_days"]:
-            _add_notice(con, today, rep, f"{base}/公示", scheme, rnd["id"], "公示", f"{rnd['title']}公示",
-                        notice_date, _day(rnd["period_end"]), [])
+            _add_notice(con, today, rep, f"{base}/公示", scheme, rnd["id"], "公示", f"{rnd['title']}公示", notice_date, _day(rnd["period_end"]), [])
             if today < announce:
                 continue
-            certs = con.execute("SELECT number, credit_code, org_name, grade, issued FROM certificates WHERE round_id=? ORDER BY issued, seq",
-                                (rnd["id"],)).fetchall()
+            certs = con.execute(
+                "SELECT number, credit_code, org_name, grade, issued FROM certificates WHERE round_id=? ORDER BY issued, seq", (rnd["id"],)
+            ).fetchall()
             by_day: dict[str, list] = {}
             for c in certs:
                 by_day.setdefault(c["issued"], []).append(dict(c))
-            _add_notice(con, today, rep, f"{base}/公告", scheme, rnd["id"], "公告", f"{rnd['title']}公告", announce, None,
-                        by_day.pop(announce.isoformat(), []))
-            for day, entries in sorted(by_day.items()):     # released after an objection (异议)
-                _add_notice(con, today, rep, f"{base}/公告/{day}", scheme, rnd["id"], "公告", f"{rnd['title']}补充公告",
-                            date.fromisoformat(day), None, entries)
+            _add_notice(
+                con,
+                today,
+                rep,
+                f"{base}/公告",
+                scheme,
+                rnd["id"],
+                "公告",
+                f"{rnd['title']}公告",
+                announce,
+                None,
+                by_day.pop(announce.isoformat(), []),
+            )
+            for day, entries in sorted(by_day.items()):  # released after an objection (异议)
+                _add_notice(
+                    con,
+                    today,
+                    rep,
+                    f"{base}/公告/{day}",
+                    scheme,
+                    rnd["id"],
+                    "公告",
+                    f"{rnd['title']}补充公告",
+                    date.fromisoformat(day),
+                    None,
+                    entries,
+                )
         else:
-            entries = [{"credit_code": r["credit_code"], "org_name": r["org_name"], "grade": r["grade"],
-                        "total": None if r["total"] is None else r["total"] / 100}
-                       for r in con.execute("SELECT * FROM results WHERE round_id=? AND superseded_on IS NULL AND status='scored' ORDER BY total DESC, credit_code",
-                                            (rnd["id"],))]
+            entries = [
+                {
+                    "credit_code": r["credit_code"],
+                    "org_name": r["org_name"],
+                    "grade": r["grade"],
+                    "total": None if r["total"] is None else r["total"] / 100,
+                }
+                for r in con.execute(
+                    "SELECT * FROM results WHERE round_id=? AND superseded_on IS NULL AND status='scored' ORDER BY total DESC, credit_code",
+                    (rnd["id"],),
+                )
+            ]
             _add_notice(con, today, rep, f"{base}/公告", scheme, rnd["id"], "公告", f"{rnd['title']}公告", notice_date, None, entries)
 
 
-def _void_notices(con, scheme: str, today: date, rep: Report) -> None:
-    for c in con.execute("SELECT * FROM certificates WHERE scheme=? AND void_on IS NOT NULL AND void_on<=?",
-                         (scheme, today.isoformat())).fetchall():
-        _add_notice(con, today, rep, f"{scheme}/作废公告/{c['number']}", scheme, c["round_id"], "作废公告",
-                    f"关于{c['org_name']}评估证书（{c['number']}）作废的公告", date.fromisoformat(c["void_on"]), None,
-                    [{"credit_code": c["credit_code"], "org_name": c["org_name"], "number": c["number"]}])
+def _void_notices(con: sqlite3.Connection, scheme: str, today: date, rep: Report) -> None:
+    for c in con.execute("SELECT * FROM certificates WHERE scheme=? AND void_on IS NOT NULL AND void_on<=?", (scheme, today.isoformat())).fetchall():
+        _add_notice(
+            con,
+            today,
+            rep,
+            f"{scheme}/作废公告/{c['number']}",
+            scheme,
+            c["round_id"],
+            "作废公告",
+            f"关于{c['org_name']}评估证书（{c['number']}）作废的公告",
+            date.fromisoformat(c["void_on"]),
+            None,
+            [{"credit_code": c["credit_code"], "org_name": c["org_name"], "number": c["number"]}],
+        )
 
 
 # --- 抽查 -----------------------------------------------------------------------------------------------
+
 
 def draw_sample(population: list[str], seed: str, percent: int) -> list[str]:
     """The published draw: rank each credit code by SHA-256 of "seed:code", take the first
@@ -378,7 +483,7 @@ def _quarter_start(d: date) -> date:
     return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
 
 
-def _draws(con, scheme: str, percent: int, today: date, rep: Report) -> None:
+def _draws(con: sqlite3.Connection, scheme: str, percent: int, today: date, rep: Report) -> None:
     (first,) = con.execute("SELECT MIN(issued) FROM certificates WHERE scheme=?", (scheme,)).fetchone()
     if first is None:
         return
@@ -392,11 +497,22 @@ def _draws(con, scheme: str, percent: int, today: date, rep: Report) -> None:
             if population:
                 seed = did
                 drawn = draw_sample(population, seed, percent)
-                con.execute("INSERT INTO draws VALUES (?,?,?,?,?,?,?)", (did, scheme, quarter, seed, json.dumps(population),
-                                                                          json.dumps(drawn), q.isoformat()))
+                con.execute(
+                    "INSERT INTO draws VALUES (?,?,?,?,?,?,?)", (did, scheme, quarter, seed, json.dumps(population), json.dumps(drawn), q.isoformat())
+                )
                 names = {r["credit_code"]: r["org_name"] for r in rows}
-                _add_notice(con, today, rep, f"{scheme}/抽查/{quarter}", scheme, None, "抽查",
-                            f"{q.year}年第{(q.month - 1) // 3 + 1}季度社会化运营机构运营质量抽查名单", q, None,
-                            [{"credit_code": c, "org_name": names[c], "seed": seed, "population": len(population)} for c in drawn])
+                _add_notice(
+                    con,
+                    today,
+                    rep,
+                    f"{scheme}/抽查/{quarter}",
+                    scheme,
+                    None,
+                    "抽查",
+                    f"{q.year}年第{(q.month - 1) // 3 + 1}季度社会化运营机构运营质量抽查名单",
+                    q,
+                    None,
+                    [{"credit_code": c, "org_name": names[c], "seed": seed, "population": len(population)} for c in drawn],
+                )
                 rep.draws.append(f"{quarter}: {len(drawn)}/{len(population)}（种子 {seed}）")
         q = date(q.year + (q.month == 10), (q.month + 2) % 12 + 1, 1)

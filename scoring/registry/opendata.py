@@ -1,9 +1,11 @@
 """Open data files of interfaces.md: certificates, results and notices as CSV (UTF-8 with BOM) and JSON."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +27,7 @@ def neutralise(value):
     return value
 
 
-def export_open_data(con, today: date, out: Path, view: PublicView | None = None) -> list[Path]:
+def export_open_data(con: sqlite3.Connection, today: date, out: Path, view: PublicView | None = None) -> list[Path]:
     """Write the files; `view` when the caller has already read the public state of `today`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """A stored round's 公示 period and countdown (rounds are parsed from round.toml by `scoring.inputs`)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,8 +14,7 @@ def stored_period(rd) -> Period | None:
     if not rd["period_days"]:
         return None
     day = date.fromisoformat
-    return Period(day(rd["notice_date"]), day(rd["period_start"]), day(rd["period_end"]), rd["period_days"],
-                  day(rd["announce_date"]))
+    return Period(day(rd["notice_date"]), day(rd["period_start"]), day(rd["period_end"]), rd["period_days"], day(rd["announce_date"]))
 
 
 def days_left(rd, today: date, cal: Calendar) -> int | None:

@@ -1,0 +1,101 @@
+"""The layers of ARCHITECTURE.md, enforced: a module may import only from its own layer and the
+layers below it. Every import counts, also those inside functions."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "scoring"
+
+# layer -> the layers it may import from (itself included)
+ALLOWED = {
+    "core": {"core"},
+    "inputs": {"core", "inputs"},
+    "excel": {"core", "excel"},
+    "pipeline": {"core", "excel", "pipeline"},
+    "registry": {"core", "inputs", "registry"},
+    "publish": {"core", "inputs", "registry", "publish"},
+    "jobs": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs"},
+    "cli": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs", "cli"},
+}
+CORE = {"errors", "fields", "expr", "formula", "rubric", "rules", "batch", "engine", "result", "workdays", "samples", "__init__"}
+
+
+def layer_of(module: str) -> str:
+    """`scoring.registry.ingest` -> "registry"; `scoring.engine` -> "core"."""
+    parts = module.split(".")[1:] or ["__init__"]
+    head = parts[0]
+    if head in CORE:
+        return "core"
+    if head in ("validate", "pipeline"):
+        return "pipeline"
+    if head in ("cli", "__main__"):
+        return "cli"
+    if head in ALLOWED:
+        return head
+    raise AssertionError(f"{module}: not placed in a layer (add it to ARCHITECTURE.md and this test)")
+
+
+def module_name(path: Path, root: Path = PACKAGE) -> str:
+    rel = path.relative_to(root.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, root: Path = PACKAGE) -> list[tuple[int, str]]:
+    """(line, absolute module) of every `scoring` import in a file."""
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            targets = [target] if node.module else [f"{target}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            continue
+        out += [(node.lineno, t) for t in targets if t == "scoring" or t.startswith("scoring.")]
+    return out
+
+
+def violations(root: Path = PACKAGE) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        here = layer_of(module_name(path, root))
+        for line, target in imports(path, root):
+            there = layer_of(target)
+            if there not in ALLOWED[here]:
+                found.append(f"{path.relative_to(root.parent)}:{line} ({here}) imports {target} ({there})")
+    return found
+
+
+def test_no_lower_layer_imports_a_higher_one():
+    assert violations() == []
+
+
+@pytest.mark.parametrize(
+    "module, source, layer",
+    [
+        ("engine.py", "from .excel.reader import read_raw\n", "excel"),
+        ("registry/ingest.py", "def f():\n    from ..pipeline import score_rows\n", "pipeline"),
+        ("publish/pages.py", "from scoring.excel import template\n", "excel"),
+        ("registry/db.py", "from ..jobs import publish\n", "jobs"),
+    ],
+)
+def test_the_check_sees_a_forbidden_import(tmp_path, module, source, layer):
+    """The checker itself: a copy of the package with one forbidden import added fails."""
+    import shutil
+
+    copy = tmp_path / "scoring"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.yaml", "*.sql"))
+    target = copy / module
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + source, encoding="utf-8")
+    found = violations(copy)
+    assert len(found) == 1 and f"({layer})" in found[0] and module in found[0]
