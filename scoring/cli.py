@@ -120,9 +120,12 @@ def _today(value: str | None):
     if value is None:  # the date in China, whatever the server's clock zone (a 02:15 cron is 18:15 UTC)
         return datetime.now(CHINA).date()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"应为 YYYY-MM-DD，实际为 {value!r}", param_hint="--today") from None
+    if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
+        raise click.BadParameter(f"应在 2000-01-01 到 2099-12-31 之间，实际为 {value}", param_hint="--today")
+    return day
 
 
 TODAY = click.option("--today", help="Compute periods and statuses as on this day (YYYY-MM-DD; default: today in China, UTC+8).")
@@ -185,12 +188,12 @@ def print_report(rep) -> None:
 def ingest(workbooks, today, db):
     """Bring the registry up to date with the workbooks folder (idempotent)."""
     from .jobs import ingest as run_ingest
-    from .registry import RegistryBusy
+    from .registry import RegistryBusy, RegistryDateError
 
     try:
         with _open(db, True) as con:
             print_report(run_ingest(con, workbooks, _today(today)))
-    except RegistryBusy as exc:
+    except (RegistryBusy, RegistryDateError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -45,6 +45,7 @@ CODES = {
     "action_not_applied": "操作无法执行",
     "result_final": "已公布的结果不能更改",
     "duplicate_workbook": "同一机构在同一批次有多份评估表",
+    "result_late": "公示期结束后加入的评估表",
 }
 
 # Message templates of the codes whose message is made from parameters alone.
@@ -58,13 +59,15 @@ MESSAGES = {
     "action_invalid": "{where}：{detail}，已跳过",
     "action_not_applied": "{where}：{detail}，未执行",
     "result_final": "{file}: {detail}，{org_name} 的结果不能再更改，仍以已公布的结果为准",
-    "duplicate_workbook": "{file}: 与 {other} 是同一机构（{credit_code}）在同一批次的评估表，已保留后者；请删除重复的文件",
+    "duplicate_workbook": "{file}: 与 {other} 是同一机构（{credit_code}）在同一批次的评估表；每个机构每批次只能有一份评估表，"
+    "在只剩一份之前本文件不予记录，请删除多余的文件",
+    "result_late": "{file}: {org_name} 的评估表在本批次{detail}后才加入，不予记录（未经公示的结果不能发证）；请为其建立新的批次",
 }
 
 # Codes by what they are about (the publish report groups them so).
 ROUND_CODES = frozenset({"calendar_invalid", "round_missing", "round_invalid", "unknown_year", "round_frozen"})
 ACTION_CODES = frozenset({"actions_unreadable", "action_invalid", "action_not_applied"})
-REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook"})
+REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook", "result_late"})
 
 
 @dataclass(frozen=True)

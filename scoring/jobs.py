@@ -12,6 +12,7 @@ overlap; the registry's own lock keeps any other writer out of the database.
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import sqlite3
 import time
@@ -43,7 +44,18 @@ from .publish.site import (
     write_search_dictionary,
     write_state,
 )
-from .registry import RegistryBusy, Report, certificates, export_open_data, open_registry, public_view, record, renewals_due, unread_files
+from .registry import (
+    RegistryBusy,
+    RegistryDateError,
+    Report,
+    certificates,
+    export_open_data,
+    open_registry,
+    public_view,
+    record,
+    renewals_due,
+    unread_files,
+)
 from .result import Result
 
 __all__ = [
@@ -118,7 +130,23 @@ def _paths(workbooks: Path, out: Path, db: Path) -> tuple[Path, Path, Path]:
     real_out = out.resolve() if out.exists() else out
     if db == real_out or real_out in db.parents or out in db.parents:
         raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
+    if not is_our_output(out):
+        raise PublishError(
+            f"发布目录 {out} 已存在，但不是本系统以前发布的网站（也不是空目录）；为免覆盖其中的文件，未做任何更改。请用 --out 指定一个新的或空的目录"
+        )
+    if real_out == workbooks or real_out in workbooks.parents:
+        raise PublishError(f"发布目录 {out} 不能是评估表目录 {workbooks} 或其上级目录")
     return workbooks, out, db
+
+
+def is_our_output(out: Path) -> bool:
+    """Only what `swap_in` made may be replaced: a link into `.<out>.builds/`, an empty folder, or nothing."""
+    if out.is_symlink():
+        target = (out.parent / os.readlink(out)).resolve()
+        return target.parent == (out.parent / f".{out.name}.builds").resolve()
+    if out.is_dir():
+        return not any(out.iterdir())
+    return not out.exists()
 
 
 def publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None, force: bool = False) -> PublishResult:
@@ -141,7 +169,10 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             with clock.stage("score"):
                 results = _score(inputs, con)
             with clock.stage("record"):
-                report = record(con, inputs, results, today)
+                try:
+                    report = record(con, inputs, results, today)
+                except RegistryDateError as exc:
+                    raise PublishError(f"{exc}；原网站保持不变") from None
             with clock.stage("view"):
                 view = public_view(con, today)
                 state = site_state(con, today, inputs.calendar, config, view)

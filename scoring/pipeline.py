@@ -16,6 +16,7 @@ from .engine import gate_reason, reasons_for, score_batch
 from .errors import Problem
 from .excel.reader import read_raw
 from .fields import days_to_date
+from .inputs.files import shown_name, workbook_kind
 from .result import Result
 from .rubric import load_rubric
 from .validate import parse_workbook, scheme_from_path, wanted_names
@@ -26,16 +27,24 @@ PARALLEL_FROM = 64  # below this many files, worker start-up costs more than it 
 
 
 def collect_workbooks(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
-    """Files as given, folders searched recursively for *.xlsx (Excel's ~$ lock files skipped)."""
+    """Files as given, folders searched recursively for .xlsx in any case (Excel's ~$ lock files
+    skipped); other spreadsheets (.xls, .et, …) found there are reported as `not_xlsx`."""
     files, problems = [], []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*.xlsx") if not f.name.startswith("~$") and f.is_file()))
+            for f in sorted(p.rglob("*")):
+                kind = workbook_kind(f.name)
+                if kind == "xlsx" and f.is_file():
+                    files.append(f)
+                elif kind == "other" and f.is_file():
+                    problems.append(
+                        Problem("not_xlsx", f"不是 .xlsx 工作簿（{f.suffix}），未读取；请在 Excel 或 WPS 中“另存为” .xlsx 格式", shown_name(str(f)))
+                    )
         elif p.is_file():
             files.append(p)
         else:
-            problems.append(Problem("file_unreadable", "文件或目录不存在", str(p)))
+            problems.append(Problem("file_unreadable", "文件或目录不存在", shown_name(str(p))))
     seen, unique = set(), []
     for f in files:
         key = f.resolve()

@@ -95,6 +95,19 @@ def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
                 )
             row.values[fid] = NEUTRAL[f.type]
             continue
+        if fid in raw.blocks or fid in raw.oversized:  # a one-cell field's name stretched over a range
+            add(
+                Problem(
+                    "name_missing",
+                    f"“{f.label}”的已定义名称 {fid} 应指向一个单元格，现指向一个区域；请使用原模板填写",
+                    raw.path,
+                    dest[0],
+                    dest[1],
+                    fid,
+                )
+            )
+            row.values[fid] = NEUTRAL[f.type]
+            continue
         cell = raw.cells.get(fid)
         sheet, ref = dest
         row.where[fid] = (sheet, ref)
@@ -160,7 +173,19 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
     sums = {c.id: 0 for c in numeric}
     mins = {c.id: NO_ROWS_MIN for c in numeric}
     count = 0
-    if block is None:
+    if tid in raw.oversized:
+        rows, cols = raw.oversized[tid]
+        row.problems.append(
+            Problem(
+                "name_missing",
+                f"“{table.label}”的填写区域被改成了 {rows} 行 × {cols} 列（模板为 {table.rows} 行 × {len(table.columns)} 列），未读取；请使用原模板填写",
+                row.file,
+                "",
+                "",
+                tid,
+            )
+        )
+    elif block is None:
         # a deleted sheet is reported once for the whole sheet, not again for its table
         if not any(p.code == "sheet_missing" for p in row.problems):
             row.problems.append(
@@ -168,11 +193,12 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
             )
     else:
         col_fields = {c.id: Field(c.id, "int", c.label, max=c.max) for c in numeric}
-        if len(block) < table.rows or any(len(r) < len(table.columns) for r in block):
+        if len(block) != table.rows or any(len(r) != len(table.columns) for r in block):
             row.problems.append(
                 Problem(
                     "name_missing",
-                    f"“{table.label}”的填写区域被改小了（应至少 {table.rows} 行 × {len(table.columns)} 列）",
+                    f"“{table.label}”的填写区域被改动了（模板为 {table.rows} 行 × {len(table.columns)} 列，"
+                    f"现为 {len(block)} 行 × {max(len(r) for r in block)} 列）；请使用原模板填写",
                     row.file,
                     block[0][0].sheet,
                     "",

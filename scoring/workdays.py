@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar
 
-__all__ = ["Calendar", "UnknownYear", "Period", "notice_period", "load_calendar"]
+__all__ = ["Calendar", "UnknownYear", "Period", "notice_period", "load_calendar", "parse_calendar"]
 
 
 class UnknownYear(ValueError):
@@ -106,11 +106,16 @@ def notice_period(cal: Calendar, published: date, days: int) -> Period:
 
 def load_calendar(path: Path | None) -> Calendar:
     """Overrides from calendar.toml (missing file: none). Bad entries raise ValueError with the place."""
-    cal = Calendar(source=str(path) if path else "workbooks/calendar.toml")
     if not path or not Path(path).exists():
-        return cal
+        return Calendar(source=str(path) if path else "workbooks/calendar.toml")
+    return parse_calendar(Path(path).read_text(encoding="utf-8-sig"), str(path))
+
+
+def parse_calendar(text: str, path: str) -> Calendar:
+    """calendar.toml's text as a Calendar; bad entries raise ValueError with the place."""
+    cal = Calendar(source=path)
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: 不是有效的 TOML：{exc}") from None
     for key, section in data.items():
@@ -119,7 +124,7 @@ def load_calendar(path: Path | None) -> Calendar:
         year = int(key)
         for kind in ("holidays", "workdays"):
             days = section.get(kind, [])
-            if not all(isinstance(d, date) and d.year == year for d in days):
+            if not isinstance(days, list) or not all(isinstance(d, date) and not isinstance(d, datetime) and d.year == year for d in days):
                 raise ValueError(f"{path}: [{key}] {kind} 应为 {year} 年的日期列表，如 {year}-01-01")
             getattr(cal, kind)[year] = set(days)
     return cal

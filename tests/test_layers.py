@@ -13,7 +13,7 @@ ALLOWED = {
     "core": {"core"},
     "inputs": {"core", "inputs"},
     "excel": {"core", "excel"},
-    "pipeline": {"core", "excel", "pipeline"},
+    "pipeline": {"core", "inputs", "excel", "pipeline"},
     "registry": {"core", "inputs", "registry"},
     "publish": {"core", "inputs", "registry", "publish"},
     "jobs": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs"},

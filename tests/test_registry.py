@@ -199,6 +199,9 @@ def test_three_year_timeline(world):
         encoding="utf-8-sig",
     )
     rep = run(db, wb, "2026-03-02")
+    old_b_number = next(x["number"] for x in cert_of(db, "2026-03-02", b) if x["grade"] == "4A")
+    with open(wb / "zj-skpw" / "actions.csv", "a", encoding="utf-8") as fh:  # D21: the downgraded certificate comes back in time
+        fh.write(f"2026-03-17,{CODES[b]},证书退回,{old_b_number},\n")
     assert len(rep.actions) == 2 and any(p.code == "action_invalid" and "第 7 行" in p.message for p in rep.action_problems)
     b_certs = {x["number"]: x for x in cert_of(db, "2026-03-02", b)}
     old_b = next(x for x in b_certs.values() if x["grade"] == "4A")
@@ -215,13 +218,16 @@ def test_three_year_timeline(world):
     assert (cc["number"], cc["issued"], cc["expires"]) == ("ZJSK-2026-0002", "2026-04-01", "2029-03-31")
     assert any("补充公告" in n for n in rep.notices)
 
-    # 撤销: certificate revoked; not returned within 15 days -> 公告作废
+    # 撤销: certificate revoked; not returned within 15 days (D21: deadline 05-26) -> 公告作废 on 05-27
     run(db, wb, "2026-05-11")
     (dc,) = cert_of(db, "2026-05-11", d)
     assert dc["status"] == "已撤销"
-    assert not any(n["kind"] == "作废公告" for n in read(db, published_notices, "2026-05-25"))
+    assert not any(n["kind"] == "作废公告" for n in read(db, published_notices, "2026-05-26"))  # b's returned one neither
     rep = run(db, wb, "2026-05-26")
+    assert not [n for n in rep.notices if "作废公告" in n]
+    rep = run(db, wb, "2026-05-27")
     assert [n for n in rep.notices if "作废公告" in n] and dc["number"] in rep.notices[0]
+    assert cert_of(db, "2026-05-27", d)[0]["status"] == "已作废"
 
     # 变更: re-issued with the same validity, name history kept, no person's name published
     rep = run(db, wb, "2026-06-02")

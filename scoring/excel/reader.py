@@ -45,6 +45,7 @@ class RawWorkbook:
     names: dict[str, str] = field(default_factory=dict)  # name -> its destination as written ('Sheet'!$A$1)
     cells: dict[str, RawCell] = field(default_factory=dict)  # single-cell names
     blocks: dict[str, list[list[RawCell]]] = field(default_factory=dict)  # range names, row-major
+    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # range names too large to read: (rows, columns)
     scheme: str | None = None
     version: Any = None
     fatal: tuple[str, str] | None = None  # (problem code, message) when the file can't be read
@@ -83,6 +84,19 @@ def col_letters(n: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+MAX_RANGE_CELLS = 5000  # the largest table of any template is far smaller; a name stretched past it is not read
+
+
+def range_shape(ref: str) -> tuple[int, int]:
+    """`B3:F32` -> (30, 5)."""
+    m = _REF.match(ref)
+    if m is None:
+        raise ValueError(f"not a cell range: {ref!r}")
+    c1, r1 = col_index(m[1]), int(m[2])
+    c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
+    return abs(r2 - r1) + 1, abs(c2 - c1) + 1
 
 
 def expand(ref: str) -> list[list[str]]:
@@ -277,7 +291,10 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
             return RawCell(from_ISO8601(v), fmt, False, sheet, ref)
         value = _cast_number(v)
         if fmt != "General" and is_date_format(fmt):
-            value = from_excel(value, epoch)
+            try:
+                value = from_excel(value, epoch)
+            except (OverflowError, ValueError):  # 20261115 in a date cell: no date; the validator says so
+                pass
         return RawCell(value, fmt, False, sheet, ref)
 
     _read_names(wb, fetch, wanted)
@@ -292,6 +309,10 @@ def _read_names(wb: RawWorkbook, fetch, wanted) -> None:
             return
         sheet, ref = dest
         if ":" in ref:
+            rows, cols = range_shape(ref)
+            if rows * cols > MAX_RANGE_CELLS:  # never expanded: the validator reports it against the template's shape
+                wb.oversized[name] = (rows, cols)
+                return
             wb.blocks[name] = [[fetch(sheet, r) for r in row] for row in expand(ref)]
         else:
             wb.cells[name] = fetch(sheet, ref)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..rubric import load_rubric, scheme_ids
-from ..workdays import Calendar, UnknownYear, load_calendar
+from ..workdays import Calendar, UnknownYear, load_calendar, parse_calendar
 from .actions import ACTION_KINDS, CHANGE_FIELDS, Action, read_actions
+from .files import read_small_file, shown_name, workbook_kind
 from .rounds import RoundError, RoundSpec, load_round
 
 __all__ = [
@@ -75,10 +76,15 @@ class Inputs:
 def load_calendar_or_default(folder: Path) -> tuple[Calendar, list[Problem]]:
     """The folder's calendar.toml; a broken one is reported and the official calendar used alone."""
     path = Path(folder) / "calendar.toml"
+    if not path.exists() and not path.is_symlink():
+        return load_calendar(None), []
     try:
-        return load_calendar(path), []
-    except ValueError as exc:
-        return load_calendar(None), [Problem.of("calendar_invalid", str(path), detail=str(exc))]
+        return parse_calendar(read_small_file(path).decode("utf-8-sig"), str(path)), []
+    except UnicodeDecodeError:
+        detail = f"{path}: 不是 UTF-8 编码"
+    except ValueError as exc:  # InputFileError included
+        detail = str(exc)
+    return load_calendar(None), [Problem.of("calendar_invalid", str(path), detail=detail)]
 
 
 def collect_inputs(folder: Path) -> Inputs:
@@ -114,10 +120,17 @@ def collect_inputs(folder: Path) -> Inputs:
 def _workbook_files(folder: Path, round_dir: Path, problems: list[Problem]) -> list[WorkbookFile]:
     """The round's workbooks with their SHA-256; files that cannot be workbooks are reported, never opened."""
     out = []
-    for f in sorted(round_dir.glob("*.xlsx")):
-        if f.name.startswith("~$"):
-            continue  # Excel's lock file of an open workbook
+    for f in sorted(round_dir.iterdir()):
+        kind = workbook_kind(f.name)
+        if kind is None:
+            continue
         rel = str(f.relative_to(folder))
+        if not rel.isprintable():  # a newline in a name could forge report lines
+            problems.append(Problem("file_unreadable", "文件名含有换行等控制字符，已跳过；请重命名该文件", shown_name(rel)))
+            continue
+        if kind == "other":
+            problems.append(Problem("not_xlsx", f"不是 .xlsx 工作簿（{f.suffix}），已跳过；请在 Excel 或 WPS 中“另存为” .xlsx 格式", rel))
+            continue
         try:
             st = f.stat()
         except OSError:

@@ -9,16 +9,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from ..errors import Problem
 from ..fields import credit_code_ok
+from .files import read_small_file
 
-__all__ = ["Action", "read_actions", "ACTION_KINDS", "CHANGE_FIELDS"]
+__all__ = ["Action", "read_actions", "public_detail", "change_pairs", "ACTION_KINDS", "CHANGE_FIELDS"]
 
-ACTION_KINDS = ("年度检查合格", "年度检查不合格", "降级", "撤销", "变更", "注销")
+ACTION_KINDS = ("年度检查合格", "年度检查不合格", "降级", "撤销", "证书退回", "变更", "注销")
 CHANGE_FIELDS = {"名称": "name", "法定代表人": "legal_rep", "地址": "address"}
 COLUMNS = ("date", "credit_code", "action", "detail", "document_no")
 
@@ -36,6 +38,22 @@ class Action:
     changes: tuple[tuple[str, str], ...] = ()  # 变更: (column, new value)
 
 
+PRIVATE_CHANGES = ("法定代表人",)  # a person's name is never published
+
+
+def change_pairs(detail: str) -> list[tuple[str, ...]]:
+    """`名称=X;地址=Y` (either semicolon, ASCII or full-width) -> [("名称", "X"), ("地址", "Y")]."""
+    pairs = [p for p in re.split("[;；]", detail) if p.strip()]
+    return [tuple(x.strip() for x in p.split("=", 1)) for p in pairs]
+
+
+def public_detail(action: str, detail: str) -> str:
+    """An action's detail as it may be published: a 变更 without the private fields."""
+    if action != "变更":
+        return detail
+    return "；".join("=".join(p) for p in change_pairs(detail) if p[0] not in PRIVATE_CHANGES)
+
+
 def _decode(data: bytes) -> str:
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -47,18 +65,23 @@ def _decode(data: bytes) -> str:
 
 def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list[Action], list[Problem]]:
     """Valid actions and one problem per bad row."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return [], []
     try:
-        text = _decode(path.read_bytes())
-    except ValueError as exc:
+        text = _decode(read_small_file(path))
+        rows = list(csv.reader(io.StringIO(text)))
+    except ValueError as exc:  # InputFileError, encoding
         return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: {exc}")]
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:  # an unclosed quote swallowing the rest of the file, a NUL byte …
+        return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: 不是有效的 CSV（{exc}），请检查引号是否成对")]
+    header = [h.strip() for h in (rows[0] if rows else [])]
     if tuple(header[:5]) != COLUMNS:
-        return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: 第 1 行应为列名 {','.join(COLUMNS)}，实际为 {','.join(header)}")]
-    actions, problems = [], []
-    for line, row in enumerate(reader, start=2):
+        # the header is not echoed: the file could be anything (a link to a private file)
+        return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: 第 1 行应为列名 {','.join(COLUMNS)}")]
+    actions: list[Action] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         row = [c.strip() for c in row] + [""] * (5 - len(row))
@@ -66,6 +89,8 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         where = f"{path} 第 {line} 行"
         try:
             when = date.fromisoformat(d)
+            if not date(2000, 1, 1) <= when <= date(2099, 12, 31):
+                raise ValueError(d)
         except ValueError:
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"日期“{d}”应为 YYYY-MM-DD"))
             continue
@@ -84,9 +109,20 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
                 )
             )
             continue
+        if kind == "证书退回":
+            detail = detail.upper()
+            if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{0,39}", detail):
+                problems.append(
+                    Problem.of(
+                        "action_invalid",
+                        str(path),
+                        where=where,
+                        detail=f"证书退回须在 detail 中填写退回的证书编号（如 ZJSK-2026-0001），实际为“{detail}”",
+                    )
+                )
+                continue
         if kind == "变更":
-            pairs = [p for p in detail.replace("；", ";").split(";") if p.strip()]
-            parsed = [tuple(x.strip() for x in p.split("=", 1)) for p in pairs]
+            parsed = change_pairs(detail)
             if not parsed or any(len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] for p in parsed):
                 problems.append(
                     Problem.of(
@@ -99,5 +135,9 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
                 continue
             changes = tuple((CHANGE_FIELDS[k], v) for k, v in parsed)
         digest = hashlib.sha256("\x1f".join((scheme, when.isoformat(), code, kind, detail, doc)).encode()).hexdigest()
+        if digest in seen:
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"与第 {seen[digest]} 行完全相同"))
+            continue
+        seen[digest] = line
         actions.append(Action(scheme, line, when, code, kind, detail, doc, digest, changes))
     return actions, problems

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 from ..fields import credit_code_ok
 from ..rubric import load_rubric
 from ..workdays import Calendar, notice_period
+from .files import InputFileError, read_small_file
 
 __all__ = ["RoundSpec", "load_round", "RoundError"]
 
@@ -35,10 +37,23 @@ class RoundSpec:
     source_hash: str
 
 
+MAX_ROUND_BYTES = 64 * 1024
+MAX_TITLE = 120  # a round title is one line of an official notice heading
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _plain_date(value) -> TypeGuard[date]:
+    """A TOML date without a time, within the years the system works with."""
+    return isinstance(value, date) and not isinstance(value, datetime) and EARLIEST <= value <= LATEST
+
+
 def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     """Parse and check round.toml; the period needs the working-day calendar (UnknownYear propagates)."""
     path = folder / "round.toml"
-    text = path.read_bytes()
+    try:
+        text = read_small_file(path, MAX_ROUND_BYTES)
+    except InputFileError as exc:
+        raise RoundError(f"{path}: {exc}") from None
     try:
         data = tomllib.loads(text.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -49,12 +64,14 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise RoundError(f"{path}: 缺少 title（批次标题）")
+    if len(title.strip()) > MAX_TITLE or any(ord(c) < 32 for c in title):
+        raise RoundError(f"{path}: title 应为一行、不超过 {MAX_TITLE} 个字符的批次标题")
     notice = data.get("notice_date")
-    if not isinstance(notice, date):
-        raise RoundError(f"{path}: notice_date 应为日期，如 notice_date = 2026-11-02")
+    if not _plain_date(notice):
+        raise RoundError(f"{path}: notice_date 应为日期（不带时间），如 notice_date = 2026-11-02")
     issue = data.get("issue_date")
-    if issue is not None and (not isinstance(issue, date) or issue < notice):
-        raise RoundError(f"{path}: issue_date 应为不早于 notice_date 的日期")
+    if issue is not None and (not _plain_date(issue) or issue < notice):
+        raise RoundError(f"{path}: issue_date 应为不早于 notice_date 的日期（不带时间）")
     withheld = data.get("withheld", [])
     if not isinstance(withheld, list) or not all(isinstance(c, str) and credit_code_ok(c.strip().upper()) for c in withheld):
         raise RoundError(f'{path}: withheld 应为统一社会信用代码列表，如 withheld = ["91330100…"]')

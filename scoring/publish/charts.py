@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from html import escape  # quotes too: titles go into attributes
 
 __all__ = ["bar_chart", "histogram"]
 

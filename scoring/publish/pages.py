@@ -33,6 +33,7 @@ KIND_SLUG = {
     "撤销公告": "chexiao",
     "作废公告": "zuofei",
     "变更公告": "biangeng",
+    "注销公告": "zhuxiao",
     "抽查": "choucha",
 }
 
@@ -44,9 +45,14 @@ class Page:
     context: dict
 
 
+RESERVED_SLUGS = {"index", "method"}  # a scheme's own pages beside its rounds
+
+
 def safe_slug(key: str) -> str:
     """A round folder name as a URL part: kept when plainly safe, else replaced by a hash."""
-    return key if SAFE_KEY.match(key) and ".." not in key else "r-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+    if SAFE_KEY.match(key) and ".." not in key and key.lower() not in RESERVED_SLUGS:
+        return key
+    return "r-" + hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
 def url_of(md_path: str) -> str:

@@ -4,7 +4,7 @@ It receives collected inputs and results (`record`) and answers queries; it neve
 and imports nothing from `scoring.excel`, `scoring.pipeline`, `scoring.publish` or `scoring.jobs`.
 """
 
-from .db import RegistryBusy, open_registry
+from .db import RegistryBusy, RegistryDateError, open_registry
 from .ingest import Report, draw_sample, record, unread_files
 from .opendata import export_open_data
 from .queries import (
@@ -22,6 +22,7 @@ from .queries import (
 __all__ = [
     "open_registry",
     "RegistryBusy",
+    "RegistryDateError",
     "record",
     "unread_files",
     "Report",

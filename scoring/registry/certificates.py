@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from ..rubric import load_rubric
 from .db import audit
 
-__all__ = ["add_years", "certificate_expiry", "status_on", "issue", "end", "current_certificate", "renewal_due", "STATUSES"]
+__all__ = ["voided_on", "add_years", "certificate_expiry", "status_on", "issue", "end", "current_certificate", "renewal_due", "STATUSES"]
 
-STATUSES = ("有效", "已过期", "已撤销", "已注销", "已换发")
+STATUSES = ("有效", "已过期", "已撤销", "已注销", "已换发", "已作废")
 
 
 def add_years(d: date, years: int) -> date:
@@ -47,8 +47,19 @@ def renewal_due(expires: date, months: int) -> date:
     return _add_months(expires + timedelta(days=1), -months)
 
 
+def voided_on(row) -> date | None:
+    """D21: the day a 降级/撤销 certificate not returned in time became void (None: it did not)."""
+    void, returned = row["void_on"], row["returned_on"] if "returned_on" in row.keys() else None
+    if not void or (returned and returned < void):
+        return None
+    return date.fromisoformat(void)
+
+
 def status_on(row, today: date) -> str:
     """The status of a certificate row on `today`."""
+    void = voided_on(row)
+    if void and void <= today:
+        return "已作废"
     if row["ended_on"] and date.fromisoformat(row["ended_on"]) <= today:
         return row["ended_status"]
     if row["expires"] and today > date.fromisoformat(row["expires"]):

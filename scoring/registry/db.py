@@ -10,13 +10,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["open_registry", "RegistryBusy", "migrate", "audit", "MIGRATIONS"]
+__all__ = ["open_registry", "RegistryBusy", "RegistryDateError", "migrate", "audit", "MIGRATIONS"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class RegistryBusy(RuntimeError):
     """Another process is writing the registry."""
+
+
+class RegistryDateError(RuntimeError):
+    """A run dated before the registry's latest run (D23: the registry's date never moves backwards)."""
 
 
 def migrate(con: sqlite3.Connection) -> list[str]:

@@ -27,7 +27,7 @@ from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
 from ..result import Result
 from ..rubric import load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
-from .db import audit
+from .db import RegistryDateError, audit
 
 __all__ = ["Report", "record", "unread_files", "draw_sample"]
 
@@ -92,15 +92,21 @@ def unread_files(con: sqlite3.Connection, inputs: Inputs) -> list[WorkbookFile]:
 
 def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], today: date) -> Report:
     """Bring the registry up to date with the collected inputs and the new results (by file `rel`)."""
+    (last,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
+    if last and today.isoformat() < last:  # D23: it would reopen closed 公示 periods
+        raise RegistryDateError(
+            f"登记库已按 {last} 处理过，不能再按更早的日期 {today} 处理（会重新打开已结束的公示，见 D23）；请使用 --today {last} 或之后的日期"
+        )
     rep = Report(today, problems=list(inputs.problems))
     con.execute("BEGIN IMMEDIATE")
     try:
         for s in inputs.schemes:
             rubric = load_rubric(s.scheme)
             for rnd in s.rounds:
+                first_seen = con.execute("SELECT 1 FROM rounds WHERE scheme=? AND key=?", (s.scheme, rnd.spec.key)).fetchone() is None
                 round_id = _upsert_round(con, rnd.spec, today, rep)
                 rep.rounds.append(f"{s.scheme}/{rnd.spec.key}")
-                _record_results(con, rnd, round_id, today, s.actions, results, rep)
+                _record_results(con, rnd, round_id, today, s.actions, results, rep, first_seen)
             _run_events(con, s.scheme, s.actions, today, rep)
             _round_notices(con, s.scheme, today, rep)
             _void_notices(con, s.scheme, today, rep)
@@ -162,7 +168,14 @@ def _round_open(rnd, today: date) -> bool:
 
 
 def _record_results(
-    con: sqlite3.Connection, rnd_in: RoundInputs, round_id: int, today: date, actions: list[Action], results: dict[str, Result], rep: Report
+    con: sqlite3.Connection,
+    rnd_in: RoundInputs,
+    round_id: int,
+    today: date,
+    actions: list[Action],
+    results: dict[str, Result],
+    rep: Report,
+    first_seen: bool,
 ) -> None:
     spec = rnd_in.spec
     rnd = con.execute("SELECT * FROM rounds WHERE id=?", (round_id,)).fetchone()
@@ -172,22 +185,27 @@ def _record_results(
         return
     current = {f.rel: f.sha256 for f in rnd_in.files}
     bar_years = load_rubric(spec.scheme).lifecycle.get("revocation_bar_years")
+    copies = _copies(new, active, current)
     for f, res in new:
         rel = f.rel
         if res.status == "invalid":
             rep.problems += [dataclasses.replace(p, file=rel) for p in res.errors]
             continue
         code = res.credit_code
+        if len(copies[code]) > 1:  # D24: none is recorded until one remains
+            others = "、".join(x for x in copies[code] if x != rel)
+            rep.problems.append(Problem.of("duplicate_workbook", rel, other=others, credit_code=code))
+            continue
         if bar_years:
             _revocation_bar(spec, res, actions, int(bar_years))
         old = active.get(code)
-        if old is not None and old["file"] != rel and current.get(old["file"]) == old["file_hash"]:
-            rep.problems.append(Problem.of("duplicate_workbook", rel, other=old["file"], credit_code=code))
-            continue
-        if old is not None and not _round_open(rnd, today):
+        if not _round_open(rnd, today) and (old is not None or not first_seen):
             when = rnd["period_end"] or rnd["notice_date"]
-            detail = f"本批次{'公示期已于 ' + when + ' 结束' if rnd['period_end'] else '结果已于 ' + when + ' 公布'}"
-            rep.problems.append(Problem.of("result_final", rel, detail=detail, org_name=res.org_name))
+            closed = f"{'公示期已于 ' + when + ' 结束' if rnd['period_end'] else '结果已于 ' + when + ' 公布'}"
+            if old is not None:
+                rep.problems.append(Problem.of("result_final", rel, detail="本批次" + closed, org_name=res.org_name))
+            else:  # D23: never a certificate for a result nobody could object to
+                rep.problems.append(Problem.of("result_late", rel, detail=closed, org_name=res.org_name))
             continue
         if old is not None:
             con.execute("UPDATE results SET superseded_on=? WHERE id=?", (today.isoformat(), old["id"]))
@@ -213,6 +231,20 @@ def _record_results(
         active[code] = con.execute("SELECT * FROM results WHERE id=?", (cur.lastrowid,)).fetchone()
         (rep.replaced_results if old is not None else rep.new_results).append(f"{spec.scheme}/{spec.key}: {res.org_name}（{res.status}）")
         audit(con, today, "result", cur.lastrowid, "recorded", {"status": res.status, "total": res.total, "grade": res.grade}, rel, f.sha256)
+
+
+def _copies(new: list[tuple[WorkbookFile, Result]], active: dict, current: dict[str, str]) -> dict[str | None, list[str]]:
+    """credit code -> every file of the round that carries it: the new ones read tonight and the
+    recorded one while its file is still there unchanged."""
+    out: dict[str | None, list[str]] = {}
+    for f, res in new:
+        if res.status != "invalid":
+            out.setdefault(res.credit_code, []).append(f.rel)
+    for code, files in out.items():
+        old = active.get(code)
+        if old is not None and old["file"] not in files and current.get(old["file"]) == old["file_hash"]:
+            files.insert(0, old["file"])
+    return out
 
 
 def _revocation_bar(spec: RoundSpec, res: Result, actions: list[Action], years: int) -> None:
@@ -301,8 +333,51 @@ def source_of(a: Action) -> str:
     return f"{a.scheme}/actions.csv"
 
 
+def _record_action(con: sqlite3.Connection, a: Action, today: date, where: str, number: str) -> None:
+    con.execute(
+        "INSERT INTO actions (scheme, date, credit_code, action, detail, document_no, row_hash, applied_on, source) VALUES (?,?,?,?,?,?,?,?,?)",
+        (a.scheme, a.date.isoformat(), a.credit_code, a.action, a.detail, a.document_no, a.row_hash, today.isoformat(), where),
+    )
+    audit(con, today, "action", a.row_hash[:12], a.action, {"detail": a.detail, "certificate": number}, where)
+
+
+def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: str, rep: Report) -> None:
+    """D21 证书退回: the certificate named in `detail` came back on the action's date."""
+    cert = con.execute("SELECT * FROM certificates WHERE number=? AND scheme=? AND credit_code=?", (a.detail, a.scheme, a.credit_code)).fetchone()
+    if cert is None:
+        detail = f"{a.credit_code} 没有编号为 {a.detail} 的证书，“证书退回”"
+    elif cert["void_on"] is None:
+        detail = f"证书 {a.detail} 未被降级或撤销，无需退回，“证书退回”"
+    elif cert["returned_on"] is not None:
+        detail = f"证书 {a.detail} 已于 {cert['returned_on']} 退回，“证书退回”"
+    elif a.date < date.fromisoformat(cert["ended_on"]):
+        detail = f"证书 {a.detail} 于 {cert['ended_on']} 才被降级或撤销，退回日期 {a.date} 早于该日，“证书退回”"
+    else:
+        _record_action(con, a, today, where, cert["number"])
+        con.execute("UPDATE certificates SET returned_on=? WHERE number=?", (a.date.isoformat(), cert["number"]))
+        late = a.date >= date.fromisoformat(cert["void_on"])
+        rep.actions.append(f"{a.date} {cert['org_name']} 证书退回 {cert['number']}" + ("（逾期，已公告作废）" if late else ""))
+        return
+    rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
+
+
+def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: bool) -> None:
+    """D21: a 降级/撤销 certificate is to be returned within `return_days` calendar days of the
+    action (the day itself not counted); if not, it is void from the day after the deadline."""
+    days = load_rubric(a.scheme).lifecycle.get("return_days")
+    if days is None:
+        return
+    con.execute(
+        "UPDATE certificates SET void_on=?, returned_on=? WHERE number=?",
+        ((a.date + timedelta(days=int(days) + 1)).isoformat(), a.date.isoformat() if returned else None, number),
+    )
+
+
 def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: date, rep: Report) -> None:
     where = f"{a.scheme}/actions.csv 第 {a.line} 行"
+    if a.action == "证书退回":
+        _return_certificate(con, a, today, where, rep)
+        return
     cert = current_certificate(con, a.scheme, a.credit_code, a.date) if cfg else None
     if cert is None or cfg is None:
         rep.problems.append(
@@ -314,11 +389,7 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
         if cfg["kind"] != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
             rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=f"{cert['grade']} 不能“降级”为 {a.detail}"))
             return
-    con.execute(
-        "INSERT INTO actions (scheme, date, credit_code, action, detail, document_no, row_hash, applied_on, source) VALUES (?,?,?,?,?,?,?,?,?)",
-        (a.scheme, a.date.isoformat(), a.credit_code, a.action, a.detail, a.document_no, a.row_hash, today.isoformat(), where),
-    )
-    audit(con, today, "action", a.row_hash[:12], a.action, {"detail": a.detail, "certificate": cert["number"]}, where)
+    _record_action(con, a, today, where, cert["number"])
     rep.actions.append(f"{a.date} {cert['org_name']} {a.action} {a.detail}".strip())
     expires = _day(cert["expires"])
     notice = None
@@ -327,6 +398,7 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
             con, today, a.scheme, a.credit_code, a.detail, cert["org_name"], cert["address"], a.date, expires, replaces=cert["number"], source=where
         )
         rep.certificates.append(f"{new} {cert['org_name']} {a.detail}（降级换发）")
+        _set_return_due(con, a, cert["number"], returned=False)
         notice = (
             "降级公告",
             f"关于{cert['org_name']}运维服务能力评估等级由{cert['grade']}降为{a.detail}的公告",
@@ -334,11 +406,7 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
         )
     elif a.action == "撤销":
         end(con, today, cert["number"], a.date, "已撤销", source=where)
-        if "已退回" not in a.detail:
-            con.execute(
-                "UPDATE certificates SET void_on=? WHERE number=?",
-                ((a.date + timedelta(days=int(load_rubric(a.scheme).lifecycle.get("return_days", 15)))).isoformat(), cert["number"]),
-            )
+        _set_return_due(con, a, cert["number"], returned="已退回" in a.detail)  # 已退回: handed back with the decision
         what = "运维服务能力评估等级" if cfg["kind"] == "certificate" else "备案"
         notice = ("撤销公告", f"关于撤销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     elif a.action == "变更":
@@ -359,6 +427,8 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
         )
     elif a.action == "注销":
         end(con, today, cert["number"], a.date, "已注销", source=where)
+        what = "评估证书" if cfg["kind"] == "certificate" else "备案"
+        notice = ("注销公告", f"关于注销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     if notice:
         kind, title, entry = notice
         _add_notice(
@@ -450,7 +520,15 @@ def _round_notices(con: sqlite3.Connection, scheme: str, today: date, rep: Repor
 
 
 def _void_notices(con: sqlite3.Connection, scheme: str, today: date, rep: Report) -> None:
-    for c in con.execute("SELECT * FROM certificates WHERE scheme=? AND void_on IS NOT NULL AND void_on<=?", (scheme, today.isoformat())).fetchall():
+    """D21: certificates not returned by the deadline are voided by a 作废公告 the day after it."""
+    rows = con.execute(
+        """SELECT c.*, (SELECT a.document_no FROM actions a WHERE a.scheme = c.scheme AND a.credit_code = c.credit_code
+                          AND a.action IN ('降级', '撤销') AND a.date = c.ended_on ORDER BY a.id LIMIT 1) AS decision
+           FROM certificates c WHERE c.scheme=? AND c.void_on IS NOT NULL AND c.void_on<=?
+           AND (c.returned_on IS NULL OR c.returned_on >= c.void_on)""",
+        (scheme, today.isoformat()),
+    ).fetchall()
+    for c in rows:
         _add_notice(
             con,
             today,
@@ -462,7 +540,15 @@ def _void_notices(con: sqlite3.Connection, scheme: str, today: date, rep: Report
             f"关于{c['org_name']}评估证书（{c['number']}）作废的公告",
             date.fromisoformat(c["void_on"]),
             None,
-            [{"credit_code": c["credit_code"], "org_name": c["org_name"], "number": c["number"]}],
+            [
+                {
+                    "credit_code": c["credit_code"],
+                    "org_name": c["org_name"],
+                    "number": c["number"],
+                    "grade": c["grade"],
+                    "document_no": c["decision"] or "",
+                }
+            ],
         )
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from ..inputs.actions import public_detail
 from ..rubric import load_rubric
 from .certificates import renewal_due, status_on
 
@@ -48,7 +49,7 @@ def certificates(con: sqlite3.Connection, today: date, scheme: str | None = None
                 "kind": c["kind"],
                 "address": c["address"] or "",
                 "replaces": c["replaces"] or "",
-                "void_on": c["void_on"] if c["void_on"] and c["void_on"] <= today.isoformat() else "",
+                "void_on": c["void_on"] if status_on(c, today) == "已作废" else "",
             }
         )
     return out
@@ -200,9 +201,7 @@ def organisation_histories(
             "date": a["date"],
             "scheme": a["scheme"],
             "action": a["action"],
-            "detail": a["detail"]
-            if a["action"] != "变更"
-            else "；".join(p for p in a["detail"].split(";") if not p.strip().startswith("法定代表人")),
+            "detail": public_detail(a["action"], a["detail"]),
             "document_no": a["document_no"],
         }
         for a in con.execute("SELECT * FROM actions WHERE date<=? ORDER BY date, id", (today.isoformat(),))

@@ -1,0 +1,58 @@
+"""Reading the folder's small text files safely: never block on a pipe, never swallow a huge file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+__all__ = ["InputFileError", "read_small_file", "MAX_TEXT_BYTES", "workbook_kind", "shown_name"]
+
+OTHER_SPREADSHEETS = {".xls", ".et", ".ett", ".xlsm", ".xlsb", ".ods", ".csv", ".wps"}
+
+
+def workbook_kind(name: str) -> str | None:
+    """ "xlsx" for a workbook we read (any case of .xlsx), "other" for a spreadsheet we cannot read
+    (reported, not skipped silently), None for anything else (Excel's ~$ lock files included)."""
+    if name.startswith("~$"):
+        return None
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix == ".xlsx":
+        return "xlsx"
+    return "other" if suffix in OTHER_SPREADSHEETS else None
+
+
+def shown_name(text: str) -> str:
+    """A file name as it may appear in a one-line report: control characters made visible."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+MAX_TEXT_BYTES = 5 * 1024 * 1024  # round.toml, actions.csv and calendar.toml are a few KB in real use
+
+
+class InputFileError(ValueError):
+    """The file cannot be read as a small text file (the message is Chinese, for the report)."""
+
+
+def read_small_file(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The file's bytes; refuses pipes, devices and folders (which could block or mislead) and
+    files over `limit` without reading them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO never waits for a writer
+    except OSError as exc:
+        raise InputFileError(f"{path.name} 无法打开（{exc.strerror or exc}）") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputFileError(f"{path.name} 不是普通文件（可能是管道、设备或目录），未读取")
+        if st.st_size > limit:
+            raise InputFileError(f"{path.name} 有 {st.st_size // 1024} KB，超过 {limit // 1024} KB 的上限，未读取")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise InputFileError(f"{path.name} 超过 {limit // 1024} KB 的上限，未读取")
+        return data
+    except OSError as exc:
+        raise InputFileError(f"{path.name} 无法读取（{exc.strerror or exc}）") from None
+    finally:
+        os.close(fd)
