@@ -243,6 +243,38 @@ def show(credit_code, today, db):
             click.echo(f"  {e['date']} {e['action']} {e['detail']} {e['document_no']}".rstrip())
 
 
+@registry.command("verify")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), help="Also check that this published site's open data equals the registry.")
+@DB
+def verify_registry(site, db):
+    """Check the registry for tampering: triggers, the audit hash chain, the content checkpoint,
+    and (with --site) that the published open data equals the registry on the day it was built.
+
+    Exit 0 when everything holds, 1 otherwise (one line per problem).
+    """
+    import tempfile
+
+    from .publish.site import read_state
+    from .registry import export_open_data, verify
+
+    with _open(db, False) as con:
+        problems = [p.message for p in verify(con, str(db))]
+        if site is not None:
+            built = read_state(Path(site).absolute()).get("today")
+            if not built:
+                problems.append(f"{site}：找不到发布记录（不是 scoring publish 发布的网站）")
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    for path in export_open_data(con, date.fromisoformat(built), Path(tmp)):
+                        published = Path(site) / "data" / path.name
+                        if not published.is_file() or published.read_bytes() != path.read_bytes():
+                            problems.append(f"{published}：与登记库在 {built} 的内容不一致")
+    for line in problems:
+        click.echo(line)
+    click.echo("登记库校验通过" if not problems else f"登记库校验未通过：{len(problems)} 个问题", err=True)
+    sys.exit(1 if problems else 0)
+
+
 @registry.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the open data files.")
 @TODAY

@@ -46,6 +46,7 @@ CODES = {
     "result_final": "已公布的结果不能更改",
     "duplicate_workbook": "同一机构在同一批次有多份评估表",
     "result_late": "公示期结束后加入的评估表",
+    "registry_tampered": "登记库校验未通过",
 }
 
 # Message templates of the codes whose message is made from parameters alone.
@@ -61,6 +62,7 @@ MESSAGES = {
     "result_final": "{file}: {detail}，{org_name} 的结果不能再更改，仍以已公布的结果为准",
     "duplicate_workbook": "{file}: 与 {other} 是同一机构（{credit_code}）在同一批次的评估表；每个机构每批次只能有一份评估表，"
     "在只剩一份之前本文件不予记录，请删除多余的文件",
+    "registry_tampered": "{file}：{detail}",
     "result_late": "{file}: {org_name} 的评估表在本批次{detail}后才加入，不予记录（未经公示的结果不能发证）；请为其建立新的批次",
 }
 

@@ -55,6 +55,7 @@ from .registry import (
     record,
     renewals_due,
     unread_files,
+    verify,
 )
 from .result import Result
 
@@ -111,6 +112,33 @@ def publish_lock(out: Path) -> Iterator[None]:
         fh.close()
 
 
+@contextmanager
+def _registry(db: Path) -> Iterator[sqlite3.Connection]:
+    """The registry for writing; SQLite's own failures said in Chinese, as a PublishError."""
+    try:
+        with open_registry(db) as con:
+            yield con
+    except sqlite3.Error as exc:
+        raise PublishError(registry_error(exc, db)) from exc
+
+
+def registry_error(exc: sqlite3.Error, db: Path) -> str:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        why = "登记库文件或其所在目录只读，无法写入"
+    elif "full" in text:
+        why = "磁盘已满，登记库无法写入（本次的更改均未保存）"
+    elif "locked" in text or "busy" in text:
+        why = "登记库正被另一个程序使用"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why = "登记库文件已损坏，请从 backups/ 中的备份恢复"
+    elif "unable to open" in text:
+        why = "无法打开登记库文件"
+    else:
+        why = f"登记库出错（{exc}）"
+    return f"{why}：{db}；原网站保持不变"
+
+
 def _score(inputs: Inputs, con: sqlite3.Connection) -> dict[str, Result]:
     """Read, validate and score only the workbooks whose content the registry has not recorded."""
     files = unread_files(con, inputs)
@@ -163,7 +191,12 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
     try:
         docs, site = work / "docs", work / "site"
         shutil.copytree(config.pages, docs)
-        with open_registry(db) as con:
+        with _registry(db) as con:
+            tampered = verify(con, str(db))
+            if tampered:
+                raise PublishError(
+                    "；".join(p.message for p in tampered) + "。请从 backups/ 中的备份恢复登记库（scoring registry verify 可复查）；原网站保持不变"
+                )
             with clock.stage("collect"):
                 inputs = collect_inputs(workbooks)
             with clock.stage("score"):

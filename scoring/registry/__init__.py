@@ -18,11 +18,13 @@ from .queries import (
     published_results,
     renewals_due,
 )
+from .verify import verify
 
 __all__ = [
     "open_registry",
     "RegistryBusy",
     "RegistryDateError",
+    "verify",
     "record",
     "unread_files",
     "Report",

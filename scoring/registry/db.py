@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["open_registry", "RegistryBusy", "RegistryDateError", "migrate", "audit", "MIGRATIONS"]
+__all__ = ["open_registry", "RegistryBusy", "RegistryDateError", "audit_hash", "migrate", "audit", "MIGRATIONS"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -87,17 +88,24 @@ def open_registry(path: str | Path, write: bool = True):
             lock.close()
 
 
+def audit_hash(previous: str | None, row: tuple) -> str:
+    """The chain: each audit row's hash covers the previous row's hash and its own columns."""
+    return hashlib.sha256(((previous or "") + json.dumps(row, ensure_ascii=False)).encode()).hexdigest()
+
+
 def audit(con: sqlite3.Connection, today, entity: str, entity_id, change: str, detail=None, source_file=None, source_hash=None) -> None:
+    row = (
+        _now(),
+        str(today),
+        entity,
+        str(entity_id),
+        change,
+        None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+        source_file,
+        source_hash,
+    )
+    last = con.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     con.execute(
-        "INSERT INTO audit (at, today, entity, entity_id, change, detail, source_file, source_hash) VALUES (?,?,?,?,?,?,?,?)",
-        (
-            _now(),
-            str(today),
-            entity,
-            str(entity_id),
-            change,
-            None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-            source_file,
-            source_hash,
-        ),
+        "INSERT INTO audit (at, today, entity, entity_id, change, detail, source_file, source_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+        (*row, audit_hash(last[0] if last else None, row)),
     )

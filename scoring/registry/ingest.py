@@ -28,6 +28,7 @@ from ..result import Result
 from ..rubric import load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
 from .db import RegistryDateError, audit
+from .verify import content_digest, last_checkpoint
 
 __all__ = ["Report", "record", "unread_files", "draw_sample"]
 
@@ -92,7 +93,7 @@ def unread_files(con: sqlite3.Connection, inputs: Inputs) -> list[WorkbookFile]:
 
 def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], today: date) -> Report:
     """Bring the registry up to date with the collected inputs and the new results (by file `rel`)."""
-    (last,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
+    last = latest_run(con)
     if last and today.isoformat() < last:  # D23: it would reopen closed 公示 periods
         raise RegistryDateError(
             f"登记库已按 {last} 处理过，不能再按更早的日期 {today} 处理（会重新打开已结束的公示，见 D23）；请使用 --today {last} 或之后的日期"
@@ -112,11 +113,25 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
             _void_notices(con, s.scheme, today, rep)
             if rubric.lifecycle.get("spot_check_percent"):
                 _draws(con, s.scheme, int(rubric.lifecycle["spot_check_percent"]), today, rep)
+        con.execute(
+            "INSERT INTO meta VALUES ('latest_run', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)", (today.isoformat(),)
+        )
+        digest = content_digest(con)
+        if digest != last_checkpoint(con):  # what the registry itself wrote; `verify` compares against it
+            audit(con, today, "registry", "-", "checkpoint", {"digest": digest})
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if con.in_transaction:  # a full disk may already have ended it; never hide the real error
+            con.execute("ROLLBACK")
         raise
     return rep
+
+
+def latest_run(con: sqlite3.Connection) -> str | None:
+    """The latest --today the registry was brought up to (D23: runs never go back before it)."""
+    row = con.execute("SELECT value FROM meta WHERE key='latest_run'").fetchone()
+    (audited,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
+    return max(filter(None, (row[0] if row else None, audited)), default=None)
 
 
 # --- rounds ---------------------------------------------------------------------------------------
