@@ -21,7 +21,7 @@ from .files import read_small_file
 __all__ = ["Action", "read_actions", "public_detail", "change_pairs", "ACTION_KINDS", "CHANGE_FIELDS"]
 
 ACTION_KINDS = ("年度检查合格", "年度检查不合格", "降级", "撤销", "证书退回", "变更", "注销")
-CHANGE_FIELDS = {"名称": "name", "法定代表人": "legal_rep", "地址": "address"}
+CHANGE_FIELDS = {"名称": "name", "法定代表人": "legal_rep", "地址": "address", "分立": "split", "合并": "merge"}
 COLUMNS = ("date", "credit_code", "action", "detail", "document_no")
 
 
@@ -123,17 +123,20 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
                 continue
         if kind == "变更":
             parsed = change_pairs(detail)
-            if not parsed or any(len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] for p in parsed):
+            if not parsed or any(
+                len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] or (p[0] in ("分立", "合并") and not credit_code_ok(p[1].upper()))
+                for p in parsed
+            ):
                 problems.append(
                     Problem.of(
                         "action_invalid",
                         str(path),
                         where=where,
-                        detail=f"变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，多项用分号分隔），实际为“{detail}”",
+                        detail=f"变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，分立、合并填写另一机构的统一社会信用代码，多项用分号分隔），实际为“{detail}”",
                     )
                 )
                 continue
-            changes = tuple((CHANGE_FIELDS[k], v) for k, v in parsed)
+            changes = tuple((CHANGE_FIELDS[k], v.upper() if k in ("分立", "合并") else v) for k, v in parsed)
         digest = hashlib.sha256("\x1f".join((scheme, when.isoformat(), code, kind, detail, doc)).encode()).hexdigest()
         if digest in seen:
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"与第 {seen[digest]} 行完全相同"))

@@ -364,6 +364,9 @@ def clean_leftovers(out: Path) -> list[str]:
             if p.is_dir() and p.resolve() != live:
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p.name)
+            elif p.name.endswith(".tmp"):  # a state file whose write was cut short
+                p.unlink()
+                removed.append(p.name)
     return removed
 
 
