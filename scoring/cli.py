@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -19,7 +20,22 @@ SCHEMES = click.Choice(scheme_ids())
 TEMPLATES = click.Choice(template_ids())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """No Python traceback reaches a user: an unexpected error is said in one line (SCORING_DEBUG=1
+    shows the traceback for a bug report)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("SCORING_DEBUG"):
+                raise
+            raise click.ClickException(f"程序内部错误（{type(exc).__name__}：{exc}）；设置环境变量 SCORING_DEBUG=1 后重试可看到详细信息") from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="scoring")
 def main():
     """运维服务机构能力评估：生成评估表模板、校验并批量计分。

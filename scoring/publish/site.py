@@ -196,6 +196,26 @@ def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_d
     return path
 
 
+_PRISTINE: tuple[dict, int] | None = None
+
+
+def fresh_tokenizer() -> None:
+    """Material loads our user dictionary into jieba's global tokenizer on every build, and jieba adds
+    word frequencies to a running total: each build starts from the tokenizer as jieba loads it
+    (reproducible). Loaded once per process, then restored by copy (0.02 s instead of 0.8 s)."""
+    global _PRISTINE
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    if _PRISTINE is None:
+        jieba.dt.__init__(jieba.dt.dictionary)
+        jieba.dt.initialize()
+        _PRISTINE = (dict(jieba.dt.FREQ), jieba.dt.total)
+    jieba.dt.FREQ, jieba.dt.total = dict(_PRISTINE[0]), _PRISTINE[1]
+    jieba.dt.user_word_tag_tab = {}
+    jieba.dt.initialized = True
+
+
 def build_site(config: Path, today: date) -> list[str]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -212,12 +232,7 @@ def build_site(config: Path, today: date) -> list[str]:
     log.addHandler(handler)
     previous = log.level
     log.setLevel(logging.WARNING)
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    # Material loads our user dictionary into jieba's global tokenizer on every build, and jieba adds
-    # word frequencies to a running total: start each build from a fresh tokenizer (reproducible)
-    jieba.dt.__init__(jieba.dt.dictionary)
+    fresh_tokenizer()
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     # reproducible output: sitemap dates and gzip stamps follow --today, not the wall clock
     os.environ["SOURCE_DATE_EPOCH"] = str(int(time.mktime(today.timetuple())) - time.timezone)
