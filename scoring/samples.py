@@ -265,6 +265,8 @@ def datong_filing(rng: random.Random, quality: float | None = None):
     sup = rng.randint(0 if not ok() else 1, 4)
     qa = rng.randint(0 if not ok() else 1, 4)
     ws, gs = rng.randint(0, 12), rng.randint(0, 12)
+    ws = min(ws, staff)  # the media's staff are part of the whole (a cross-check)
+    gs = min(gs, staff - ws)
     operated = rng.sample(FACTORS_WATER, rng.randint(0, 4)) + rng.sample(FACTORS_GAS, rng.randint(0, 4))
     cma = list(operated) if ok() else operated[:-1]
     cma += rng.sample(FACTORS_GAS + FACTORS_WATER, rng.randint(0, 2))
@@ -309,6 +311,11 @@ def datong_filing(rng: random.Random, quality: float | None = None):
     return values, {}
 
 
+def _within(values: dict, part: str, whole: str) -> None:
+    """Keep a part within its whole (the forms' cross-checks) without changing the random stream."""
+    values[part] = min(values[part], values[whole])
+
+
 def xuzhou_service(rng: random.Random, quality: float | None = None):
     q = rng.random() if quality is None else quality
     contracted = rng.randint(1, 60)
@@ -349,6 +356,7 @@ def xuzhou_service(rng: random.Random, quality: float | None = None):
         values["other_note"] = "服务过程中的特别事项说明"
     elif rng.random() < 0.5:
         values["other_adjust"] = 0
+    _within(values, "senior_titles", "pro_staff")
     return values, {}
 
 

@@ -426,7 +426,8 @@ def history(w: World) -> None:
     folder = w.wb / "zj-skpw" / "2023-1"
     folder.mkdir(parents=True)
     (folder / "round.toml").write_text('title = "2023年度第一批评估结果"\nnotice_date = 2023-05-10\n', encoding="utf-8")
-    for org in w.orgs["zj-skpw"][:4]:
+    # two of the pool renew through later rounds; three others never apply again and expire
+    for org in w.orgs["zj-skpw"][:2] + [Org(org_name(w.rng), credit_code(w.rng)) for _ in range(3)]:
         write_workbook(w, "zj-skpw", folder, org, date(2023, 5, 10), quality=1.0)
 
 

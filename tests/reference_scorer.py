@@ -39,8 +39,12 @@ def grade_by(total, bands, otherwise):
 
 
 def zj_skpw(v: dict, areas: list) -> dict:
-    if not all(yes(v[f"mat_app_{i:02d}"]) for i in range(1, 13)):
-        return {"status": "incomplete"}
+    if not v["founded_date"] <= v["ops_start_date"] <= v["application_date"]:
+        return {"status": "invalid"}  # dates the form implies in this order
+    if not any(a and a[0] not in (None, "") for a in areas):
+        return {"status": "invalid"}  # D19: an empty 附表3 is an input error
+    if not all(yes(v[f"mat_app_{i:02d}"]) for i in range(1, 13)) or not yes(v["integrity_pledge"]):
+        return {"status": "incomplete"}  # D20: an unsigned pledge is a missing material
     ops, app = v["ops_start_date"], v["application_date"]
     try:
         two = ops.replace(year=ops.year + 2)
@@ -53,7 +57,7 @@ def zj_skpw(v: dict, areas: list) -> dict:
     rows = [a for a in areas if a and a[0] not in (None, "")]
     it = {}
     it["certs"] = D(sum(yes(v[f]) for f in ("cert_iso9001", "cert_iso14001", "cert_ohsas18001")))
-    it["staff_education"] = D(2) if tech > 0 and college == tech else (D(1) if 2 * college >= tech else D(0))
+    it["staff_education"] = D(2) if tech > 0 and college == tech else (D(1) if tech > 0 and 2 * college >= tech else D(0))  # D18
     it["staff_vehicle_ratio"] = D(int(30 * tech >= devices)) + D(int(100 * num(v["vehicles"]) >= devices and all(r[3] >= 1 for r in rows)))
     it["spare_warehouse"] = D(int(all(r[4] >= 1 for r in rows)))
     it["spare_controllers"] = D(int(100 * num(v["controllers_spare"]) >= 3 * num(v["controllers_total"])))
@@ -177,6 +181,13 @@ def _factors(text: str) -> set:
 
 def datong_filing(v: dict, areas=None) -> dict:
     n = lambda f: num(v[f])  # noqa: E731
+    if (
+        n("staff_certified") > n("staff_total")
+        or n("supervisors_3y") > n("supervisors")
+        or n("qa_staff_3y") > n("qa_staff")
+        or n("water_staff") + n("gas_staff") > n("staff_total")
+    ):
+        return {"status": "invalid"}  # a part never exceeds its whole
     checks = {
         "legal_entity": yes(v["legal_entity"]),
         "fraud_record_3y": not yes(v["fraud_record_3y"]),
@@ -199,6 +210,8 @@ def datong_filing(v: dict, areas=None) -> dict:
 
 
 def xuzhou_service(v: dict, areas=None) -> dict:
+    if num(v["senior_titles"]) > num(v["pro_staff"]):
+        return {"status": "invalid"}  # 其中 … 的人数 is part of the professional staff
     p = lambda f, pts: D(pts) if yes(v[f]) else D(0)  # noqa: E731
     service = sum((p(f, "0.5") for f in ("pq_laws", "pq_organise", "pq_staffing", "pq_experts")), D(0))
     service += p("dc_complete", 1) + p("dc_feedback", 1) + p("plan_made", 1) + p("plan_executed", 2)

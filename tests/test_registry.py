@@ -63,6 +63,7 @@ def zj_workbook(path: Path, name: str, grade: str, application: str = "2025-08-0
         org_name=name,
         credit_code=CODES.get(name) or credit_code(random.Random(name)),
         ops_start_date=D("2018-01-01"),
+        founded_date=D("2015-06-01"),
         application_date=D(application),
         reg_address=f"浙江省{name[:2]}市某路1号",
     )

@@ -20,7 +20,7 @@ def test_decisions_are_named_settings_used_by_rules():
     r = load_rubric("zj-skpw")
     assert r.decisions["D4"].value == ">="
     edu = r.item("staff_education").params["checks"][0]["test"]
-    assert edu == "2 * tech_staff_college >= tech_staff"  # @D4 resolved
+    assert edu == "tech_staff > 0 and 2 * tech_staff_college >= tech_staff"  # @D4 resolved, D18
     assert r.item("transmission").params["counting"] == "linear"  # @D2
     assert load_rubric("maturity").grades.bands[-1].op == ">="  # D14
     assert load_rubric("xuzhou-service").total_clip == (0, 10000)  # D9

@@ -73,6 +73,7 @@ def result(scheme, overrides=None, tables=None, seed=3):
     if scheme == "zj-skpw":
         values.update(PERFECT_ZJ)
         values.update(ops_start_date=values["application_date"].replace(year=2020))
+        values.update(founded_date=values["application_date"].replace(year=2015))
         for i in range(1, 13):
             values[f"mat_app_{i:02d}"] = "是"
         tabs = {"service_areas": AREAS}
@@ -119,8 +120,8 @@ def test_bonus_transmission_is_above_97_exclusive_capped_at_3(rate, bonus):
     assert result("zj-skpw", {"transmission_rate": rate})["items"]["bonus_transmission"] == bonus
 
 
-@pytest.mark.parametrize("staff, college, pts", [(10, 10, 2), (10, 5, 1), (10, 4, 0), (9, 5, 1), (9, 4, 0), (1, 0, 0), (0, 0, 1)])
-def test_staff_education_half_counts_d4(staff, college, pts):
+@pytest.mark.parametrize("staff, college, pts", [(10, 10, 2), (10, 5, 1), (10, 4, 0), (9, 5, 1), (9, 4, 0), (1, 1, 2), (1, 0, 0), (0, 0, 0)])
+def test_staff_education_half_counts_d4_and_no_staff_earns_nothing_d18(staff, college, pts):
     areas = [["A区", staff, 200, 2, 1]]
     r = result("zj-skpw", {"tech_staff": staff, "tech_staff_college": college}, {"service_areas": areas})
     assert r["items"]["staff_education"] == pts
@@ -389,3 +390,65 @@ def test_datong_outcome_and_each_condition_judged_on_its_own():
     assert r["failed_conditions"] == ["lab_cma_coverage"] and "总磷" in r["reasons"][0]
     r = _datong(supervisors=2, supervisors_3y=1, qa_staff=0, qa_staff_3y=0)
     assert r["failed_conditions"] == ["supervisors", "qa_staff"]
+
+
+def test_an_empty_service_area_table_is_an_input_error_d19():
+    r = result(
+        "zj-skpw",
+        {
+            "service_area_count": 0,
+            "tech_staff": 0,
+            "tech_staff_college": 0,
+            "devices_water": 0,
+            "devices_gas": 0,
+            "vehicles": 0,
+            "spare_warehouses": 0,
+        },
+        {"service_areas": []},
+    )
+    assert r["status"] == "invalid" and [e["field"] for e in r["errors"]] == ["service_area_count"]
+    assert "至少应填写一个运维服务区" in r["errors"][0]["message"]
+    assert result("zj-skpw")["status"] == "scored"  # one area is enough
+
+
+def test_an_unsigned_integrity_pledge_is_a_missing_material_d20():
+    r = result("zj-skpw", {"integrity_pledge": "否"})
+    assert r["status"] == "incomplete" and r["total"] is None and "诚信承诺书" in r["reasons"][0]
+    assert result("zj-skpw", {"integrity_pledge": "是"})["status"] == "scored"
+
+
+@pytest.mark.parametrize(
+    "scheme, overrides, field, ok",
+    [
+        ("datong-filing", {"staff_total": 10, "staff_certified": 10}, "staff_certified", True),
+        ("datong-filing", {"staff_total": 10, "staff_certified": 11}, "staff_certified", False),
+        ("datong-filing", {"supervisors": 2, "supervisors_3y": 3}, "supervisors_3y", False),
+        ("datong-filing", {"qa_staff": 2, "qa_staff_3y": 9}, "qa_staff_3y", False),
+        ("datong-filing", {"staff_total": 10, "water_staff": 6, "gas_staff": 4}, "water_staff", True),
+        ("datong-filing", {"staff_total": 10, "water_staff": 6, "gas_staff": 5}, "water_staff", False),
+        ("xuzhou-service", {"pro_staff": 4, "senior_titles": 4}, "senior_titles", True),
+        ("xuzhou-service", {"pro_staff": 4, "senior_titles": 5}, "senior_titles", False),
+    ],
+)
+def test_a_part_never_exceeds_its_whole(scheme, overrides, field, ok):
+    values = {"staff_total": 20, "staff_certified": 10, "supervisors": 2, "supervisors_3y": 2, "qa_staff": 2, "qa_staff_3y": 2,
+              "water_staff": 2, "gas_staff": 2} if scheme == "datong-filing" else {}  # fmt: skip
+    r = result(scheme, {**values, **overrides})
+    bad = [e for e in r["errors"] if e["code"] == "cross_check"]
+    if ok:
+        assert r["status"] == "scored" and bad == []
+    else:  # an input error naming both fields in Chinese, never a 不予备案 with an absurd reason
+        assert r["status"] == "invalid" and [e["field"] for e in bad] == [field] and "超过了" in bad[0]["message"]
+        assert not any(ch.isascii() and ch.isalpha() for ch in bad[0]["message"])
+
+
+def test_zj_dates_follow_the_form_order():
+    from datetime import date
+
+    base = {"application_date": date(2026, 3, 1), "ops_start_date": date(2020, 1, 1), "founded_date": date(2019, 1, 1)}
+    assert result("zj-skpw", base)["status"] == "scored"
+    assert result("zj-skpw", {**base, "founded_date": date(2020, 1, 1)})["status"] == "scored"  # the same day is fine
+    r = result("zj-skpw", {**base, "founded_date": date(2020, 1, 2)})
+    assert r["status"] == "invalid" and [e["field"] for e in r["errors"]] == ["ops_start_date"] and "早于设立时间" in r["errors"][0]["message"]
+    r = result("zj-skpw", {**base, "ops_start_date": date(2026, 3, 2), "founded_date": date(2026, 1, 1)})
+    assert r["status"] == "invalid" and "晚于申请日期" in r["errors"][0]["message"]

@@ -47,6 +47,7 @@ def boundary_entries(scheme: str, rng: random.Random):
             values.update(PERFECT_ZJ)
             values.update({f"mat_app_{i:02d}": "是" for i in range(1, 13)})
             values["ops_start_date"] = values["application_date"].replace(year=2018)
+            values["founded_date"] = values["ops_start_date"].replace(year=2010)
             values.update(extra)
             yield values, {"service_areas": AREAS}
     elif scheme == "maturity":
