@@ -10,11 +10,14 @@ from pathlib import Path
 
 import click
 
+from .cli_text import install as install_chinese
 from .excel.template import write_template
 from .pipeline import collect_workbooks, missing_results, read_rows, result_counts, score_rows
 from .rubric import load_rubric, scheme_ids, template_ids
 
 __all__ = ["main"]
+
+install_chinese()
 
 SCHEMES = click.Choice(scheme_ids())
 TEMPLATES = click.Choice(template_ids())
@@ -38,20 +41,15 @@ class Commands(click.Group):
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="scoring")
 def main():
-    """运维服务机构能力评估：生成评估表模板、校验并批量计分。
-
-    Capability assessments: generate workbook templates, validate and score filled workbooks.
-    """
+    """运维服务机构能力评估：生成评估表模板、校验并批量计分、维护登记库、发布网站。"""
 
 
-@main.command()
+@main.command(short_help="生成空白评估表模板。")
 @click.argument("scheme", type=TEMPLATES)
-@click.option(
-    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the blank workbook (.xlsx)."
-)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="空白评估表的保存位置（.xlsx）。")
 def template(scheme: str, output: Path):
-    """Write the blank workbook of SCHEME (zj-skpw, maturity, datong-filing, xuzhou-service, hosting),
-    or of a plain form (xuzhou-archive: 表E.1 一企一档资料存档表, checked but not scored)."""
+    """生成 SCHEME 的空白评估表（zj-skpw、maturity、datong-filing、xuzhou-service、hosting），
+    或表格 xuzhou-archive（表E.1 一企一档资料存档表：只校验，不计分）。"""
     write_template(scheme, output)
     click.echo(f"已生成 {load_rubric(scheme).title} 评估表模板：{output}")
 
@@ -74,20 +72,19 @@ def _summary(results) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--scheme", type=SCHEMES, help="Require every workbook to be of this scheme.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for large batches (default: all cores).")
+@click.option("--scheme", type=SCHEMES, help="要求每份评估表都属于该评估类别。")
+@click.option("--jobs", type=click.IntRange(1, 64), help="批量读取时的进程数（默认：全部 CPU 核）。")
 @click.option(
     "--annotate",
     "annotate_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write a marked copy of every workbook with problems into this folder (originals untouched).",
+    help="为每份有问题的评估表在此目录生成批注副本（原文件不变）。",
 )
 def check(paths, scheme, jobs, annotate_dir):
-    """Validate workbooks (files, or folders searched for *.xlsx); one line per problem.
+    """校验评估表（文件，或目录下的全部 .xlsx），每个问题一行。
 
-    Each line: file, sheet!cell, field, [code] message. Exit 0 when all are valid, 1 otherwise.
-    With --annotate, each problem workbook also gets a copy whose problem cells are highlighted
-    and commented, with a first sheet listing the problems.
+    每行：文件、工作表!单元格、字段、[问题代码] 说明。全部有效时退出码为 0，否则为 1。
+    加 --annotate 时，另为每份有问题的评估表生成副本：问题单元格标色并加批注，首页列出全部问题。
     """
     rows, missing = _read(paths, scheme, jobs)
     results = score_rows(rows) + missing_results(missing)
@@ -106,13 +103,13 @@ def check(paths, scheme, jobs, annotate_dir):
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as a JSON array to this file.")
-@click.option("--scheme", type=SCHEMES, help="Require every workbook to be of this scheme.")
-@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for large batches (default: all cores).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="将结果以 JSON 数组写入此文件。")
+@click.option("--scheme", type=SCHEMES, help="要求每份评估表都属于该评估类别。")
+@click.option("--jobs", type=click.IntRange(1, 64), help="批量读取时的进程数（默认：全部 CPU 核）。")
 def score(paths, json_out, scheme, jobs):
-    """Validate and score workbooks; one result per workbook, also for invalid ones.
+    """校验并计分；每份评估表一个结果（无效的也有）。
 
-    Exit 0 when every workbook was scored, 1 when any was invalid, incomplete or ineligible.
+    全部已计分时退出码为 0；有无效、材料不全或不符合申请条件的为 1。
     """
     rows, missing = _read(paths, scheme, jobs)
     results = score_rows(rows) + missing_results(missing)
@@ -144,20 +141,20 @@ def _today(value: str | None):
     return day
 
 
-TODAY = click.option("--today", help="Compute periods and statuses as on this day (YYYY-MM-DD; default: today in China, UTC+8).")
+TODAY = click.option("--today", help="按此日期计算公示期和证书状态（YYYY-MM-DD；默认：北京时间今天）。")
 DB = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("registry.sqlite"),
     show_default=True,
-    help="The registry's SQLite file.",
+    help="登记库（SQLite 文件）。",
 )
 
 
 @main.group()
 def registry():
-    """The registry: rounds, results, notices, certificates and filings, with full history."""
+    """登记库：批次、结果、公示公告、证书与备案，保留全部历史。"""
 
 
 def _open(db: Path, write: bool):
@@ -197,12 +194,12 @@ def print_report(rep) -> None:
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=Path("workbooks"),
     show_default=True,
-    help="The workbooks folder: <scheme>/<round>/round.toml and *.xlsx, <scheme>/actions.csv.",
+    help="评估表目录：<类别>/<批次>/round.toml 和 *.xlsx，<类别>/actions.csv。",
 )
 @TODAY
 @DB
 def ingest(workbooks, today, db):
-    """Bring the registry up to date with the workbooks folder (idempotent)."""
+    """按评估表目录更新登记库（重复运行不会重复记录）。"""
     from .jobs import ingest as run_ingest
     from .registry import RegistryBusy, RegistryDateError
 
@@ -215,18 +212,19 @@ def ingest(workbooks, today, db):
 
 @registry.command("certificates")
 @click.option("--scheme", type=SCHEMES)
-@click.option("--due", is_flag=True, help="Only certificates whose renewal is due (即将到期).")
+@click.option("--due", is_flag=True, help="只列出即将到期、应申请复审的证书。")
 @TODAY
 @DB
 def list_certificates(scheme, due, today, db):
-    """List certificates and filings with their status on --today."""
+    """列出证书与备案及其在 --today 当日的状态。"""
     from .registry import certificates, renewals_due
 
     with _open(db, False) as con:
         rows = renewals_due(con, _today(today)) if due else certificates(con, _today(today), scheme)
+    rows = [c for c in rows if not scheme or c["scheme"] == scheme]
+    if not rows:
+        click.echo(f"截至 {_today(today)}，没有需要申请复审的证书" if due else "登记库中还没有证书或备案", err=True)
     for c in rows:
-        if scheme and c["scheme"] != scheme:
-            continue
         extra = f"\t应于 {c['renewal_due']} 起申请复审" if due else ""
         click.echo(
             f"{c['number']}\t{c['scheme']}\t{c['grade']}\t{c['status']}\t{c['issued']}\t{c['expires'] or '-'}\t"
@@ -235,17 +233,25 @@ def list_certificates(scheme, due, today, db):
 
 
 @registry.command()
-@click.argument("credit_code")
+@click.argument("who")
 @TODAY
 @DB
-def show(credit_code, today, db):
-    """Show one organisation's full public history."""
+def show(who, today, db):
+    """显示一个机构的全部公开记录（WHO：统一社会信用代码，或名称中的一段文字）。"""
     from .registry import organisation_history
 
     with _open(db, False) as con:
-        h = organisation_history(con, credit_code.strip().upper(), _today(today))
+        code = who.strip().upper()
+        if con.execute("SELECT 1 FROM organisations WHERE credit_code=?", (code,)).fetchone() is None:
+            found = sorted({(r["credit_code"], r["name"]) for r in con.execute(
+                "SELECT credit_code, name FROM org_details WHERE instr(name, ?) > 0", (who.strip(),))})  # fmt: skip
+            if len(found) > 1:
+                lines = "\n".join(f"  {c}\t{n}" for c, n in found[:50])
+                raise click.ClickException(f"有 {len(found)} 个机构的名称含“{who}”，请用统一社会信用代码查询：\n{lines}")
+            code = found[0][0] if found else code
+        h = organisation_history(con, code, _today(today))
     if h is None:
-        raise click.ClickException(f"登记库中没有统一社会信用代码为 {credit_code} 的机构")
+        raise click.ClickException(f"登记库中没有统一社会信用代码或名称为“{who}”的机构")
     click.echo(f"{h['name']}（{h['credit_code']}）")
     for n in h["names"]:
         click.echo(f"  名称/地址 自 {n['valid_from']}：{n['name']}；{n['address'] or '-'}")
@@ -260,13 +266,13 @@ def show(credit_code, today, db):
 
 
 @registry.command("verify")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), help="Also check that this published site's open data equals the registry.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), help="同时核对该已发布网站的开放数据与登记库是否一致。")
 @DB
 def verify_registry(site, db):
-    """Check the registry for tampering: triggers, the audit hash chain, the content checkpoint,
-    and (with --site) that the published open data equals the registry on the day it was built.
+    """校验登记库是否被绕过本系统改动：保护触发器、审计日志校验链、内容校验值；
+    加 --site 时还核对已发布网站的开放数据与登记库在发布当日的内容是否一致。
 
-    Exit 0 when everything holds, 1 otherwise (one line per problem).
+    全部通过时退出码为 0，否则为 1（每个问题一行）。
     """
     import tempfile
 
@@ -292,11 +298,11 @@ def verify_registry(site, db):
 
 
 @registry.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the open data files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="开放数据文件的输出目录。")
 @TODAY
 @DB
 def export(out, today, db):
-    """Export the open data files (certificates, results, notices) as CSV and JSON."""
+    """导出开放数据（证书、结果、公告）为 CSV 和 JSON。"""
     from .registry import export_open_data
 
     with _open(db, False) as con:
@@ -313,22 +319,21 @@ def export(out, today, db):
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=Path("workbooks"),
     show_default=True,
-    help="The workbooks folder (<scheme>/<round>/round.toml and *.xlsx, actions.csv, calendar.toml).",
+    help="评估表目录（<类别>/<批次>/round.toml 和 *.xlsx、actions.csv、calendar.toml）。",
 )
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("public"),
     show_default=True,
-    help="Where the static site goes (replaced atomically; the previous site stays until the new one is complete).",
+    help="静态网站的输出位置（整体替换：新网站完整生成之前，原网站保持不变）。",
 )
 @TODAY
 @DB
 def publish(workbooks, out, today, db):
-    """The main job: ingest the workbooks, update the registry, build the static site into --out.
+    """主任务：读取评估表、更新登记库、生成静态网站到 --out。
 
-    Exit 0 when the site was published (problems in single workbooks are reported, not fatal),
-    non-zero only when nothing could be published.
+    网站已发布时退出码为 0（个别评估表的问题会列出，但不影响发布）；无法发布时为 1。
     """
     from .jobs import publish as run_publish
     from .publish import PublishError
@@ -347,15 +352,13 @@ def publish(workbooks, out, today, db):
 
 
 @main.command()
-@click.option(
-    "--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True, help="The workbooks folder."
-)
+@click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True, help="评估表目录。")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("public"),
     show_default=True,
-    help="Where the static site goes (replaced atomically).",
+    help="静态网站的输出位置（整体替换）。",
 )
 @TODAY
 @DB
@@ -364,21 +367,20 @@ def publish(workbooks, out, today, db):
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("logs/nightly-publish.log"),
     show_default=True,
-    help="The summary is appended here, also when the run fails.",
+    help="运行摘要追加到此日志文件（运行失败时也写）。",
 )
 @click.option(
     "--backups",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("backups"),
     show_default=True,
-    help="Folder of the dated registry copies.",
+    help="登记库每日备份的目录。",
 )
-@click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="Dated registry copies to keep.")
+@click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="保留的每日备份份数。")
 def nightly(workbooks, out, today, db, log, backups, keep):
-    """The unattended nightly publish (cron): lock, clean-up, registry backup, publish, summary to the log.
+    """夜间自动发布（供 cron 调用）：加锁、清理中断留下的文件、备份登记库、发布、写日志。
 
-    Exit 0: published or already up to date; 1: nothing could be published (the previous site stays
-    served); 2: usage; 3: another publish holds the lock.
+    退出码 0：已发布或无需更新；1：未能发布（原网站保持不变）；2：用法错误；3：另一个发布正在运行。
     """
     from .jobs import nightly as run_nightly
 

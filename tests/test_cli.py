@@ -27,11 +27,17 @@ def run(*args):
         ["registry", "certificates"],
         ["registry", "show"],
         ["registry", "export"],
+        ["registry", "verify"],
+        ["publish"],
+        ["nightly"],
     ],
 )
-def test_every_command_has_help(command):
+def test_every_command_has_help_in_chinese(command):
     res = run(*command, "--help")
-    assert res.exit_code == 0 and "Usage:" in res.output and len(res.output) > 150
+    assert res.exit_code == 0 and res.output.startswith("用法：") and "选项" in res.output and len(res.output) > 150
+    body = res.output.split("\n\n", 1)[1]  # after the usage block
+    prose = [line for line in body.splitlines() if line.strip() and not line.strip().startswith("-")]
+    assert prose and all(any("\u4e00" <= ch <= "\u9fff" for ch in line) for line in prose[:3]), prose[:3]
 
 
 def test_python_dash_m_and_console_script_work():
@@ -47,9 +53,11 @@ def test_template_writes_a_readable_workbook(tmp_path, scheme):
     assert res.exit_code == 1 and "[required]" in res.output
 
 
-def test_usage_errors_exit_2(tmp_path):
-    assert run("template", "no-such-scheme", "-o", tmp_path / "x.xlsx").exit_code == 2
-    assert run("score").exit_code == 2
+def test_usage_errors_exit_2_and_say_错误(tmp_path):
+    res = run("template", "no-such-scheme", "-o", tmp_path / "x.xlsx")
+    assert res.exit_code == 2 and "错误：" in res.output and "Error" not in res.output
+    res = run("score")
+    assert res.exit_code == 2 and "错误：缺少参数" in res.output
 
 
 def test_check_exit_codes_and_lines(tmp_path, fill):
@@ -120,7 +128,13 @@ def test_registry_commands_on_the_bundled_samples(tmp_path):
     code = lines[0].split("\t")[7]
     res = run("registry", "show", code, "--today", "2026-11-25", "--db", db)
     assert res.exit_code == 0 and code in res.output and "证书" in res.output
-    assert run("registry", "show", "91330100MA2XXXXX0X", "--db", db).exit_code == 1
+    res = run("registry", "show", "91330100MA2XXXXX0X", "--db", db)
+    assert res.exit_code == 1 and res.output.startswith("错误：")
+    name = lines[0].split("\t")[6]
+    res = run("registry", "show", name[2:6], "--today", "2026-11-25", "--db", db)  # a part of the name finds it
+    assert res.exit_code == 0 and code in res.output
+    res = run("registry", "certificates", "--due", "--today", "2026-11-25", "--db", db)
+    assert res.exit_code == 0 and "没有需要申请复审的证书" in res.output
     res = run("registry", "export", "--out", tmp_path / "data", "--today", "2026-11-25", "--db", db)
     assert res.exit_code == 0 and (tmp_path / "data" / "certificates.csv").exists()
     assert run("registry", "certificates", "--db", tmp_path / "none.sqlite").exit_code == 1
