@@ -99,6 +99,14 @@ def build_template(rubric: Rubric) -> Workbook:
     return wb
 
 
+def _condition_label(rubric: Rubric, condition) -> str:
+    """A condition as a clerk reads it: the label of the field it tests (never the field id)."""
+    f = rubric.fields.get(condition.test.strip())
+    text = f.label if f else condition.reason.split("：", 1)[-1]
+    text = text.replace('"', "“")
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def band_formula(field_id: str, bands: list[str]) -> str:
     """maturity: which 6.1 band (0%~20% … 80%~100%) the entered percentage falls in."""
     v = f'IF(LEFT(CELL("format",{field_id}),1)="P",{field_id}*100,{field_id})'
@@ -196,6 +204,7 @@ class _SheetWriter:
         self.validations: list[DataValidation] = []
         self.inputs: list[tuple[str, Field]] = []
         self.ncols = 4
+        self.note_first = False
 
     # building blocks ----------------------------------------------------------------------------
     def title(self, text: str, ncols: int, widths) -> None:
@@ -249,17 +258,22 @@ class _SheetWriter:
         f = self.rubric.fields[row_spec["field"]]
         self.label(1, row_spec.get("seq", auto_no), align=CENTER)
         self.label(2, row_spec.get("label", f.label))
-        self.input(3, f.id)
-        if self.ncols >= 4:
-            if "note" in row_spec:
-                self.input(4, row_spec["note"])
-            else:
-                self.label(4, f.hint, font=HINT)
+        if "note" in row_spec and self.note_first and self.ncols >= 4:
+            self.input(3, row_spec["note"])
+            self.input(4, f.id)
+        else:
+            self.input(3, f.id)
+            if self.ncols >= 4:
+                if "note" in row_spec:
+                    self.input(4, row_spec["note"])
+                else:
+                    self.label(4, f.hint, font=HINT)
         self.ws.row_dimensions[self.row].height = max(20, 15 * (1 + len(f.label) // 24))
         self.row += 1
 
     # layouts --------------------------------------------------------------------------------------
     def form(self, spec: dict) -> None:
+        self.note_first = bool(spec.get("note_first"))  # 评估意见 before 是否符合, as the official form prints
         header = spec.get("header", ["序号", "项目", "填写内容"])
         ncols = max(4, len(header))
         self.title(spec["title"], ncols, FORM_WIDTHS)
@@ -366,9 +380,13 @@ class _SheetWriter:
         for c in r.conditions:
             if c.effect in ("veto", "eligibility"):
                 what = "一票否决" if c.effect == "veto" else "不满足基本要求"
-                notes.append(f'IF({expr_formula(c.test, r)},"","{what}：{c.code}；")')
+                notes.append(f'IF({expr_formula(c.test, r)},"","{what}：{_condition_label(r, c)}；")')
         if r.total_clip != (None, None):
-            notes.append(f'IF({total_ref}<>({"+".join(section_cells)}),"总分已限定在 {num((lo or 0) / 100)}–{num((hi or 0) / 100)} 分；","")')
+            if lo is not None and hi is not None:
+                bound = f"限定在 {num(lo / 100)}–{num(hi / 100)} 分"
+            else:
+                bound = f"不低于 {num(lo / 100)} 分" if lo is not None else f"不高于 {num((hi or 0) / 100)} 分"
+            notes.append(f'IF({total_ref}<>({"+".join(section_cells)}),"总分按{bound}计；","")')
         if notes:
             self.results_row("说明", "&".join(notes))
 
