@@ -51,3 +51,16 @@ def test_a_broken_rubric_fails_loudly_naming_its_file(tmp_path, change, message)
     with pytest.raises(RubricError) as err:
         parse_rubric(broken)
     assert str(broken) in str(err.value) and message in str(err.value)
+
+
+def test_no_message_a_clerk_reads_shows_a_field_id():
+    import re
+
+    from scoring.rubric import scheme_ids
+
+    for scheme in scheme_ids():
+        r = load_rubric(scheme)
+        texts = [c.message for c in r.checks] + [g.reason for g in r.gates] + [c.reason for c in r.conditions]
+        for text in texts:
+            shown = re.sub(r"\{[\w.]+\}", "", text)  # placeholders are filled with values
+            assert not re.search(r"[a-z]+_[a-z_]+", shown), (scheme, text)

@@ -135,7 +135,7 @@ def test_cross_checks_name_both_fields(fill, name, code, field):
 
 def test_xuzhou_and_datong_cross_checks(fill):
     res, errs = errors(fill("xuzhou-service", {"tasks_completed": 11, "tasks_contracted": 10}))
-    assert ("cross_check", "tasks_completed") in errs and "tasks_contracted" in res["errors"][0]["message"]
+    assert ("cross_check", "tasks_completed") in errs and "合同总任务数（10）" in res["errors"][0]["message"]
     res, errs = errors(fill("xuzhou-service", {"tasks_contracted": 0, "tasks_completed": 0}))
     assert ("out_of_range", "tasks_contracted") in errs
 
