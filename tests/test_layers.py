@@ -30,7 +30,7 @@ def layer_of(module: str) -> str:
         return "core"
     if head in ("validate", "pipeline"):
         return "pipeline"
-    if head in ("cli", "__main__"):
+    if head in ("cli", "cli_text", "__main__"):
         return "cli"
     if head in ALLOWED:
         return head
