@@ -201,12 +201,12 @@ def print_report(rep) -> None:
 def ingest(workbooks, today, db):
     """按评估表目录更新登记库（重复运行不会重复记录）。"""
     from .jobs import ingest as run_ingest
-    from .registry import RegistryBusy, RegistryDateError
+    from .registry import RegistryBusy, RegistryDateError, RegistryTampered
 
     try:
         with _open(db, True) as con:
             print_report(run_ingest(con, workbooks, _today(today)))
-    except (RegistryBusy, RegistryDateError) as exc:
+    except (RegistryBusy, RegistryDateError, RegistryTampered) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -353,6 +353,9 @@ def test_direct_edits_are_detected_and_nothing_is_published(published, tmp_path,
     with pytest.raises(PublishError, match="登记库|审计日志|触发器"):
         publish(ROOT / "workbooks", tmp_path / "public", D("2026-11-26"), tmp_path / "registry.sqlite")
     assert (tmp_path / "public" / "data" / "certificates.json").read_bytes() == before
+    # the registry update alone refuses too: it must never checkpoint the edited content
+    res = cli("registry", "ingest", "--workbooks", ROOT / "workbooks", "--today", "2026-11-26", "--db", tmp_path / "registry.sqlite")
+    assert res.returncode == 1 and "错误：" in res.stderr and "Traceback" not in res.stderr
     res = cli("registry", "verify", "--db", tmp_path / "registry.sqlite")
     assert res.returncode == 1 and "Traceback" not in res.stderr
 

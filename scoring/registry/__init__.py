@@ -18,13 +18,14 @@ from .queries import (
     published_results,
     renewals_due,
 )
-from .verify import verify
+from .verify import RegistryTampered, verify
 
 __all__ = [
     "open_registry",
     "RegistryBusy",
     "RegistryDateError",
     "verify",
+    "RegistryTampered",
     "record",
     "unread_files",
     "Report",

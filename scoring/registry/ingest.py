@@ -28,7 +28,7 @@ from ..result import Result
 from ..rubric import load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
 from .db import RegistryDateError, audit
-from .verify import content_digest, last_checkpoint
+from .verify import RegistryTampered, content_digest, last_checkpoint, verify
 
 __all__ = ["Report", "record", "unread_files", "draw_sample"]
 
@@ -92,7 +92,11 @@ def unread_files(con: sqlite3.Connection, inputs: Inputs) -> list[WorkbookFile]:
 
 
 def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], today: date) -> Report:
-    """Bring the registry up to date with the collected inputs and the new results (by file `rel`)."""
+    """Bring the registry up to date with the collected inputs and the new results (by file `rel`).
+    A registry that fails `verify` is never written to (its tampering would be checkpointed)."""
+    tampered = verify(con)
+    if tampered:
+        raise RegistryTampered(tampered)
     last = latest_run(con)
     if last and today.isoformat() < last:  # D23: it would reopen closed 公示 periods
         raise RegistryDateError(
@@ -100,12 +104,12 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
         )
     rep = Report(today, problems=list(inputs.problems))
     con.execute("BEGIN IMMEDIATE")
+    changes = con.total_changes
     try:
         for s in inputs.schemes:
             rubric = load_rubric(s.scheme)
             for rnd in s.rounds:
-                first_seen = con.execute("SELECT 1 FROM rounds WHERE scheme=? AND key=?", (s.scheme, rnd.spec.key)).fetchone() is None
-                round_id = _upsert_round(con, rnd.spec, today, rep)
+                round_id, first_seen = _upsert_round(con, rnd.spec, today, rep)
                 rep.rounds.append(f"{s.scheme}/{rnd.spec.key}")
                 _record_results(con, rnd, round_id, today, s.actions, results, rep, first_seen)
             _run_events(con, s.scheme, s.actions, today, rep)
@@ -113,12 +117,16 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
             _void_notices(con, s.scheme, today, rep)
             if rubric.lifecycle.get("spot_check_percent"):
                 _draws(con, s.scheme, int(rubric.lifecycle["spot_check_percent"]), today, rep)
+        # what the registry itself wrote, for `verify` to compare against; a run that changed no row
+        # leaves the verified content, and its checkpoint, as they were
+        checkpoint = last_checkpoint(con)
+        if con.total_changes != changes or checkpoint is None:
+            digest = content_digest(con)
+            if digest != checkpoint:
+                audit(con, today, "registry", "-", "checkpoint", {"digest": digest})
         con.execute(
             "INSERT INTO meta VALUES ('latest_run', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)", (today.isoformat(),)
         )
-        digest = content_digest(con)
-        if digest != last_checkpoint(con):  # what the registry itself wrote; `verify` compares against it
-            audit(con, today, "registry", "-", "checkpoint", {"digest": digest})
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:  # a full disk may already have ended it; never hide the real error
@@ -130,14 +138,13 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
 def latest_run(con: sqlite3.Connection) -> str | None:
     """The latest --today the registry was brought up to (D23: runs never go back before it)."""
     row = con.execute("SELECT value FROM meta WHERE key='latest_run'").fetchone()
-    (audited,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
-    return max(filter(None, (row[0] if row else None, audited)), default=None)
+    return row[0] if row else None
 
 
 # --- rounds ---------------------------------------------------------------------------------------
 
 
-def _upsert_round(con: sqlite3.Connection, spec: RoundSpec, today: date, rep: Report) -> int:
+def _upsert_round(con: sqlite3.Connection, spec: RoundSpec, today: date, rep: Report) -> tuple[int, bool]:
     row = con.execute("SELECT * FROM rounds WHERE scheme=? AND key=?", (spec.scheme, spec.key)).fetchone()
     values = dict(
         title=spec.title,
@@ -157,7 +164,7 @@ def _upsert_round(con: sqlite3.Connection, spec: RoundSpec, today: date, rep: Re
             (spec.scheme, spec.key, *values.values()),
         )
         audit(con, today, "round", f"{spec.scheme}/{spec.key}", "created", values, source, spec.source_hash)
-        return int(cur.lastrowid or 0)
+        return int(cur.lastrowid or 0), True
     if row["source_hash"] != spec.source_hash:
         if today >= date.fromisoformat(row["notice_date"]):
             frozen = ("title", "notice_date", "issue_date")
@@ -169,7 +176,7 @@ def _upsert_round(con: sqlite3.Connection, spec: RoundSpec, today: date, rep: Re
             values = {"withheld": values["withheld"], "source_hash": spec.source_hash}
         con.execute(f"UPDATE rounds SET {', '.join(f'{k}=?' for k in values)} WHERE id=?", (*values.values(), row["id"]))
         audit(con, today, "round", f"{spec.scheme}/{spec.key}", "updated", values, source, spec.source_hash)
-    return row["id"]
+    return row["id"], False
 
 
 def _round_open(rnd, today: date) -> bool:

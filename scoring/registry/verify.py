@@ -19,7 +19,16 @@ import sqlite3
 from ..errors import Problem
 from .db import audit_hash
 
-__all__ = ["verify", "content_digest", "TRIGGERS", "RECORD_TABLES"]
+__all__ = ["verify", "content_digest", "last_checkpoint", "RegistryTampered", "TRIGGERS", "RECORD_TABLES"]
+
+
+class RegistryTampered(RuntimeError):
+    """The registry fails `verify`: nothing is recorded or published until it is restored."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("；".join(p.message for p in problems) + "。请从 backups/ 中的备份恢复登记库（scoring registry verify 可复查）")
+
 
 TRIGGERS = (
     "certificates_keep", "certificates_numbers", "certificates_particulars", "certificates_ended_once", "results_keep",

@@ -2,6 +2,7 @@
 -- and certificate particulars frozen, history tables append-only, the date of the latest run.
 ALTER TABLE audit ADD COLUMN hash TEXT;          -- sha256(previous hash + this row), see registry/db.py
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta SELECT 'latest_run', MAX(today) FROM audit HAVING MAX(today) IS NOT NULL;
 
 CREATE TRIGGER results_frozen BEFORE UPDATE OF round_id, credit_code, org_name, file, file_hash, status, total, grade, veto,
     result_json, recorded_on ON results
