@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -283,7 +284,8 @@ def swap_in(new: Path, out: Path) -> None:
     out = Path(out)
     builds = out.parent / f".{out.name}.builds"
     builds.mkdir(parents=True, exist_ok=True)
-    target = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    # unique even for two builds in one second of one process (the live one must never be hit)
+    target = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(4)}"
     os.replace(new, target)
     link = out.parent / f".{out.name}.link-{os.getpid()}"
     if link.is_symlink() or link.exists():
@@ -292,7 +294,7 @@ def swap_in(new: Path, out: Path) -> None:
     old_target = None
     if out.is_symlink():
         old_target = (out.parent / os.readlink(out)).resolve()
-    elif out.exists():  # a plain folder from elsewhere: move it aside first (once)
+    elif out.exists():  # an empty folder (jobs.is_our_output refuses any other): moved aside, then removed
         aside = builds / f"previous-{os.getpid()}"
         os.replace(out, aside)
         old_target = aside
