@@ -312,6 +312,14 @@ def export(out, today, db):
 
 # --- publish --------------------------------------------------------------------------------------
 
+OUT = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("public"),
+    show_default=True,
+    help="静态网站的输出位置（整体替换：新网站完整生成之前，原网站保持不变；只会替换本系统以前发布的网站或空目录）。",
+)
+
 
 @main.command()
 @click.option(
@@ -321,13 +329,7 @@ def export(out, today, db):
     show_default=True,
     help="评估表目录（<类别>/<批次>/round.toml 和 *.xlsx、actions.csv、calendar.toml）。",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("public"),
-    show_default=True,
-    help="静态网站的输出位置（整体替换：新网站完整生成之前，原网站保持不变）。",
-)
+@OUT
 @TODAY
 @DB
 def publish(workbooks, out, today, db):
@@ -353,13 +355,7 @@ def publish(workbooks, out, today, db):
 
 @main.command()
 @click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True, help="评估表目录。")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("public"),
-    show_default=True,
-    help="静态网站的输出位置（整体替换）。",
-)
+@OUT
 @TODAY
 @DB
 @click.option(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["Problem", "CODES", "MESSAGES", "ROUND_CODES", "ACTION_CODES", "REFUSAL_CODES"]
+__all__ = ["Problem", "CODES", "MESSAGES", "ROUND_CODES", "ACTION_CODES", "REFUSAL_CODES", "FOLDER_CODES"]
 
 # Stable problem codes (documented in the README). Keep them; add new ones at the end.
 CODES = {
@@ -70,6 +70,7 @@ MESSAGES = {
 ROUND_CODES = frozenset({"calendar_invalid", "round_missing", "round_invalid", "unknown_year", "round_frozen"})
 ACTION_CODES = frozenset({"actions_unreadable", "action_invalid", "action_not_applied"})
 REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook", "result_late"})
+FOLDER_CODES = ROUND_CODES | ACTION_CODES | REFUSAL_CODES  # every code that is not about one workbook
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,11 @@ def _particulars(row: Row, scheme: str | None) -> dict:
     """The organisation's particulars the rubric names by role (address, legal_rep, application_date)."""
     if not scheme or row.fatal:
         return {}
-    out = {}
-    for role, fid in load_rubric(scheme).roles.items():
+    rubric, out = load_rubric(scheme), {}
+    for role, fid in rubric.roles.items():
         if fid in row.present:
             value = row.values[fid]
-            out[role] = days_to_date(value) if load_rubric(scheme).fields[fid].type == "date" else value
+            out[role] = days_to_date(value) if rubric.fields[fid].type == "date" else value
     return out
 
 

@@ -267,25 +267,12 @@ def test_hosting_extra_deductions_floor_at_zero_and_fraud_zeroes():
     assert any("弄虚作假" in x for x in r["reasons"])
 
 
+XUZHOU_YES_NO = ("pq_laws", "pq_organise", "pq_staffing", "pq_experts", "dc_complete", "dc_feedback", "plan_made", "plan_executed",
+                 "law_compliance", "qm_system", "issue_summary", "env_assisted", "env_saved_investment")  # fmt: skip
+
+
 def _xuzhou(**over):
-    values = {
-        f: "是"
-        for f in (
-            "pq_laws",
-            "pq_organise",
-            "pq_staffing",
-            "pq_experts",
-            "dc_complete",
-            "dc_feedback",
-            "plan_made",
-            "plan_executed",
-            "law_compliance",
-            "qm_system",
-            "issue_summary",
-            "env_assisted",
-            "env_saved_investment",
-        )
-    }
+    values = dict.fromkeys(XUZHOU_YES_NO, "是")
     values.update(
         env_duplicate_investment="否",
         env_malicious_marketing="否",
@@ -308,24 +295,7 @@ def test_xuzhou_clip_at_100_and_0_flagged_d9():
     assert (r["total"], r["clipped"], r["eligible"], r["grade"]) == (100.0, False, True, None)
     r = _xuzhou(other_adjust=5, other_note="获得表扬")
     assert (r["total"], r["clipped"], r["items"]["other"]) == (100.0, True, 5.0)
-    bad = {
-        f: "否"
-        for f in (
-            "pq_laws",
-            "pq_organise",
-            "pq_staffing",
-            "pq_experts",
-            "dc_complete",
-            "dc_feedback",
-            "plan_made",
-            "plan_executed",
-            "law_compliance",
-            "qm_system",
-            "issue_summary",
-            "env_assisted",
-            "env_saved_investment",
-        )
-    }
+    bad = dict.fromkeys(XUZHOU_YES_NO, "否")
     r = _xuzhou(**bad, tasks_completed=0, satisfaction="不满意", other_adjust=-10, other_note="严重失误")
     assert (r["total"], r["clipped"], r["items"]["satisfaction"]) == (0.0, True, -2.0)
 

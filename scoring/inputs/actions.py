@@ -87,56 +87,11 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         row = [c.strip() for c in row] + [""] * (5 - len(row))
         d, code, kind, detail, doc = row[:5]
         where = f"{path} 第 {line} 行"
-        try:
-            when = date.fromisoformat(d)
-            if not date(2000, 1, 1) <= when <= date(2099, 12, 31):
-                raise ValueError(d)
-        except ValueError:
-            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"日期“{d}”应为 YYYY-MM-DD"))
+        checked = _check_row(d, code, kind, detail, grades)
+        if isinstance(checked, str):
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=checked))
             continue
-        code = code.upper()
-        if not credit_code_ok(code):
-            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"统一社会信用代码“{code}”有误"))
-            continue
-        if kind not in ACTION_KINDS:
-            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"操作“{kind}”应为 {'、'.join(ACTION_KINDS)} 之一"))
-            continue
-        changes: tuple = ()
-        if kind == "降级" and detail not in grades:
-            problems.append(
-                Problem.of(
-                    "action_invalid", str(path), where=where, detail=f"降级须在 detail 中填写新的等级（{'、'.join(grades)}），实际为“{detail}”"
-                )
-            )
-            continue
-        if kind == "证书退回":
-            detail = detail.upper()
-            if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{0,39}", detail):
-                problems.append(
-                    Problem.of(
-                        "action_invalid",
-                        str(path),
-                        where=where,
-                        detail=f"证书退回须在 detail 中填写退回的证书编号（如 ZJSK-2026-0001），实际为“{detail}”",
-                    )
-                )
-                continue
-        if kind == "变更":
-            parsed = change_pairs(detail)
-            if not parsed or any(
-                len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] or (p[0] in ("分立", "合并") and not credit_code_ok(p[1].upper()))
-                for p in parsed
-            ):
-                problems.append(
-                    Problem.of(
-                        "action_invalid",
-                        str(path),
-                        where=where,
-                        detail=f"变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，分立、合并填写另一机构的统一社会信用代码，多项用分号分隔），实际为“{detail}”",
-                    )
-                )
-                continue
-            changes = tuple((CHANGE_FIELDS[k], v.upper() if k in ("分立", "合并") else v) for k, v in parsed)
+        when, code, detail, changes = checked
         digest = hashlib.sha256("\x1f".join((scheme, when.isoformat(), code, kind, detail, doc)).encode()).hexdigest()
         if digest in seen:
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"与第 {seen[digest]} 行完全相同"))
@@ -144,3 +99,36 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         seen[digest] = line
         actions.append(Action(scheme, line, when, code, kind, detail, doc, digest, changes))
     return actions, problems
+
+
+def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...]) -> tuple[date, str, str, tuple] | str:
+    """A row's (date, credit code, detail, 变更 pairs), normalised, or what is wrong with it."""
+    try:
+        when = date.fromisoformat(d)
+    except ValueError:
+        when = None
+    if when is None or not date(2000, 1, 1) <= when <= date(2099, 12, 31):
+        return f"日期“{d}”应为 YYYY-MM-DD"
+    code = code.upper()
+    if not credit_code_ok(code):
+        return f"统一社会信用代码“{code}”有误"
+    if kind not in ACTION_KINDS:
+        return f"操作“{kind}”应为 {'、'.join(ACTION_KINDS)} 之一"
+    if kind == "降级" and detail not in grades:
+        return f"降级须在 detail 中填写新的等级（{'、'.join(grades)}），实际为“{detail}”"
+    if kind == "证书退回":
+        detail = detail.upper()
+        if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{0,39}", detail):
+            return f"证书退回须在 detail 中填写退回的证书编号（如 ZJSK-2026-0001），实际为“{detail}”"
+    changes: tuple = ()
+    if kind == "变更":
+        parsed = change_pairs(detail)
+        if not parsed or any(
+            len(p) != 2 or p[0] not in CHANGE_FIELDS or not p[1] or (p[0] in ("分立", "合并") and not credit_code_ok(p[1].upper())) for p in parsed
+        ):
+            return (
+                "变更须在 detail 中填写“字段=新值”（字段为 名称、法定代表人、地址，分立、合并填写另一机构的统一社会信用代码，"
+                f"多项用分号分隔），实际为“{detail}”"
+            )
+        changes = tuple((CHANGE_FIELDS[k], v.upper() if k in ("分立", "合并") else v) for k, v in parsed)
+    return when, code, detail, changes

@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..errors import ACTION_CODES, REFUSAL_CODES, ROUND_CODES, Problem
+from ..errors import ACTION_CODES, FOLDER_CODES, REFUSAL_CODES, ROUND_CODES, Problem
 from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
 from ..result import Result
 from ..rubric import load_rubric
@@ -68,7 +68,7 @@ class Report:
         """Problems of single workbooks, by file (relative to the workbooks folder)."""
         out: dict[str, list[Problem]] = {}
         for p in self.problems:
-            if p.code not in ROUND_CODES | ACTION_CODES | REFUSAL_CODES:
+            if p.code not in FOLDER_CODES:
                 out.setdefault(p.file, []).append(p)
         return out
 
