@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 from .errors import Problem
-from .expr import compile_expr
+from .expr import EPOCH, compile_expr
 from .fields import days_to_date, micro_to_str
 from .rubric import Rubric, expression_names
 
@@ -44,6 +45,7 @@ class Row:
     problems: list[Problem] = field(default_factory=list)
     missing_score_fields: list[Problem] = field(default_factory=list)  # forgiven when gated out
     where: dict = field(default_factory=dict)  # field -> (sheet, cell)
+    tables: dict = field(default_factory=dict)  # listed table id -> its filled rows ({column id: value})
 
     @property
     def fatal(self) -> bool:
@@ -71,7 +73,9 @@ class Batch:
         return np.fromiter((bool(r.problems) for r in self.rows), dtype=bool, count=self.n)
 
 
-def build_batch(rubric: Rubric, rows: list[Row]) -> Batch:
+def build_batch(rubric: Rubric, rows: list[Row], scoring_date: date | None = None) -> Batch:
+    """Stack rows into columns and run the cross-checks; `scoring_date` (the day the workbooks are
+    scored) is the latest date any date field may hold."""
     n = len(rows)
     cols: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
@@ -86,6 +90,8 @@ def build_batch(rubric: Rubric, rows: list[Row]) -> Batch:
         present[tid] = np.fromiter((tid in r.present for r in rows), dtype=bool, count=n)
     batch = Batch(rubric, rows, cols, present)
     _cross_checks(batch)
+    if scoring_date is not None:
+        _no_future_dates(batch, scoring_date)
     return batch
 
 
@@ -119,7 +125,7 @@ def display_value(batch: Batch, name: str, i: int) -> str:
     if f is None or f.numeric:
         return micro_to_str(int(v))
     if f.type == "bool":
-        return "是" if v else "否"
+        return f.choices[0] if v else f.choices[1]
     if f.type == "enum":
         return f.choices[v] if v >= 0 else ""
     if f.type == "date":
@@ -139,3 +145,17 @@ def format_message(template: str, batch: Batch, i: int, extra: dict | None = Non
         return m[0]
 
     return re.sub(r"\{([\w.]+)\}", sub, template)
+
+
+def _no_future_dates(batch: Batch, scoring_date: date) -> None:
+    """schemes.md: no date after the date the workbook is scored (a typo'd year, a form pre-dated)."""
+    limit = scoring_date.toordinal() - EPOCH
+    for fid, f in batch.rubric.fields.items():
+        if f.type != "date":
+            continue
+        for i in np.flatnonzero(batch.present[fid] & (batch.cols[fid] > limit)):
+            row = batch.rows[i]
+            sheet, cell = row.where.get(fid, ("", ""))
+            day = date.fromordinal(int(batch.cols[fid][i]) + EPOCH)
+            message = f"“{f.label}”为 {day.isoformat()}，晚于评分日期 {scoring_date.isoformat()}；请核对日期"
+            row.problems.append(Problem("date_after_scoring", message, row.file, sheet, cell, fid))

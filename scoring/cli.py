@@ -80,21 +80,22 @@ def _summary(results) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="为每份有问题的评估表在此目录生成批注副本（原文件不变）。",
 )
-def check(paths, scheme, jobs, annotate_dir):
+@click.option("--today", help="评分日期（YYYY-MM-DD；默认：北京时间今天）：评估表中的日期不得晚于此日。")
+def check(paths, scheme, jobs, annotate_dir, today):
     """校验评估表（文件，或目录下的全部 .xlsx），每个问题一行。
 
     每行：文件、工作表!单元格、字段、[问题代码] 说明。全部有效时退出码为 0，否则为 1。
     加 --annotate 时，另为每份有问题的评估表生成副本：问题单元格标色并加批注，首页列出全部问题。
     """
     rows, missing = _read(paths, scheme, jobs)
-    results = score_rows(rows) + missing_results(missing)
+    results = score_rows(rows, _today(today)) + missing_results(missing)
     for res in results:
         for e in res.errors:
             click.echo(e.line(res.file))
         if annotate_dir and res.errors:
             from .excel.annotate import annotate
 
-            marked = annotate(res.file, [e.as_json() for e in res.errors], annotate_dir)
+            marked = annotate(res.file, [e.as_json() for e in res.errors], annotate_dir, _labels(res.scheme))
             click.echo(f"已生成批注副本：{marked}" if marked else f"无法生成批注副本（文件无法打开）：{res.file}", err=True)
     bad = sum(1 for res in results if res.errors)
     click.echo(f"检查 {len(results)} 份评估表：{bad} 份有问题", err=True)
@@ -106,13 +107,14 @@ def check(paths, scheme, jobs, annotate_dir):
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="将结果以 JSON 数组写入此文件。")
 @click.option("--scheme", type=SCHEMES, help="要求每份评估表都属于该评估类别。")
 @click.option("--jobs", type=click.IntRange(1, 64), help="批量读取时的进程数（默认：全部 CPU 核）。")
-def score(paths, json_out, scheme, jobs):
+@click.option("--today", help="评分日期（YYYY-MM-DD；默认：北京时间今天）：评估表中的日期不得晚于此日。")
+def score(paths, json_out, scheme, jobs, today):
     """校验并计分；每份评估表一个结果（无效的也有）。
 
     全部已计分时退出码为 0；有无效、材料不全或不符合申请条件的为 1。
     """
     rows, missing = _read(paths, scheme, jobs)
-    results = score_rows(rows) + missing_results(missing)
+    results = score_rows(rows, _today(today)) + missing_results(missing)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=1), encoding="utf-8")
@@ -127,6 +129,16 @@ def score(paths, json_out, scheme, jobs):
 # --- registry -------------------------------------------------------------------------------------
 
 CHINA = timezone(timedelta(hours=8))  # Beijing time, no daylight saving
+
+
+def _labels(scheme: str | None) -> dict[str, str]:
+    """field or table id -> the form's item name, for the annotated copy's 问题清单."""
+    if scheme not in scheme_ids():
+        return {}
+    from .rubric import load_rubric
+
+    r = load_rubric(scheme)
+    return {**{f: x.label for f, x in r.fields.items()}, **{t: x.label for t, x in r.tables.items()}}
 
 
 def _today(value: str | None):
@@ -179,6 +191,7 @@ def print_report(rep) -> None:
         ("执行的操作", rep.actions),
         ("抽查", rep.draws),
         ("未接受的更改", [p.message for p in rep.refused]),
+        ("提示", [p.message for p in rep.warnings]),
         ("批次问题", [p.message for p in rep.round_problems]),
         ("操作表问题", [p.message for p in rep.action_problems]),
     ):
@@ -245,6 +258,9 @@ def show(who, today, db):
         if con.execute("SELECT 1 FROM organisations WHERE credit_code=?", (code,)).fetchone() is None:
             found = sorted({(r["credit_code"], r["name"]) for r in con.execute(
                 "SELECT credit_code, name FROM org_details WHERE instr(name, ?) > 0", (who.strip(),))})  # fmt: skip
+            exact = [(c, n) for c, n in found if n == who.strip()]
+            if len(found) > 1 and len({c for c, _ in exact}) == 1:
+                found = exact[:1]  # the full name of one organisation, also part of another's name
             if len(found) > 1:
                 lines = "\n".join(f"  {c}\t{n}" for c, n in found[:50])
                 raise click.ClickException(f"有 {len(found)} 个机构的名称含“{who}”，请用统一社会信用代码查询：\n{lines}")

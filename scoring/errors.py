@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["Problem", "CODES", "MESSAGES", "ROUND_CODES", "ACTION_CODES", "REFUSAL_CODES", "FOLDER_CODES"]
+__all__ = ["Problem", "CODES", "MESSAGES", "ROUND_CODES", "ACTION_CODES", "REFUSAL_CODES", "WARNING_CODES", "FOLDER_CODES"]
 
 # Stable problem codes (documented in the README). Keep them; add new ones at the end.
 CODES = {
@@ -47,6 +47,8 @@ CODES = {
     "duplicate_workbook": "同一机构在同一批次有多份评估表",
     "result_late": "公示期结束后加入的评估表",
     "registry_tampered": "登记库校验未通过",
+    "date_after_scoring": "日期晚于评分日期",
+    "name_twice": "同一统一社会信用代码在不同评估类别中名称不同",
 }
 
 # Message templates of the codes whose message is made from parameters alone.
@@ -64,13 +66,16 @@ MESSAGES = {
     "在只剩一份之前本文件不予记录，请删除多余的文件",
     "registry_tampered": "{file}：{detail}",
     "result_late": "{file}: {org_name} 的评估表在本批次{detail}后才加入，不予记录（未经公示的结果不能发证）；请为其建立新的批次",
+    "name_twice": "{file}: 提示（已照常记录）：统一社会信用代码 {credit_code} 在“{scheme}”中名称为“{org_name}”，"
+    "在“{other_scheme}”的 {other} 中为“{other_name}”；请核对是否同一机构、名称是否已变更",
 }
 
 # Codes by what they are about (the publish report groups them so).
 ROUND_CODES = frozenset({"calendar_invalid", "round_missing", "round_invalid", "unknown_year", "round_frozen"})
 ACTION_CODES = frozenset({"actions_unreadable", "action_invalid", "action_not_applied"})
 REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook", "result_late"})
-FOLDER_CODES = ROUND_CODES | ACTION_CODES | REFUSAL_CODES  # every code that is not about one workbook
+WARNING_CODES = frozenset({"name_twice"})  # recorded as usual; said so the clerk can look
+FOLDER_CODES = ROUND_CODES | ACTION_CODES | REFUSAL_CODES | WARNING_CODES  # every code that is not a workbook's own error
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,10 @@ def parse_value(f: Field, value, number_format: str = "General"):
         if isinstance(value, bool):
             return value
         text = unicodedata.normalize("NFKC", str(value)).strip()
-        if text in ("是", "否"):
-            return text == "是"
-        raise ParseError("bad_choice", f"应填写“是”或“否”，实际为“{_shown(value)}”")
+        if text in f.accepted:
+            return text in f.yes_words
+        yes, no = f.choices
+        raise ParseError("bad_choice", f"应填写“{yes}”或“{no}”，实际为“{_shown(value)}”")
     if t == "enum":
         choice = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
         if choice in f.choices:
@@ -158,12 +159,12 @@ def parse_value(f: Field, value, number_format: str = "General"):
         return day.toordinal() - EPOCH
     if t == "credit_code":
         if not isinstance(value, str):
-            raise ParseError("credit_code", "统一社会信用代码被存成了数字（可能已丢失位数）；请将单元格设为文本格式后重新输入")
+            raise ParseError("credit_code", "被存成了数字（可能已丢失位数）；请将单元格设为文本格式后重新输入")
         code = unicodedata.normalize("NFKC", value).strip().replace(" ", "").upper()
         if len(code) != 18:
-            raise ParseError("credit_code", f"统一社会信用代码应为 18 位，实际为 {len(code)} 位（“{_shown(value)}”）")
+            raise ParseError("credit_code", f"应为 18 位，实际为 {len(code)} 位（“{_shown(value)}”）")
         if not credit_code_ok(code):
-            raise ParseError("credit_code", f"统一社会信用代码“{code}”校验位不正确或含有无效字符（GB 32100），请核对")
+            raise ParseError("credit_code", f"“{code}”校验位不正确或含有无效字符（GB 32100），请核对")
         return code
     # text
     text = _clean_text(value)

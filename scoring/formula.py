@@ -60,7 +60,17 @@ def rounded(expr: str, top: int | None, low: int | None) -> str:
 
 
 def choice_terms(rubric: Rubric, name: str, points: dict) -> list[str]:
-    return [f'IF({name}="{choice}",{num(p)},0)' for choice, p in points.items() if Decimal(str(p)) != 0]
+    f = rubric.fields[name]
+    out = []
+    for choice, p in points.items():
+        if Decimal(str(p)) == 0:
+            continue
+        words = [choice]
+        if f.type == "bool":  # 有/无 forms also take the contract's 是/否
+            words = list(f.yes_words) if choice == f.choices[0] else list(dict.fromkeys((f.choices[1], "否")))
+        test = f'{name}="{words[0]}"' if len(words) == 1 else "OR(" + ",".join(f'{name}="{w}"' for w in words) + ")"
+        out.append(f"IF({test},{num(p)},0)")
+    return out
 
 
 # --- the expression language as a spreadsheet formula ---------------------------------------------
@@ -87,7 +97,7 @@ class _Translate(ExprVisitor):
     def _column(self, parts: list[str]) -> str:
         if len(parts) == 1:
             f = self.r.fields[parts[0]]
-            return f'({parts[0]}="是")' if f.type == "bool" else value_of(self.r, parts[0])
+            return _is_yes(parts[0], f) if f.type == "bool" else value_of(self.r, parts[0])
         table = self.r.tables[parts[0]]
         if parts[1:] == ["rows"]:
             return f"SUMPRODUCT({_named(parts[0])}*1)"
@@ -156,3 +166,9 @@ class _Translate(ExprVisitor):
         if name == "covers":
             return f"{COVERS_NAME}"  # computed on the hidden _calc sheet (see coverage_rows)
         self.fail(f"{name}() has no spreadsheet formula")
+
+
+def _is_yes(name: str, f) -> str:
+    """A bool cell as a test: 是 (or the form's own 有) is true."""
+    tests = [f'{name}="{w}"' for w in f.yes_words]
+    return f"({tests[0]})" if len(tests) == 1 else f"OR({','.join(tests)})"

@@ -139,18 +139,19 @@ def registry_error(exc: sqlite3.Error, db: Path) -> str:
     return f"{why}：{db}；原网站保持不变"
 
 
-def _score(inputs: Inputs, con: sqlite3.Connection) -> dict[str, Result]:
-    """Read, validate and score only the workbooks whose content the registry has not recorded."""
+def _score(inputs: Inputs, con: sqlite3.Connection, today: date) -> dict[str, Result]:
+    """Read, validate and score only the workbooks whose content the registry has not recorded
+    (scored as of `today`: no date in a workbook may be later)."""
     files = unread_files(con, inputs)
     scheme_of = {f.rel: s.scheme for s in inputs.schemes for r in s.rounds for f in r.files}
-    results = score_files([(f.path, scheme_of[f.rel]) for f in files])
+    results = score_files([(f.path, scheme_of[f.rel]) for f in files], scoring_date=today)
     return {f.rel: res for f, res in zip(files, results)}
 
 
 def ingest(con: sqlite3.Connection, workbooks: Path, today: date) -> Report:
     """The registry update alone: collect → score → record."""
     inputs = collect_inputs(Path(workbooks))
-    return record(con, inputs, _score(inputs, con), today)
+    return record(con, inputs, _score(inputs, con, today), today)
 
 
 def _paths(workbooks: Path, out: Path, db: Path) -> tuple[Path, Path, Path]:
@@ -195,7 +196,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             with clock.stage("collect"):
                 inputs = collect_inputs(workbooks)
             with clock.stage("score"):
-                results = _score(inputs, con)
+                results = _score(inputs, con, today)
             with clock.stage("record"):
                 try:
                     report = record(con, inputs, results, today)
@@ -280,6 +281,7 @@ def summary_lines(result: PublishResult, db: Path, today: date, since: date | No
         ("新结果", rep.new_results),
         ("更正", rep.replaced_results),
         ("拒绝更改", [p.message for p in rep.refused]),
+        ("提示", [p.message for p in rep.warnings]),
         ("新公告/公示", rep.notices),
         ("公示期结束", [f"{r['scheme']}/{r['key']} {r['title']}（{r['period_end']}）" for r in closed]),
         ("新证书/备案", rep.certificates),

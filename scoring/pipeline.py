@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 
 from .batch import Batch, Row, build_batch
@@ -75,9 +76,9 @@ def read_rows(
     return _read_all([(str(f), expect_scheme) for f in files], jobs, progress)
 
 
-def score_files(files: list[tuple[Path, str | None]], jobs: int | None = None) -> list[Result]:
+def score_files(files: list[tuple[Path, str | None]], jobs: int | None = None, scoring_date: date | None = None) -> list[Result]:
     """Read, validate and score (path, expected scheme) pairs: one result each, in order."""
-    return score_rows(_read_all([(str(f), s) for f, s in files], jobs, None))
+    return score_rows(_read_all([(str(f), s) for f, s in files], jobs, None), scoring_date)
 
 
 def _read_all(args: list[tuple[str, str | None]], jobs: int | None, progress: Callable[[int], None] | None) -> list[Row]:
@@ -104,8 +105,10 @@ def _num(c: int) -> float:
     return round(int(c) / 100, 2)
 
 
-def score_rows(rows: list[Row]) -> list[Result]:
-    """One result per row (interfaces.md), in the order of `rows`."""
+def score_rows(rows: list[Row], scoring_date: date | None = None) -> list[Result]:
+    """One result per row (interfaces.md), in the order of `rows`. A date field after
+    `scoring_date` (default: today) is an input error."""
+    scoring_date = scoring_date or date.today()
     results: list[Result | None] = [None] * len(rows)
     by_scheme: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
@@ -114,7 +117,7 @@ def score_rows(rows: list[Row]) -> list[Result]:
         else:
             results[i] = _invalid(row, row.problems)
     for scheme, idx in sorted(by_scheme.items()):
-        batch = build_batch(load_rubric(scheme), [rows[i] for i in idx])
+        batch = build_batch(load_rubric(scheme), [rows[i] for i in idx], scoring_date)
         for j, res in enumerate(_results(batch)):
             results[idx[j]] = res
     return [r for r in results if r is not None]
@@ -129,7 +132,8 @@ def _invalid(row: Row, problems: list[Problem], scheme: str | None = None) -> Re
 def _base(row: Row, scheme: str | None, status: str) -> Result:
     org = row.values.get("org_name") if "org_name" in row.present else None
     code = row.values.get("credit_code") if "credit_code" in row.present else None
-    return Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code, particulars=_particulars(row, scheme))
+    listed = {} if row.fatal else dict(row.tables)
+    return Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code, particulars=_particulars(row, scheme), tables=listed)
 
 
 def _particulars(row: Row, scheme: str | None) -> dict:
@@ -181,10 +185,10 @@ def missing_results(problems: list[Problem]) -> list[Result]:
     return [_invalid(Row(p.file, None), [p]) for p in problems]
 
 
-def score_paths(paths, expect_scheme: str | None = None, jobs: int | None = None, progress=None) -> list[Result]:
+def score_paths(paths, expect_scheme: str | None = None, jobs: int | None = None, progress=None, scoring_date: date | None = None) -> list[Result]:
     files, missing = collect_workbooks(paths)
     rows = read_rows(files, expect_scheme, jobs, progress)
-    return score_rows(rows) + missing_results(missing)
+    return score_rows(rows, scoring_date) + missing_results(missing)
 
 
 def result_counts(results: list[Result]) -> dict[str, int]:

@@ -36,6 +36,7 @@ class Result:
     eligible: bool | None = None  # schemes with eligibility conditions only
     clipped: bool | None = None  # schemes that clip the total only
     particulars: dict[str, Any] = field(default_factory=dict)  # role -> value (not in the JSON)
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # listed tables' rows, e.g. D22's operated units (not in the JSON)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

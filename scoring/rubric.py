@@ -79,6 +79,19 @@ class Field:
     stage: str = "score"  # identity | gate | score: which fields a gated-out result still needs
 
     @property
+    def accepted(self) -> tuple[str, ...]:
+        """What a bool/enum cell may hold: its choices, and for a bool printed 有/无 also the
+        contract's 是/否 (outside programs fill bools with 是/否 whatever the form prints)."""
+        if self.type == "bool" and self.choices != BOOL_CHOICES:
+            return self.choices + BOOL_CHOICES
+        return self.choices
+
+    @property
+    def yes_words(self) -> tuple[str, ...]:
+        """A bool's words for true: 是, and the form's own word (有) where it prints one."""
+        return tuple(dict.fromkeys((self.choices[0], BOOL_CHOICES[0])))
+
+    @property
     def numeric(self) -> bool:
         return self.type in {"int", "num", "pct", "pts"}
 
@@ -98,6 +111,8 @@ class Table:
     label: str
     rows: int
     columns: tuple[TableColumn, ...]
+    listed: bool = False  # the rows themselves are kept with the result (D22's operated units)
+    unique: str | None = None  # a column no two rows may share (a unit's credit code)
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,11 @@ class Item:
     params: dict
     inputs: tuple[str, ...]  # scalar fields the rule reads, in the order the workbook shows them
     bonus: bool = False
+    points: str = ""  # what the 分值 column prints, as the official form does (a bonus item has no 分值)
+
+    @property
+    def points_text(self) -> str:
+        return self.points or ("" if self.bonus else f"{self.max / 100:g}")
 
 
 @dataclass(frozen=True)
@@ -165,6 +185,7 @@ class Grades:
     bands: tuple[Band, ...] = ()
     otherwise: str | None = None
     veto_grade: str | None = None
+    otherwise_text: str = ""  # the official wording of the lowest grade, where the text states one
     pass_label: str | None = None
     fail_label: str | None = None
 
@@ -301,6 +322,8 @@ def _build(raw: dict, path: Path) -> Rubric:
         if ftype not in FIELD_TYPES:
             _fail(path, where, f"unknown type {ftype!r}")
         choices = tuple(f.get("choices", BOOL_CHOICES if ftype == "bool" else ()))
+        if ftype == "bool" and len(choices) != 2:
+            _fail(path, where, "a bool has two choices: the word for true, then for false (是/否, 有/无)")
         if ftype == "enum" and not choices:
             _fail(path, where, "enum needs choices")
         lo = f.get("min", 0 if ftype in {"int", "num", "pct", "pts"} else None)
@@ -336,7 +359,12 @@ def _build(raw: dict, path: Path) -> Rubric:
         )
         if cols[0].type != "text":
             _fail(path, f"tables.{tid}", "the first column is the row name (text)")
-        tables[tid] = Table(tid, t["label"], int(t["rows"]), cols)
+        if any(c.type not in ("text", "int", "credit_code") for c in cols):
+            _fail(path, f"tables.{tid}", "table columns are text, int or credit_code")
+        unique = t.get("unique")
+        if unique is not None and unique not in {c.id for c in cols}:
+            _fail(path, f"tables.{tid}.unique", f"no column {unique!r}")
+        tables[tid] = Table(tid, t["label"], int(t["rows"]), cols, bool(t.get("listed")), unique)
         if tid in fields:
             _fail(path, f"tables.{tid}", "table id clashes with a field id")
 
@@ -389,6 +417,7 @@ def _build(raw: dict, path: Path) -> Rubric:
                 params=rule,
                 inputs=inputs,
                 bonus=bool(it.get("bonus", False)),
+                points=str(it.get("points", "")),
             )
         )
     for s in sections:
@@ -409,7 +438,7 @@ def _build(raw: dict, path: Path) -> Rubric:
                 _fail(path, f"grades.{b.label}", f"op must be >= or >, not {b.op!r}")
         if [b.value for b in bands] != sorted((b.value for b in bands), reverse=True):
             _fail(path, "grades", "bands must be listed from the highest down")
-        grades = Grades("bands", bands, g["otherwise"], g.get("veto_grade"))
+        grades = Grades("bands", bands, g["otherwise"], g.get("veto_grade"), otherwise_text=g.get("otherwise_text", ""))
     elif g["kind"] == "conditions":
         grades = Grades("conditions", pass_label=g["pass"], fail_label=g["fail"])
     elif g["kind"] == "none":

@@ -96,7 +96,7 @@ def _per_input(p: dict) -> dict:
 
 def _choice_points(rubric: Rubric, field_id: str, points: dict, col: np.ndarray) -> np.ndarray:
     f = rubric.fields[field_id]
-    choices = ("是", "否") if f.type == "bool" else f.choices
+    choices = f.choices
     unknown = set(points) - set(choices)
     if unknown:
         raise ValueError(f"{field_id}: {sorted(unknown)} not among {choices}")

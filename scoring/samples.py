@@ -258,6 +258,20 @@ def maturity(rng: random.Random, quality: float | None = None):
     return values, {}
 
 
+def _key_units(n: int) -> list[tuple[str, str]]:
+    """A fixed register of key units (重点排污单位) in the 大同 area for the datong samples to operate."""
+    rng = random.Random(2024)
+    kinds = ["热电", "焦化", "水泥", "污水处理", "化工", "煤业", "钢铁", "制药"]
+    places = ["平城区", "云冈区", "新荣区", "云州区", "阳高县", "天镇县", "广灵县", "灵丘县", "浑源县", "左云县"]
+    names: dict[str, str] = {}
+    while len(names) < n:
+        names.setdefault(f"大同市{rng.choice(places)}{rng.choice(WORDS)}{rng.choice(kinds)}有限公司", credit_code(rng))
+    return list(names.items())
+
+
+KEY_UNITS = _key_units(300)
+
+
 def datong_filing(rng: random.Random, quality: float | None = None):
     q = rng.random() if quality is None else quality
     ok = lambda: rng.random() < 0.75 + 0.25 * q  # noqa: E731
@@ -280,15 +294,15 @@ def datong_filing(rng: random.Random, quality: float | None = None):
         "contact_phone": "13546000000",
         "legal_entity": "是" if ok() else "否",
         "fraud_record_3y": "否" if ok() else "是",
-        "office": "是" if ok() else "否",
-        "integrity_pledge": "是" if ok() else "否",
+        "office": "有" if ok() else "无",
+        "integrity_pledge": "有" if ok() else "无",
         "vehicles": rng.randint(1, 8) if ok() else 0,
         "lab": rng.choice(["自有", "联合"]) if ok() else "无",
         "lab_cma_factors": sep.join(dict.fromkeys(cma)),
         "operated_factors": sep.join(operated),
-        "spares": "是" if ok() else "否",
-        "quality_system": "是" if ok() else "否",
-        "ledger": "是" if ok() else "否",
+        "spares": "有" if ok() else "无",
+        "quality_system": "有" if ok() else "无",
+        "ledger": "有" if ok() else "无",
         "staff_total": staff,
         "staff_certified": staff if ok() else rng.randint(0, staff),
         "supervisors": sup,
@@ -308,7 +322,9 @@ def datong_filing(rng: random.Random, quality: float | None = None):
     }
     if rng.random() < 0.05:
         values.update(water_staff=0, water_points=0, water_instruments=0)  # no water medium: no staff needed
-    return values, {}
+    units = rng.sample(KEY_UNITS, min(values["enterprises"], 40))  # D22: the operated key units, shared between operators
+    values["enterprises"] = len(units)
+    return values, {"operated_units": [[name, code, rng.randint(1, 6)] for name, code in units]}
 
 
 def _within(values: dict, part: str, whole: str) -> None:

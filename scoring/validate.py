@@ -192,7 +192,7 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
                 Problem("name_missing", f"找不到“{table.label}”的填写区域（已定义名称 {tid} 被删除或损坏）；请使用原模板填写", row.file, "", "", tid)
             )
     else:
-        col_fields = {c.id: Field(c.id, "int", c.label, max=c.max) for c in numeric}
+        col_fields = {c.id: Field(c.id, c.type, c.label, max=c.max, max_length=c.max_length) for c in table.columns}
         if len(block) != table.rows or any(len(r) != len(table.columns) for r in block):
             row.problems.append(
                 Problem(
@@ -205,6 +205,7 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
                     tid,
                 )
             )
+        seen: dict[str, int] = {}  # unique column value -> the row it first appeared on
         for i, cells in enumerate(block, 1):
             name_cell = cells[0]
             if name_cell.formula:
@@ -222,22 +223,34 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
             if is_blank(name_cell.value):
                 continue  # rows with an empty name are ignored (schemes.md)
             count += 1
-            for col, cell in zip(table.columns[1:], cells[1:]):
+            entry: dict = {}
+            for col, cell in zip(table.columns, cells):
                 where = (row.file, cell.sheet, cell.cell, tid)
                 label = f"{table.label}第 {i} 行“{col.label}”"
                 if cell.formula:
                     row.problems.append(Problem("formula_in_input", f"{label}中填写了公式；请直接填写数值", *where))
                     continue
                 if is_blank(cell.value):
-                    row.problems.append(Problem("required", f"{label}尚未填写（无则填 0）", *where))
+                    row.problems.append(Problem("required", f"{label}尚未填写" + ("（无则填 0）" if col.type == "int" else ""), *where))
                     continue
                 try:
-                    v = parse_value(col_fields[col.id], cell.value, cell.number_format) // MICRO
+                    v = parse_value(col_fields[col.id], cell.value, cell.number_format)
                 except ParseError as exc:
                     row.problems.append(Problem(exc.code, f"{label}{exc.message}", *where))
                     continue
-                sums[col.id] += v
-                mins[col.id] = min(mins[col.id], v)
+                if col.type == "int":
+                    v //= MICRO
+                    sums[col.id] += v
+                    mins[col.id] = min(mins[col.id], v)
+                if col.id == table.unique:
+                    if v in seen:
+                        row.problems.append(
+                            Problem("cross_check", f"{table.label}第 {i} 行与第 {seen[v]} 行的“{col.label}”相同（{v}）；同一单位只填一行", *where)
+                        )
+                    seen.setdefault(v, i)
+                entry[col.id] = v
+            if table.listed:
+                row.tables.setdefault(tid, []).append(entry)
     row.values[f"{tid}.rows"] = count * MICRO
     for cid in sums:
         row.values[f"{tid}.{cid}.sum"] = sums[cid] * MICRO

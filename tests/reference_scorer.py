@@ -28,7 +28,7 @@ def clip(x, lo, hi):
 
 
 def yes(v) -> bool:
-    return v == "是"
+    return v in ("是", "有")  # bool is 是/否; the 大同 登记表 prints 有/无 and takes both
 
 
 def grade_by(total, bands, otherwise):
@@ -186,6 +186,8 @@ def datong_filing(v: dict, areas=None) -> dict:
         or n("supervisors_3y") > n("supervisors")
         or n("qa_staff_3y") > n("qa_staff")
         or n("water_staff") + n("gas_staff") > n("staff_total")
+        or len(areas or []) != n("enterprises")  # D22: one 清单 row per operated unit
+        or len({u[1] for u in areas or []}) != len(areas or [])
     ):
         return {"status": "invalid"}  # a part never exceeds its whole
     checks = {
@@ -259,4 +261,6 @@ SCORERS = {"zj-skpw": zj_skpw, "maturity": maturity, "datong-filing": datong_fil
 
 
 def reference_score(scheme: str, values: dict, tables: dict) -> dict:
+    if scheme == "datong-filing":
+        return datong_filing(values, tables.get("operated_units", []))
     return SCORERS[scheme](values, tables.get("service_areas", []))

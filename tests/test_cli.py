@@ -1,6 +1,7 @@
 """The `scoring` command as interfaces.md specifies it."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -131,8 +132,13 @@ def test_registry_commands_on_the_bundled_samples(tmp_path):
     res = run("registry", "show", "91330100MA2XXXXX0X", "--db", db)
     assert res.exit_code == 1 and res.output.startswith("错误：")
     name = lines[0].split("\t")[6]
-    res = run("registry", "show", name[2:6], "--today", "2026-11-25", "--db", db)  # a part of the name finds it
+    res = run("registry", "show", name, "--today", "2026-11-25", "--db", db)  # the full name finds it ...
     assert res.exit_code == 0 and code in res.output
+    twin = "太原安澜环保科技有限公司"  # ... even when it is part of another's name (the samples' “（二）”)
+    res = run("registry", "show", twin, "--today", "2026-11-25", "--db", db)
+    assert res.exit_code == 0 and "（二）" not in res.output.splitlines()[0]
+    res = run("registry", "show", "安澜环保", "--today", "2026-11-25", "--db", db)  # a fragment of both names asks which
+    assert res.exit_code == 1 and "有 2 个机构" in res.output
     res = run("registry", "certificates", "--due", "--today", "2026-11-25", "--db", db)
     assert res.exit_code == 0 and "没有需要申请复审的证书" in res.output
     res = run("registry", "export", "--out", tmp_path / "data", "--today", "2026-11-25", "--db", db)
@@ -155,11 +161,29 @@ def test_check_annotate_writes_marked_copies(tmp_path, fill):
     assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == [marked.name]
     wb = load_workbook(marked)
     assert wb.sheetnames[0] == "问题清单"
-    rows = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
-    assert {r[3] for r in rows} == {"tech_staff_college", "complaints"}
-    for r in wb["问题清单"].iter_rows(min_row=2):
+    listing = wb["问题清单"]
+    rows = list(listing.iter_rows(min_row=2, values_only=True))
+    assert {r[5] for r in rows} == {"tech_staff_college", "complaints"} and listing.column_dimensions["F"].hidden  # ids hidden
+    assert {r[3] for r in rows} == {"具有大专以上学历的技术人员数（人）", "运维期间投诉次数"}  # the form's own item names
+    assert not any(re.search(r"[a-z]+_[a-z]+", r[4]) for r in rows)  # no field id in a message
+    assert listing.page_setup.fitToWidth == 1 and listing.sheet_properties.pageSetUpPr.fitToPage  # one A4 page wide
+    for r in listing.iter_rows(min_row=2):
         sheet, ref = r[1].value, r[2].value
         assert r[2].hyperlink.location == f"'{sheet}'!{ref}"
         cell = wb[sheet][ref]
         assert cell.comment and r[4].value in cell.comment.text
         assert cell.fill.fgColor.rgb.endswith("FF9999")
+
+
+def test_annotated_copy_marks_empty_cells_apart_from_wrong_ones(tmp_path, fill):
+    from openpyxl import load_workbook
+
+    bad = fill("datong-filing", seed=2, overrides={"credit_code": "91140200MA0KXXXXX0"}, drop=("vehicles",), name="某公司.xlsx")
+    res = run("check", bad, "--annotate", tmp_path / "marked")
+    assert res.exit_code == 1
+    wb = load_workbook(tmp_path / "marked" / "某公司（问题批注）.xlsx")
+    rows = {r[5].value: r for r in wb["问题清单"].iter_rows(min_row=2)}
+    empty, wrong = rows["vehicles"], rows["credit_code"]
+    assert empty[4].value.startswith("【待填写】") and wb[empty[1].value][empty[2].value].fill.fgColor.rgb.endswith("FFEB9C")
+    assert wb[wrong[1].value][wrong[2].value].fill.fgColor.rgb.endswith("FF9999")
+    assert wrong[4].value.count("统一社会信用代码") == 1  # the label said once

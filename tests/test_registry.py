@@ -1,6 +1,7 @@
 """The registry over a replayed multi-year timeline, with real 2025–2026 holidays."""
 
 import csv
+import hashlib
 import json
 import os
 import random
@@ -21,6 +22,7 @@ from scoring.registry import (
     RegistryBusy,
     certificates,
     draw_sample,
+    draws,
     export_open_data,
     open_registry,
     organisation_history,
@@ -287,9 +289,12 @@ def test_three_year_timeline(world):
     assert con.execute("SELECT COUNT(*) FROM migrations").fetchone()[0] == len(list(MIGRATIONS.glob("*.sql")))
 
 
-def _datong(folder: Path, name: str, ok: bool, seed: int):
-    values, _ = random_entry("datong-filing", random.Random(seed), 1.0)
+def _datong(folder: Path, name: str, ok: bool, seed: int, units: list | None = None):
+    values, tables = random_entry("datong-filing", random.Random(seed), 1.0)
+    if units is not None:
+        tables = {"operated_units": units}
     values.update(
+        enterprises=len(tables["operated_units"]),
         org_name=name,
         legal_entity="是",
         fraud_record_3y="否",
@@ -315,7 +320,15 @@ def _datong(folder: Path, name: str, ok: bool, seed: int):
         gas_points=1,
         gas_instruments=1,
     )
-    return fill_template("datong-filing", values, folder / f"{name}.xlsx")
+    return fill_template("datong-filing", values, folder / f"{name}.xlsx", tables)
+
+
+UNITS = [[f"大同市第{i:02d}热电有限公司", credit_code(random.Random(1000 + i)), 2] for i in range(60)]
+
+
+def _units_of(i: int) -> list:
+    """Organisation i operates units 2i … 2i+2: neighbours share one unit (several operators)."""
+    return UNITS[2 * i : 2 * i + 3]
 
 
 def test_datong_filings_numbers_notice_and_reproducible_draw(tmp_path):
@@ -323,7 +336,7 @@ def test_datong_filings_numbers_notice_and_reproducible_draw(tmp_path):
     rd = wb / "datong-filing" / "2026-q4"
     write_round(rd, "2026年第四季度社会化运营机构备案结果", "2026-09-28")
     for i in range(23):
-        _datong(rd, f"大同运营机构{i:02d}有限公司", ok=i % 5 != 0, seed=i)
+        _datong(rd, f"大同运营机构{i:02d}有限公司", ok=i % 5 != 0, seed=i, units=_units_of(i))
     db = tmp_path / "r.sqlite"
     run(db, wb, "2026-10-12")
     assert read(db, certificates, "2026-10-12") == []  # 7 working days: 28 Sep … 12 Oct
@@ -334,13 +347,36 @@ def test_datong_filings_numbers_notice_and_reproducible_draw(tmp_path):
     filings = read(db, certificates, "2026-10-13")
     assert [f["number"] for f in filings] == [f"2026-{i:03d}" for i in range(1, 19)]
     assert all(f["expires"] == "" and f["status"] == "有效" for f in filings)
-    run(db, wb, "2027-01-01")
-    (draw,) = read(db, lambda con, today: __import__("scoring.registry", fromlist=["draws"]).draws(con, today), "2027-01-01")
-    assert draw["quarter"] == "2027Q1" and len(draw["population"]) == 18 and len(draw["drawn"]) == 2  # ceil(1.8)
-    assert draw["drawn"] == draw_sample(draw["population"], draw["seed"], 10)  # anyone can re-draw it
+    run(db, wb, "2027-01-01")  # D22: drawn on the quarter's first day ...
+    with open_registry(db, write=False) as con:
+        (recorded,) = con.execute("SELECT * FROM draws").fetchall()
+    assert recorded["quarter"] == "2027Q1" and recorded["published"] == "2027-04-01"
+    run(db, wb, "2027-03-31")  # ... and kept from the public until the quarter has ended
+    assert read(db, draws, "2027-03-31") == [] and not [n for n in read(db, published_notices, "2027-03-31") if n["kind"] == "抽查"]
+    run(db, wb, "2027-04-01")
+    draw = next(d for d in read(db, draws, "2027-04-01") if d["quarter"] == "2027Q1")
+    filed = [i for i in range(23) if i % 5 != 0]
+    population = sorted({u[1] for i in filed for u in _units_of(i)})  # units, each once, of valid filings only
+    assert draw["population"] == population and len(population) == 41  # 18 filings × 3 units, neighbours sharing one
+    assert len(draw["drawn"]) == 5  # ceil(10 % of 41)
+    assert draw["drawn"] == draw_sample(population, "datong-filing-2027Q1", 10)  # anyone can re-draw it
+    ranked = sorted(population, key=lambda c: hashlib.sha256(f"datong-filing-2027Q1:{c}".encode()).hexdigest())
+    assert draw["drawn"] == sorted(ranked[:5])  # schemes.md: SHA-256 of "<scheme>-<year>Q<n>:<unit code>"
     assert draw_sample(["91330100MA2XXXXX0X"], "s", 10) == ["91330100MA2XXXXX0X"] and draw_sample([], "s", 10) == []
-    notice = next(n for n in read(db, published_notices, "2027-01-01") if n["kind"] == "抽查")
-    assert notice["entries"][0]["seed"] == draw["seed"]
+    notice = next(n for n in read(db, published_notices, "2027-04-01") if n["kind"] == "抽查" and n["id"].endswith("2027Q1"))
+    assert notice["published"] == "2027-04-01" and all(e["seed"] == draw["seed"] and e["population"] == 41 for e in notice["entries"])
+    shared = UNITS[4][1]  # operated by organisations 1 and 2
+    assert all(e["unit_name"].startswith("大同市第") and e["operators"] for e in notice["entries"])
+    ops = dict(_operators(db))
+    assert ops[shared] == ["大同运营机构01有限公司", "大同运营机构02有限公司"]
+
+
+def _operators(db):
+    from scoring.registry.ingest import _operated_units
+
+    with open_registry(db, write=False) as con:
+        units = _operated_units(con, "datong-filing", date(2027, 1, 1))
+    return [(code, sorted(u["operators"].values())) for code, u in units.items()]
 
 
 def test_schemes_without_a_notice_period_publish_on_the_notice_date(tmp_path):
@@ -457,3 +493,26 @@ def test_a_kill_during_ingest_leaves_the_registry_consistent(world):
     assert table_counts(db) == before  # the half-done refresh left nothing behind
     rep = run(db, wb, "2025-10-10")  # and the next run completes
     assert len(rep.certificates) == 3
+
+
+def test_one_credit_code_under_two_names_in_two_schemes_is_said_on_both_files(tmp_path):
+    """D24: recorded as usual, a warning naming both files and both names."""
+    wb = tmp_path / "workbooks"
+    code = credit_code(random.Random(77))
+    for scheme, name in (("hosting", "徐州清泓环保科技有限公司"), ("maturity", "徐州清泓环保科技股份有限公司")):
+        write_round(wb / scheme / "2026", "2026年度评价结果", "2026-10-12")
+        values, tables = random_entry(scheme, random.Random(5), 1.0)
+        values.update(org_name=name, credit_code=code)
+        fill_template(scheme, values, wb / scheme / "2026" / "a.xlsx", tables)
+    same = credit_code(random.Random(78))
+    for scheme in ("hosting", "maturity"):  # the same name in both: nothing to say
+        values, tables = random_entry(scheme, random.Random(6), 1.0)
+        values.update(org_name="徐州碧水环境工程有限公司", credit_code=same)
+        fill_template(scheme, values, wb / scheme / "2026" / "b.xlsx", tables)
+    db = tmp_path / "r.sqlite"
+    rep = run(db, wb, "2026-10-12")
+    warned = [p for p in rep.problems if p.code == "name_twice"]
+    assert sorted(p.file for p in warned) == ["hosting/2026/a.xlsx", "maturity/2026/a.xlsx"]
+    assert all(code in p.message and "清泓环保科技有限公司" in p.message and "股份有限公司" in p.message for p in warned)
+    assert len(read(db, published_results, "2026-10-12")) == 4  # recorded as usual
+    assert [p for p in run(db, wb, "2026-10-13").problems if p.code == "name_twice"] == []  # said once, when recorded

@@ -316,7 +316,7 @@ def test_xuzhou_other_note_required_when_adjusted():
 
 
 def _datong(**over):
-    values, _ = random_entry("datong-filing", random.Random(2), 1.0)
+    values, tables = random_entry("datong-filing", random.Random(2), 1.0)
     values.update(
         legal_entity="是",
         fraud_record_3y="否",
@@ -343,7 +343,7 @@ def _datong(**over):
         gas_instruments=32,
     )
     values.update(over)
-    return result("datong-filing", values)
+    return result("datong-filing", values, tables)
 
 
 def test_datong_outcome_and_each_condition_judged_on_its_own():

@@ -11,7 +11,7 @@ from scoring.rubric import load_rubric
 OFFICIAL_SHEETS = {
     "zj-skpw": ["申请书", "附件2 诚信承诺书", "附表1 材料清单", "附表2 申请表", "附表3 运维服务区", "附表4 基本条件表", "附表5 得分表"],
     "maturity": ["基本信息", "评价表", "6.1 评分方法"],
-    "datong-filing": ["附件1 备案登记表", "备案条件"],
+    "datong-filing": ["附件1 备案登记表", "附件1 运营企业及点位清单", "备案条件"],
     "xuzhou-service": ["基本要求", "表G.1 服务考核评价表"],
     "hosting": ["基本信息", "表C.1 托管服务绩效评价表"],
 }
@@ -34,7 +34,7 @@ def validations_of(ws):
 
 def test_sheets_in_official_order_and_meta_hidden(book):
     scheme, wb = book
-    hidden = ["_calc", "_meta"] if scheme == "datong-filing" else ["_meta"]
+    hidden = ["_calc", "_check", "_meta"] if scheme == "datong-filing" else ["_check", "_meta"]
     assert wb.sheetnames == OFFICIAL_SHEETS[scheme] + ["填表说明"] + hidden
     assert all(wb[n].sheet_state != "visible" for n in hidden)
     assert wb["_meta"].sheet_state == "veryHidden"
@@ -47,7 +47,7 @@ def test_every_input_is_named_validated_unlocked_and_labels_locked(book):
     expected = set(rubric.fields) | set(rubric.tables)
     if rubric.item_notes:
         expected |= {f"note_{it.id}" for it in rubric.items}
-    names = {n for n in wb.defined_names if not n.startswith(("template_", "out_", "calc_"))}
+    names = {n for n in wb.defined_names if not n.startswith(("template_", "out_", "calc_", "_chk_"))}
     assert names == expected
     outputs = {n for n in wb.defined_names if n.startswith("out_")}
     assert outputs == (

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from test_rules import AREAS, PERFECT_ZJ
 
 from scoring.excel.fill import fill_template
+from scoring.excel.template import write_template
 from scoring.pipeline import score_paths
 from scoring.rubric import load_rubric
 from scoring.samples import random_entry
@@ -89,9 +90,36 @@ def boundary_entries(scheme: str, rng: random.Random):
             dict(operated_factors="", lab_cma_factors=""),
         ]
         for extra in cases:
-            values, _ = random_entry(scheme, rng, 1.0)
+            values, tables = random_entry(scheme, rng, 1.0)
             values.update(extra)
-            yield values, {}
+            yield values, tables
+
+
+CROSS_CHECK = {  # a part larger than its whole: an input error the form implies
+    "zj-skpw": lambda v: v.update(tech_staff_college=v["tech_staff"] + 1),
+    "datong-filing": lambda v: v.update(qa_staff_3y=v["qa_staff"] + 1),
+    "xuzhou-service": lambda v: v.update(senior_titles=v["pro_staff"] + 1),
+}
+
+
+def state_entries(scheme: str, rng: random.Random):
+    """(case, values, tables, expected out_total/out_grade text): a blank template, an entry out of
+    range, a failed cross-check, and (datong) the contract's 是 where the form prints 有."""
+    rubric = load_rubric(scheme)
+    yield "blank", None, None, "待填写"
+    values, tables = random_entry(scheme, rng, 1.0)
+    score_field = next(f for f, x in rubric.fields.items() if x.numeric and x.required and x.stage == "score")
+    yield "range", {**values, score_field: -1}, tables, "有错误，见标记"
+    half = dict(values)
+    half.pop(score_field)
+    yield "half", half, tables, "待填写"
+    if scheme in CROSS_CHECK:
+        wrong = dict(values)
+        CROSS_CHECK[scheme](wrong)
+        yield "cross", wrong, tables, "有错误，见标记"
+    if scheme == "datong-filing":
+        yes = {**values, **{f: {"有": "是", "无": "否"}[values[f]] for f in ("office", "integrity_pledge", "spares", "quality_system", "ledger")}}
+        yield "yes", yes, tables, None  # None: the same outcome as the scorer
 
 
 def cached(wb, name):
@@ -119,6 +147,12 @@ def recalculated(tmp_path_factory):
                 wb[sheet][ref.replace("$", "")].number_format = "0.0%"
                 wb.save(path)
             made[path.name] = scheme
+        for case, values, tables, _ in state_entries(scheme, rng):
+            name = f"state-{scheme}-{case}.xlsx"
+            if values is None:
+                write_template(scheme, src / name)
+            else:
+                fill_template(scheme, values, src / name, tables)
     subprocess.run(
         ["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out), *sorted(map(str, src.glob("*.xlsx")))],
         check=True,
@@ -157,6 +191,27 @@ def test_live_scores_equal_the_scorer(recalculated, scheme):
             mismatches.append((name, {k: (got[k], want[k]) for k in want if got.get(k) != want[k]} if isinstance(want, dict) else (got, want)))
     assert mismatches == []
     assert len(outcomes) >= 2
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_live_results_say_what_is_missing_or_wrong(recalculated, scheme):
+    """A blank template says 待填写 (not 材料不全 and scores), an entry error says 有错误，见标记
+    instead of a total, exactly when the scorer refuses the workbook."""
+    src, out, _ = recalculated
+    rubric = load_rubric(scheme)
+    names = ["out_total"] * bool(rubric.items) + ["out_grade"] * (rubric.grades.kind != "none")
+    for case, _, _, expected in state_entries(scheme, random.Random(0)):
+        name = f"state-{scheme}-{case}.xlsx"
+        wb = load_workbook(out / name, data_only=True)
+        (res,) = [r.as_json() for r in score_paths([src / name])]
+        if expected is None:
+            assert res["status"] == "scored" and cached(wb, "out_grade") == res["grade"], (case, res["errors"])
+            continue
+        assert res["status"] == "invalid", (case, res)
+        got = {n: cached(wb, n) for n in names}
+        assert got == {n: expected for n in names}, (case, got, [e["message"] for e in res["errors"]][:3])
+        sections = [row[6].value for ws in wb.worksheets for row in ws.iter_rows() if len(row) > 6 and str(row[0].value or "").endswith("得分")]
+        assert all(v in (None, "") for v in sections), (case, sections)  # no section scores beside it
 
 
 def test_maturity_shows_the_band_of_each_percentage(recalculated):

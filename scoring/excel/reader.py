@@ -229,7 +229,9 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
         a = dict(_ATTR.findall(m[1]))
         name = _unescape(a.get("name", ""))
         wb.sheets.append(name)
-        sheet_part[name] = rels.get(a.get("r:id"))
+        # the relationships namespace's prefix is the writer's choice (r:id, rel:id, ns1:id …)
+        rid = next((v for k, v in a.items() if k.endswith(":id")), None)
+        sheet_part[name] = rels.get(rid)
     local: dict[str, str] = {}
     for m in _DEFNAME.finditer(book):
         a = dict(_ATTR.findall(m[1]))
@@ -342,6 +344,7 @@ def _styles(xml: str) -> list[str]:
     return out
 
 
+_PREFIXED_CELL = re.compile(r"<\w+:c[\s>/]")  # another writer's namespace prefix: not the fast path's shape
 _CELL_FAST = re.compile(r'<c r="([A-Z]+\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*(/>|>((?:[^<]|<(?!/c>|c ))*)</c>)')
 
 
@@ -349,7 +352,7 @@ def _cells(xml: str) -> dict[str, tuple]:
     """ref -> (style index, type, inner xml or None) for every cell of a sheet."""
     # Excel and openpyxl write <c r=.. s=.. t=..> in that order; one findall handles them fast.
     fast = _CELL_FAST.findall(xml)
-    if len(fast) == xml.count("<c "):
+    if fast and len(fast) == xml.count("<c ") and not _PREFIXED_CELL.search(xml):
         return {r: (int(s) if s else 0, t or "n", None if end == "/>" else inner) for r, s, t, end, inner in fast}
     out = {}
     for m in _CELL.finditer(xml):

@@ -19,7 +19,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..expr import covers_arguments
-from ..rubric import Field, Rubric, load_rubric, score_sheet_inputs
+from ..rubric import Field, Rubric, expression_names, load_rubric, score_sheet_inputs
+from .checks import BLANK_ANY, TO_FILL, WRONG, status_wrapped, write_checks, wrong_test
 from .formulas import COVERS_NAME, coverage_rows, expr_formula, grade_formula, item_formula, num, section_formula
 
 __all__ = ["write_template", "build_template", "META_SHEET", "META_SCHEME", "META_VERSION"]
@@ -35,6 +36,7 @@ HEAD_FILL = PatternFill("solid", fgColor="E8EEF5")
 RESULT_FILL = PatternFill("solid", fgColor="E6F4EA")
 MISSING_FILL = PatternFill("solid", fgColor="FDE2E1")
 WRONG_FONT = Font(name="宋体", color="C00000", bold=True)
+WRONG_FILL = PatternFill("solid", fgColor="FFC7CE")  # a wrong entry: stronger than an empty one, red bold text
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
 BOLD = Font(name="宋体", bold=True)
 BODY = Font(name="宋体", size=11)
@@ -45,7 +47,7 @@ UNLOCKED = Protection(locked=False)
 
 FORM_WIDTHS = (7, 52, 30, 36)
 SCORE_WIDTHS = (11, 13, 58, 7, 14, 24, 9)
-TABLE_WIDTHS = (7, 34, 13, 13, 13, 15)
+TABLE_WIDTHS = (7, 34)  # 序号, the row's name; then 13 per number, 24 per credit code
 
 TYPE_HINTS = {
     "bool": "请从下拉列表选择“是”或“否”。",
@@ -94,6 +96,7 @@ def build_template(rubric: Rubric) -> Workbook:
     covered = next(filter(None, (covers_arguments(c.test) for c in rubric.conditions)), None)
     if covered:
         _write_coverage(wb, *covered)
+    write_checks(wb, rubric, _name)
     _write_meta(wb, rubric)
     wb.active = 0
     return wb
@@ -179,6 +182,8 @@ def _validation(f: Field) -> DataValidation:
         kw = {"type": "textLength", "operator": "lessThanOrEqual", "formula1": str(f.max_length)}
         error = f"不超过 {f.max_length} 个字。"
     prompt = f.hint or TYPE_HINTS.get(f.type, "")
+    if f.type == "bool" and not f.hint:
+        prompt = f"请从下拉列表选择“{f.choices[0]}”或“{f.choices[1]}”。"
     if f.type == "pts":
         prompt = f"评估人员评定的分值：0–{f.max} 分，步长 {f.step} 分。" + (f.hint or "")
     if f.type in ("int", "num", "pct") and f.max is not None and f.type != "pct":
@@ -277,6 +282,8 @@ class _SheetWriter:
         header = spec.get("header", ["序号", "项目", "填写内容"])
         ncols = max(4, len(header))
         self.title(spec["title"], ncols, FORM_WIDTHS)
+        if spec.get("subtitle"):  # e.g. the 备案号 line the official form prints under its title
+            self.merged_text(spec["subtitle"])
         self.header(list(header) + ["填写说明"] * (ncols - len(header)))
         n = 0
         for row in spec.get("rows", []):
@@ -296,14 +303,24 @@ class _SheetWriter:
         self.header(spec["header"] + (["6.1 评分档"] if bands else []))
         for row in spec.get("before", []):
             self._score_input_row(row["field"], no=row.get("seq", ""))
-        for section in self.rubric.sections:
+        numbered = bool(spec.get("numbered"))  # 表G.1: 序号 1… per 考核指标, the 细则 after it
+        for no, section in enumerate(self.rubric.sections, 1):
             first = self.row
             items = [it for it in self.rubric.items if it.section == section.name]
+            head = section.name + (f"（{section.max // 100}分）" if section.max else "")
+            if section.bonus and len(items) == 1 and items[0].points:
+                head = f"{section.name}（{items[0].points}）"
             for it in items:
                 inline = it.kind in ("awarded", "share_of_max") and len(shown[it.id]) == 1
-                self.label(2, it.group, align=CENTER)
-                self.label(3, it.wording)
-                self.label(4, it.max / 100 if it.max else "", align=CENTER)
+                text = it.wording
+                if numbered:
+                    own = it.group and it.group not in (section.name, head)
+                    text = f"{it.group}：{it.wording}" if own else it.wording
+                    self.label(3, text)
+                else:
+                    self.label(2, it.group, align=CENTER)
+                    self.label(3, it.wording)
+                self.label(4, it.max / 100 if it.max and not it.bonus else it.points, align=CENTER)
                 if inline:
                     self.input(5, shown[it.id][0])
                 else:
@@ -315,20 +332,30 @@ class _SheetWriter:
                 self.formula(7, item_formula(it, self.rubric), f"out_{it.id}")
                 if bands:
                     self.formula(8, band_formula(shown[it.id][0], bands["bands"]) if it.kind == "share_of_max" else '""', font=HINT)
-                self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(it.wording) // 34))
+                self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(text) // 30))
                 self.row += 1
                 if not inline:
                     for name in shown[it.id]:
                         self._score_input_row(name)
             if self.row > first:
-                head = section.name + (f"（{section.max // 100}分）" if section.max else "")
-                for r in range(first, self.row):
-                    self.ws.cell(r, 1).border = BORDER
-                self.ws.merge_cells(start_row=first, start_column=1, end_row=self.row - 1, end_column=1)
-                c = self.ws.cell(first, 1, head)
-                c.font, c.alignment = BOLD, CENTER
+                merged: list[tuple[int, int | str]] = [(1, no), (2, head)] if numbered else [(1, head)]
+                for col, label in merged:
+                    for r in range(first, self.row):
+                        self.ws.cell(r, col).border = BORDER
+                    self.ws.merge_cells(start_row=first, start_column=col, end_row=self.row - 1, end_column=col)
+                    c = self.ws.cell(first, col, label)
+                    c.font, c.alignment = BOLD, CENTER
         for row in spec.get("after", []):
             self._score_input_row(row["field"])
+        if spec.get("total_row"):  # the form's last numbered row: 总分 合计100分
+            self.label(1, len(self.rubric.sections) + 1, font=BOLD, align=CENTER)
+            self.label(2, "总分", font=BOLD, align=CENTER)
+            self.label(3, spec["total_row"])
+            self.label(4, self.rubric.total_max / 100, align=CENTER)
+            for col in (5, 6):
+                self.label(col, "")
+            self.formula(7, "out_total")
+            self.row += 1
         self.results_block()
 
     def formula(self, col: int, formula: str, name: str | None = None, font=BOLD):
@@ -354,11 +381,13 @@ class _SheetWriter:
         r = self.rubric
         self.merged_text("计算结果（随填写自动计算；以系统计分结果为准）", bold=True, fill=HEAD_FILL)
         section_cells = []
+        sums = []
         for sec in r.sections:
             cells = [f"out_{it.id}" for it in r.items if it.section == sec.name]
-            self.results_row(f"{sec.name}得分", section_formula(cells, sec.floor), maximum=sec.max / 100 if sec.max else "")
+            sums.append(section_formula(cells, sec.floor))
+            self.results_row(f"{sec.name}得分", f'IF(OR({BLANK_ANY}>0,{WRONG}>0),"",{sums[-1]})', maximum=sec.max / 100 if sec.max else "")
             section_cells.append(f"G{self.row - 1}")
-        total = "+".join(section_cells)
+        total = "+".join(f"({x})" for x in sums)  # from the items: the section cells may be blank
         lo, hi = r.total_clip
         if lo is not None:
             total = f"MAX({num(lo / 100)},{total})"
@@ -367,15 +396,16 @@ class _SheetWriter:
         if r.zero_if:
             total = f"IF({expr_formula(r.zero_if.test, r)},0,{total})"
         gates = [(g, expr_formula(g.test, r)) for g in r.gates]
-        gated = f"IFERROR(NOT(AND({','.join(t for _, t in gates)})),TRUE)" if gates else None
-        self.results_row("总分", f'IF({gated},"",{total})' if gated else total, "out_total", r.total_max / 100)
+        gated = [(f"IFERROR(NOT(AND({','.join(t for _, t in gates)})),TRUE)", '""')] if gates else []
+        self.results_row("总分", status_wrapped(total, gated), "out_total", r.total_max / 100)
         total_ref = f"G{self.row - 1}"
         if r.grades.kind != "none":
-            grade = grade_formula(r, total_ref)
-            for g, test in reversed(gates):
-                status = {"incomplete": "材料不全", "ineligible": "不符合申请条件"}[g.status]
-                grade = f'IF(IFERROR(NOT({test}),TRUE),"{status}",{grade})'
-            self.results_row("评估结果", grade, "out_grade")
+            outcome = {"incomplete": '"材料不全"', "ineligible": '"不符合申请条件"'}
+            self.results_row(
+                "评估结果",
+                status_wrapped(grade_formula(r, total_ref), [(f"IFERROR(NOT({test}),TRUE)", outcome[g.status]) for g, test in gates]),
+                "out_grade",
+            )
         notes = []
         for c in r.conditions:
             if c.effect in ("veto", "eligibility"):
@@ -387,23 +417,27 @@ class _SheetWriter:
             else:
                 bound = f"不低于 {num(lo / 100)} 分" if lo is not None else f"不高于 {num((hi or 0) / 100)} 分"
             notes.append(f'IF({total_ref}<>({"+".join(section_cells)}),"总分按{bound}计；","")')
-        if notes:
-            self.results_row("说明", "&".join(notes))
+        if notes:  # only beside a total: a blank or wrong workbook has nothing to explain yet
+            self.results_row("说明", f'IF(ISNUMBER({total_ref}),{"&".join(notes)},"")')
 
     def conditions_block(self) -> None:
         """For schemes decided by conditions (备案): each condition live, then the outcome."""
         r = self.rubric
         self.merged_text("备案条件核对（随填写自动计算；以系统核验结果为准）", bold=True, fill=HEAD_FILL)
-        for c in r.conditions:
+        for n, c in enumerate(r.conditions, 1):
             text = c.reason.split("（")[0].replace("{", "").replace("}", "")
-            self.label(1, c.code, font=HINT, align=CENTER)
+            self.label(1, n, font=HINT, align=CENTER)
             self.label(2, text)
-            self.formula(3, f'IF({expr_formula(c.test, r)},"符合","不符合")')
+            inputs = [name for name in expression_names(c.test) if name in r.fields]
+            verdict = f'IF({expr_formula(c.test, r)},"符合","不符合")'
+            if inputs:
+                verdict = f'IF(OR({",".join(f"LEN(TRIM({name}))=0" for name in inputs)}),"{TO_FILL}",{verdict})'
+            self.formula(3, verdict)
             self.label(4, "")
             self.row += 1
         self.label(1, "")
         self.label(2, "备案结论", font=BOLD)
-        self.formula(3, grade_formula(r, ""), "out_grade")
+        self.formula(3, status_wrapped(grade_formula(r, "")), "out_grade")
         self.label(4, "")
         self.row += 1
 
@@ -434,7 +468,8 @@ class _SheetWriter:
 
     def table(self, spec: dict) -> None:
         t = self.rubric.tables[spec["table"]]
-        self.title(spec["title"], len(t.columns) + 1, TABLE_WIDTHS)
+        widths = [TABLE_WIDTHS[0], TABLE_WIDTHS[1]] + [24 if c.type == "credit_code" else 13 for c in t.columns[1:]]
+        self.title(spec["title"], len(t.columns) + 1, widths)
         self.header(spec["header"])
         first = self.row
         for i in range(t.rows):
@@ -442,7 +477,7 @@ class _SheetWriter:
             for j, col in enumerate(t.columns, 2):
                 c = self.ws.cell(self.row, j)
                 c.fill, c.border, c.protection, c.font = INPUT_FILL, BORDER, UNLOCKED, BODY
-                c.number_format = "@" if col.type == "text" else "General"
+                c.number_format = "General" if col.type == "int" else "@"
             self.row += 1
         last = self.row - 1
         for j, col in enumerate(t.columns, 2):
@@ -450,7 +485,11 @@ class _SheetWriter:
             if col.type == "text":
                 kw = {"type": "textLength", "operator": "lessThanOrEqual", "formula1": str(col.max_length)}
                 err = f"不超过 {col.max_length} 个字。"
-                prompt = spec.get("hint", "请填写区域名称。")
+                prompt = spec.get("hint", "请填写区域名称。") if j == 2 else f"请填写{col.label}。"
+            elif col.type == "credit_code":
+                kw = {"type": "textLength", "operator": "equal", "formula1": "18"}
+                err = "应为 18 位。"
+                prompt = TYPE_HINTS["credit_code"]
             else:
                 kw = {"type": "whole", "operator": "between", "formula1": "0", "formula2": str(col.max)}
                 err = f"应为 0 到 {col.max} 之间的整数。"
@@ -463,9 +502,9 @@ class _SheetWriter:
         _name(self.wb, t.id, self.ws, f"B{first}:{get_column_letter(len(t.columns) + 1)}{last}")
         self.label(1, "总计", font=BOLD, align=CENTER)
         self.label(2, "")
-        for j in range(3, len(t.columns) + 2):
+        for j, col in enumerate(t.columns[1:], 3):
             letter = get_column_letter(j)
-            self.label(j, f"=SUM({letter}{first}:{letter}{last})", font=BOLD, align=CENTER)
+            self.label(j, f"=SUM({letter}{first}:{letter}{last})" if col.type == "int" else "", font=BOLD, align=CENTER)
         self.row += 1
         if spec.get("hint"):
             self.merged_text(spec["hint"])
@@ -475,14 +514,9 @@ class _SheetWriter:
         cf = self.ws.conditional_formatting
         if f.required and f.default is None:
             cf.add(ref, FormulaRule(formula=[f"LEN(TRIM({ref}))=0"], fill=MISSING_FILL))
-        wrong = None
-        if f.type in ("bool", "enum"):
-            wrong = "AND(" + ",".join(f'{ref}<>"{c}"' for c in f.choices) + ")"
-        elif f.numeric:
-            hi = f" ,{ref}>{f.max}" if f.max is not None else ""
-            wrong = f"OR(NOT(ISNUMBER({ref})),{ref}<{f.min}{hi.replace(' ,', ',')})"
+        wrong = wrong_test(f, ref)
         if wrong:
-            cf.add(ref, FormulaRule(formula=[f"AND(LEN(TRIM({ref}))>0,{wrong})"], font=WRONG_FONT, fill=MISSING_FILL))
+            cf.add(ref, FormulaRule(formula=[f"AND(LEN(TRIM({ref}))>0,{wrong})"], font=WRONG_FONT, fill=WRONG_FILL))
 
     def guide(self) -> None:
         """填表说明: how to fill the workbook, the official rules quoted, the decisions explained."""
@@ -497,18 +531,26 @@ class _SheetWriter:
             ),
             ("计算结果", "得分、小计、总分和等级由公式随填写自动计算，仅供参考；以系统计分结果为准。"),
             ("提交", "请勿删除、重命名工作表，勿剪切或移动填写单元格（系统按单元格的“名称”读取数据）。"),
+            ("日期", "表中任何日期都不得晚于评分日期（系统处理评估表的日期），否则按填写错误退回。"),
+            ("一机构一表", "同一机构在同一批次只能提交一份评估表（D24）；同一统一社会信用代码有两份以上的，在只剩一份之前都不予登记。"),
+            ("结果不再更改", "本批次公示期结束（不公示的方案：结果公布）后加入或修改的评估表不予登记，须另建新的批次（D23）。"),
         ]
         for head, text in lines:
             self._guide_row(head, text, bold_head=True)
         if r.items:
             self.merged_text("评分规则（原文）", bold=True, fill=HEAD_FILL)
             for it in r.items:
-                self._guide_row(f"{it.section}·{it.group}（{it.max / 100:g} 分）", it.wording)
+                self._guide_row(
+                    f"{it.section}·{it.group}（{it.points_text}{'' if it.points else ' 分'}）" if it.points_text else f"{it.section}·{it.group}",
+                    it.wording,
+                )
         g = r.grades
         if g.kind == "bands":
             self.merged_text("等级划分（原文）", bold=True, fill=HEAD_FILL)
             for b in g.bands:
                 self._guide_row(b.label, b.text)
+            if g.otherwise_text:
+                self._guide_row(g.otherwise or "", g.otherwise_text)
         for c in r.conditions:
             if c.effect == "veto":
                 self._guide_row("一票否决", c.reason.split("：", 1)[-1])
@@ -611,7 +653,7 @@ class _SheetWriter:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "portrait"
         ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        ws.page_setup.fitToHeight = int((spec or {}).get("pages_tall", 0))  # 0: as many pages as it takes
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"

@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..errors import ACTION_CODES, FOLDER_CODES, REFUSAL_CODES, ROUND_CODES, Problem
+from ..errors import ACTION_CODES, FOLDER_CODES, REFUSAL_CODES, ROUND_CODES, WARNING_CODES, Problem
 from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
 from ..result import Result
 from ..rubric import load_rubric
@@ -58,6 +58,10 @@ class Report:
     @property
     def action_problems(self) -> list[Problem]:
         return [p for p in self.problems if p.code in ACTION_CODES]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.code in WARNING_CODES]
 
     @property
     def refused(self) -> list[Problem]:
@@ -117,6 +121,7 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
             _void_notices(con, s.scheme, today, rep)
             if rubric.lifecycle.get("spot_check_percent"):
                 _draws(con, s.scheme, int(rubric.lifecycle["spot_check_percent"]), today, rep)
+        _name_warnings(con, today, rep)
         # what the registry itself wrote, for `verify` to compare against; a run that changed no row
         # leaves the verified content, and its checkpoint, as they were
         checkpoint = last_checkpoint(con)
@@ -133,6 +138,39 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
             con.execute("ROLLBACK")
         raise
     return rep
+
+
+def _name_warnings(con: sqlite3.Connection, today: date, rep: Report) -> None:
+    """D24: tonight's results whose credit code another scheme's current result carries under
+    another name: a warning on both files (recorded as usual; a name change is legitimate)."""
+    pairs = con.execute(
+        """SELECT a.file AS file, ra.scheme AS scheme, a.org_name AS org_name, a.credit_code AS credit_code,
+                  b.file AS other, rb.scheme AS other_scheme, b.org_name AS other_name
+           FROM results a JOIN rounds ra ON ra.id = a.round_id
+           JOIN results b ON b.credit_code = a.credit_code AND b.superseded_on IS NULL AND b.org_name <> a.org_name
+           JOIN rounds rb ON rb.id = b.round_id AND rb.scheme <> ra.scheme
+           WHERE a.recorded_on = ? AND a.superseded_on IS NULL ORDER BY a.file, b.file""",
+        (today.isoformat(),),
+    ).fetchall()
+    said = set()
+    for p in pairs:
+        sides = ((p["file"], p["scheme"], p["org_name"]), (p["other"], p["other_scheme"], p["other_name"]))
+        for (file, scheme, name), (other, other_scheme, other_name) in (sides, sides[::-1]):
+            if (file, other) in said:
+                continue
+            said.add((file, other))
+            rep.problems.append(
+                Problem.of(
+                    "name_twice",
+                    file,
+                    credit_code=p["credit_code"],
+                    scheme=load_rubric(scheme).short_title,
+                    org_name=name,
+                    other_scheme=load_rubric(other_scheme).short_title,
+                    other=other,
+                    other_name=other_name,
+                )
+            )
 
 
 def latest_run(con: sqlite3.Connection) -> str | None:
@@ -246,7 +284,7 @@ def _record_results(
                 None if res.total is None else round(res.total * 100),
                 res.grade,
                 int(res.veto),
-                json.dumps({**res.as_json(), "file": rel, "address": res.address}, ensure_ascii=False, sort_keys=True),
+                json.dumps({**res.as_json(), "file": rel, "address": res.address, "tables": res.tables}, ensure_ascii=False, sort_keys=True),
                 today.isoformat(),
             ),
         )
@@ -591,36 +629,58 @@ def _quarter_start(d: date) -> date:
     return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
 
 
+def _next_quarter(q: date) -> date:
+    return date(q.year + (q.month == 10), (q.month + 2) % 12 + 1, 1)
+
+
+def _operated_units(con: sqlite3.Connection, scheme: str, q: date) -> dict[str, dict]:
+    """D22: unit credit code -> {name, operators} over the filings valid on the quarter's first day.
+    A unit several organisations operate is one unit with several operators."""
+    units: dict[str, dict] = {}
+    for cert in con.execute(
+        "SELECT c.*, r.result_json FROM certificates c LEFT JOIN results r ON r.id = c.result_id WHERE c.scheme=? AND c.issued<=? ORDER BY c.number",
+        (scheme, q.isoformat()),
+    ):
+        if status_on(cert, q) != "有效" or not cert["result_json"]:
+            continue
+        for u in json.loads(cert["result_json"]).get("tables", {}).get("operated_units", []):
+            unit = units.setdefault(u["credit_code"], {"name": u["name"], "operators": {}})
+            unit["operators"][cert["credit_code"]] = cert["org_name"]
+    return units
+
+
 def _draws(con: sqlite3.Connection, scheme: str, percent: int, today: date, rep: Report) -> None:
+    """D22: each quarter's 抽查 is drawn and recorded on its first day from the key units then
+    operated, and published only the day after the quarter ends (an inspection announced in
+    advance is no inspection)."""
     (first,) = con.execute("SELECT MIN(issued) FROM certificates WHERE scheme=?", (scheme,)).fetchone()
     if first is None:
         return
     q = _quarter_start(date.fromisoformat(first))
     while q <= today:
-        quarter = f"{q.year}Q{(q.month - 1) // 3 + 1}"
+        n = (q.month - 1) // 3 + 1
+        quarter = f"{q.year}Q{n}"
         did = f"{scheme}-{quarter}"
         if con.execute("SELECT 1 FROM draws WHERE id=?", (did,)).fetchone() is None:
-            rows = con.execute("SELECT * FROM certificates WHERE scheme=? AND issued<=?", (scheme, q.isoformat())).fetchall()
-            population = sorted({r["credit_code"] for r in rows if status_on(r, q) == "有效"})
-            if population:
-                seed = did
-                drawn = draw_sample(population, seed, percent)
+            units = _operated_units(con, scheme, q)
+            if units:
+                drawn = draw_sample(sorted(units), did, percent)
+                published = _next_quarter(q)
                 con.execute(
-                    "INSERT INTO draws VALUES (?,?,?,?,?,?,?)", (did, scheme, quarter, seed, json.dumps(population), json.dumps(drawn), q.isoformat())
+                    "INSERT INTO draws VALUES (?,?,?,?,?,?,?)",
+                    (did, scheme, quarter, did, json.dumps(sorted(units)), json.dumps(drawn), published.isoformat()),
                 )
-                names = {r["credit_code"]: r["org_name"] for r in rows}
-                _add_notice(
-                    con,
-                    today,
-                    rep,
-                    f"{scheme}/抽查/{quarter}",
-                    scheme,
-                    None,
-                    "抽查",
-                    f"{q.year}年第{(q.month - 1) // 3 + 1}季度社会化运营机构运营质量抽查名单",
-                    q,
-                    None,
-                    [{"credit_code": c, "org_name": names[c], "seed": seed, "population": len(population)} for c in drawn],
-                )
-                rep.draws.append(f"{quarter}: {len(drawn)}/{len(population)}（种子 {seed}）")
-        q = date(q.year + (q.month == 10), (q.month + 2) % 12 + 1, 1)
+                entries = [
+                    {
+                        "unit_code": code,
+                        "unit_name": units[code]["name"],
+                        "operators": [{"credit_code": c, "org_name": units[code]["operators"][c]} for c in sorted(units[code]["operators"])],
+                        "seed": did,
+                        "population": len(units),
+                    }
+                    for code in drawn
+                ]
+                title = f"{q.year}年第{n}季度运维重点单位运营质量抽查名单"
+                _add_notice(con, today, rep, f"{scheme}/抽查/{quarter}", scheme, None, "抽查", title, published, None, entries)
+                rep.draws.append(f"{quarter}: {len(drawn)}/{len(units)} 家重点单位（种子 {did}，{published} 公布）")
+        q = _next_quarter(q)
