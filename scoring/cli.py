@@ -40,8 +40,40 @@ class Commands(click.Group):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="scoring")
-def main():
-    """运维服务机构能力评估：生成评估表模板、校验并批量计分、维护登记库、发布网站。"""
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="机构配置文件 scoring.toml（默认：当前目录或其上级目录中的 scoring.toml）。",
+)
+def main(config):
+    """运维服务机构能力评估：生成评估表模板、校验并批量计分、维护登记库、发布网站。
+
+    在机构工作目录（scoring init 创建，含 scoring.toml）中运行时，各目录和网站设置取自该文件；
+    命令行参数优先。
+    """
+
+
+def _instance():
+    """The instance (scoring.toml) the command runs in, read once; None outside any instance."""
+    from .inputs.instance import InstanceError, find_instance
+
+    root = click.get_current_context().find_root()
+    if "instance" not in root.meta:
+        try:
+            root.meta["instance"] = find_instance(root.params.get("config"))
+        except InstanceError as exc:
+            raise click.ClickException(str(exc)) from None
+    return root.meta["instance"]
+
+
+def _configured(key: str, plain: str):
+    """An option's default: the instance's path for `key`, else `plain` in the working folder."""
+
+    def default() -> Path:
+        inst = _instance()
+        return inst.path(key) if inst else Path(plain)
+
+    return default
 
 
 @main.command(short_help="生成空白评估表模板。")
@@ -141,6 +173,13 @@ def _labels(scheme: str | None) -> dict[str, str]:
     return {**{f: x.label for f, x in r.fields.items()}, **{t: x.label for t, x in r.tables.items()}}
 
 
+def _site_config():
+    """The site's settings: the package's mkdocs.yml with the instance's title, site_url and issuer."""
+    from .publish import load_site_config
+
+    return load_site_config(instance=_instance())
+
+
 def _today(value: str | None):
     if value is None:  # the date in China, whatever the server's clock zone (a 02:15 cron is 18:15 UTC)
         return datetime.now(CHINA).date()
@@ -158,9 +197,8 @@ DB = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("registry.sqlite"),
-    show_default=True,
-    help="登记库（SQLite 文件）。",
+    default=_configured("db", "registry.sqlite"),
+    help="登记库（SQLite 文件；默认取 scoring.toml 中的设置，没有时为当前目录的 registry.sqlite）。",
 )
 
 
@@ -205,9 +243,8 @@ def print_report(rep) -> None:
 @click.option(
     "--workbooks",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("workbooks"),
-    show_default=True,
-    help="评估表目录：<类别>/<批次>/round.toml 和 *.xlsx，<类别>/actions.csv。",
+    default=_configured("workbooks", "workbooks"),
+    help="评估表目录：<类别>/<批次>/round.toml 和 *.xlsx，<类别>/actions.csv（默认取 scoring.toml 中的设置，没有时为 workbooks）。",
 )
 @TODAY
 @DB
@@ -224,7 +261,7 @@ def ingest(workbooks, today, db):
 
 
 @registry.command("certificates")
-@click.option("--scheme", type=SCHEMES)
+@click.option("--scheme", type=SCHEMES, help="只列出该评估类别的证书或备案。")
 @click.option("--due", is_flag=True, help="只列出即将到期、应申请复审的证书。")
 @TODAY
 @DB
@@ -331,9 +368,8 @@ def export(out, today, db):
 OUT = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("public"),
-    show_default=True,
-    help="静态网站的输出位置（整体替换：新网站完整生成之前，原网站保持不变；只会替换本系统以前发布的网站或空目录）。",
+    default=_configured("out", "public"),
+    help="静态网站的输出位置（默认取 scoring.toml 中的设置，没有时为 public；整体替换：新网站完整生成之前，原网站保持不变；只会替换本系统以前发布的网站或空目录）。",
 )
 
 
@@ -341,9 +377,8 @@ OUT = click.option(
 @click.option(
     "--workbooks",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("workbooks"),
-    show_default=True,
-    help="评估表目录（<类别>/<批次>/round.toml 和 *.xlsx、actions.csv、calendar.toml）。",
+    default=_configured("workbooks", "workbooks"),
+    help="评估表目录（<类别>/<批次>/round.toml 和 *.xlsx、actions.csv、calendar.toml；默认取 scoring.toml 中的设置，没有时为 workbooks）。",
 )
 @OUT
 @TODAY
@@ -358,7 +393,7 @@ def publish(workbooks, out, today, db):
     from .registry import RegistryBusy
 
     try:
-        result = run_publish(workbooks, out, _today(today), db)
+        result = run_publish(workbooks, out, _today(today), db, _site_config())
     except (PublishError, RegistryBusy) as exc:
         raise click.ClickException(str(exc)) from None
     print_report(result.report)
@@ -370,23 +405,26 @@ def publish(workbooks, out, today, db):
 
 
 @main.command()
-@click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("workbooks"), show_default=True, help="评估表目录。")
+@click.option(
+    "--workbooks",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=_configured("workbooks", "workbooks"),
+    help="评估表目录（默认取 scoring.toml 中的设置，没有时为 workbooks）。",
+)
 @OUT
 @TODAY
 @DB
 @click.option(
     "--log",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("logs/nightly-publish.log"),
-    show_default=True,
-    help="运行摘要追加到此日志文件（运行失败时也写）。",
+    default=lambda: _configured("logs", "logs")() / "nightly-publish.log",
+    help="运行摘要追加到此日志文件（运行失败时也写；默认为 scoring.toml 中 logs 目录下的 nightly-publish.log）。",
 )
 @click.option(
     "--backups",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("backups"),
-    show_default=True,
-    help="登记库每日备份的目录。",
+    default=lambda: (_instance().root / "backups") if _instance() else Path("backups"),
+    help="登记库每日备份的目录（默认为机构目录或当前目录下的 backups）。",
 )
 @click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="保留的每日备份份数。")
 def nightly(workbooks, out, today, db, log, backups, keep):
@@ -396,6 +434,69 @@ def nightly(workbooks, out, today, db, log, backups, keep):
     """
     from .jobs import nightly as run_nightly
 
-    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep)
+    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config)
     click.echo("\n".join(outcome.lines))
     sys.exit(outcome.code)
+
+
+# --- the instance ---------------------------------------------------------------------------------
+
+
+@main.command(short_help="创建一个机构的工作目录（scoring.toml、评估表目录、使用说明）。")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--scheme", "schemes", multiple=True, type=SCHEMES, help="本机构开展的评估类别（可重复；默认：全部）。")
+@click.option("--title", default="", help="网站名称。")
+@click.option("--issuer", default="", help="发证单位名称。")
+@click.option("--site-url", default="", help="网站正式地址，如 https://pingjia.example.org/ 。")
+def init(folder, schemes, title, issuer, site_url):
+    """在 FOLDER 中创建机构工作目录：scoring.toml、每个评估类别一个示例批次、工作日历模板、使用说明。
+
+    已有 scoring.toml 时不覆盖。之后在 FOLDER 中运行的命令都读取该配置。
+    """
+    from .inputs.instance import InstanceError, init_instance
+
+    try:
+        written = init_instance(folder, list(schemes) or list(scheme_ids()), title, issuer, site_url, _today(None))
+    except InstanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"已创建 {path}")
+    click.echo(
+        f"\n下一步：\n  1. 编辑 {folder / 'scoring.toml'}：网站名称、site_url、发证单位及联系方式\n"
+        f"  2. cd {folder}\n  3. scoring template <类别> -o 评估表.xlsx，填好后放入 workbooks/<类别>/<批次>/\n"
+        "  4. scoring publish，然后 scoring serve 预览；每晚发布见 README 的“部署”"
+    )
+
+
+@main.command(short_help="在本机预览已发布的网站。")
+@OUT
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
+def serve(out, port):
+    """在 http://127.0.0.1:PORT/ 提供 --out 中已发布的网站（仅本机可访问，Ctrl+C 结束）。"""
+    import functools
+    import http.server
+
+    if not (out / "index.html").is_file():
+        raise click.ClickException(f"{out} 中还没有网站；请先运行 scoring publish")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def send_error(self, code, message=None, explain=None):
+            page = out / "404.html"
+            if code != 404 or not page.is_file():
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()  # the site's own Chinese 404, as a web server would serve it
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    # the symlink, not its target: each request follows it to the build swapped in last
+    handler = functools.partial(Handler, directory=str(out.absolute()))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        click.echo(f"网站预览：http://127.0.0.1:{port}/ （Ctrl+C 结束）")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("已停止")

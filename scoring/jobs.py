@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -192,6 +192,9 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
     try:
         docs, site = work / "docs", work / "site"
         shutil.copytree(config.pages, docs)
+        own_assets = config.overrides / "assets" if config.overrides else None
+        if own_assets and own_assets.is_dir():  # the instance's CSS, logo and images over the package's
+            shutil.copytree(own_assets, docs / "assets", dirs_exist_ok=True)
         with _registry(db) as con:
             with clock.stage("collect"):
                 inputs = collect_inputs(workbooks)
@@ -209,7 +212,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             if not force and stored.get("state") == state and (out / "index.html").is_file():
                 return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True)
             with clock.stage("pages"):
-                pages, shared = gather_pages(con, today, inputs.calendar, config.site_url, view)
+                pages, shared = gather_pages(con, today, inputs.calendar, config.site_url, view, config.issuer, config.schemes)
                 export_open_data(con, today, docs / "data", view)
         with clock.stage("render"):
             render(pages, docs, config)
@@ -299,9 +302,12 @@ def summary_lines(result: PublishResult, db: Path, today: date, since: date | No
     return lines
 
 
-def nightly(workbooks: Path, out: Path, db: Path, today: date, log: Path, backups: Path, keep: int = 30) -> NightlyOutcome:
+def nightly(
+    workbooks: Path, out: Path, db: Path, today: date, log: Path, backups: Path, keep: int = 30, config: Callable[[], SiteConfig] = load_site_config
+) -> NightlyOutcome:
     """Lock, clean up after a killed run, back up the registry, publish, and append a summary to `log`
-    (also when it fails). Never raises: the outcome's code says what happened."""
+    (also when it fails). Never raises: the outcome's code says what happened. `config` loads the
+    site's settings inside the guarded part, so a broken setting is logged like any failure."""
     started = datetime.now()
     outcome = NightlyOutcome(EXIT_PUBLISHED, [f"== 夜间发布 {started:%Y-%m-%d %H:%M:%S}，--today {today} =="])
     lines = outcome.lines
@@ -317,7 +323,7 @@ def nightly(workbooks: Path, out: Path, db: Path, today: date, log: Path, backup
             if saved:
                 lines.append(f"登记库已备份：{saved}")
             t = time.perf_counter()
-            outcome.result = result = _publish(workbooks, out, today, db, load_site_config(), False)
+            outcome.result = result = _publish(workbooks, out, today, db, config(), False)
             lines += summary_lines(result, db, today, since)
             if result.skipped:
                 lines.append(f"网站内容没有变化，未重新构建（{time.perf_counter() - t:.1f} 秒）")

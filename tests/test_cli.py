@@ -37,7 +37,8 @@ def test_every_command_has_help_in_chinese(command):
     res = run(*command, "--help")
     assert res.exit_code == 0 and res.output.startswith("用法：") and "选项" in res.output and len(res.output) > 150
     body = res.output.split("\n\n", 1)[1]  # after the usage block
-    prose = [line for line in body.splitlines() if line.strip() and not line.strip().startswith("-")]
+    # the description and section heads (option help wraps onto deeply indented continuation lines)
+    prose = [line for line in body.splitlines() if line.strip() and not line.strip().startswith("-") and len(line) - len(line.lstrip()) < 20]
     assert prose and all(any("\u4e00" <= ch <= "\u9fff" for ch in line) for line in prose[:3]), prose[:3]
 
 
@@ -187,3 +188,47 @@ def test_annotated_copy_marks_empty_cells_apart_from_wrong_ones(tmp_path, fill):
     assert empty[4].value.startswith("【待填写】") and wb[empty[1].value][empty[2].value].fill.fgColor.rgb.endswith("FFEB9C")
     assert wb[wrong[1].value][wrong[2].value].fill.fgColor.rgb.endswith("FF9999")
     assert wrong[4].value.count("统一社会信用代码") == 1  # the label said once
+
+
+def test_init_writes_an_instance_the_commands_read_and_never_overwrites_it(tmp_path, monkeypatch):
+    folder = tmp_path / "xh"
+    res = run("init", folder, "--scheme", "hosting", "--issuer", "某某协会", "--site-url", "https://pj.example.net/")
+    assert res.exit_code == 0 and "下一步" in res.output
+    assert (folder / "workbooks" / "hosting").is_dir() and (folder / "使用说明.md").is_file() and (folder / "office").is_dir()
+    toml = (folder / "scoring.toml").read_text(encoding="utf-8")
+    assert 'schemes = ["hosting"]' in toml and 'issuer = "某某协会"' in toml and "https://pj.example.net/" in toml
+    again = run("init", folder)
+    assert again.exit_code == 1 and "已存在" in again.output and (folder / "scoring.toml").read_text(encoding="utf-8") == toml
+    monkeypatch.chdir(folder / "workbooks")  # a folder below the instance finds it
+    res = run("registry", "certificates")
+    assert res.exit_code == 1 and str(folder / "registry.sqlite") in res.output  # the instance's registry, not ./registry.sqlite
+
+
+def test_serve_previews_the_site_with_its_own_404(tmp_path):
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "index.html").write_text("<h1>首页</h1>", encoding="utf-8")
+    (out / "404.html").write_text("<h1>页面不存在（404）</h1>", encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "scoring", "serve", "--out", str(out), "--port", str(port)], cwd=tmp_path)
+    try:
+        for _ in range(50):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "首页" in page
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no/such/page/", timeout=2)
+        assert missing.value.code == 404 and "页面不存在" in missing.value.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

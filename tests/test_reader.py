@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from scoring.excel.reader import read_raw, read_raw_openpyxl
 from scoring.excel.template import write_template
 from scoring.pipeline import score_paths
+from scoring.rubric import load_rubric
 from scoring.validate import wanted_names
 
 
@@ -29,7 +30,7 @@ def same(path):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_blank_templates_read_the_same(tmp_path, scheme):
     raw = same(write_template(scheme, tmp_path / f"{scheme}.xlsx"))
-    assert raw.scheme == scheme and raw.version == 2
+    assert raw.scheme == scheme and raw.version == load_rubric(scheme).template_version
     assert all(c.value is None for name, c in raw.cells.items() if not name.startswith("template_"))
 
 

@@ -38,7 +38,9 @@ def test_sheets_in_official_order_and_meta_hidden(book):
     assert wb.sheetnames == OFFICIAL_SHEETS[scheme] + ["填表说明"] + hidden
     assert all(wb[n].sheet_state != "visible" for n in hidden)
     assert wb["_meta"].sheet_state == "veryHidden"
-    assert wb["_meta"]["B1"].value == scheme and wb["_meta"]["B2"].value == load_rubric(scheme).template_version == 2
+    assert wb["_meta"]["B1"].value == scheme and wb["_meta"]["B2"].value == load_rubric(scheme).template_version == (
+        3 if scheme == "datong-filing" else 2
+    )
 
 
 def test_every_input_is_named_validated_unlocked_and_labels_locked(book):

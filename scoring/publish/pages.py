@@ -126,7 +126,9 @@ def grade_changes(results: list[dict]) -> list[dict]:
     return out
 
 
-def gather_pages(con: sqlite3.Connection, today: date, cal: Calendar, site_url: str, view: PublicView) -> tuple[list[Page], dict]:
+def gather_pages(
+    con: sqlite3.Connection, today: date, cal: Calendar, site_url: str, view: PublicView, issuer: dict | None = None, shown: tuple[str, ...] = ()
+) -> tuple[list[Page], dict]:
     """All pages of the site and the shared data the build needs (nav, dictionaries, feed)."""
     results, notices, certs = view.results, view.notices, view.certificates
     renewals, sample_draws = view.renewals, view.draws
@@ -141,6 +143,8 @@ def gather_pages(con: sqlite3.Connection, today: date, cal: Calendar, site_url: 
     cert_path = {c["number"]: f"certificates/{c['number']}.md" for c in certs if re.fullmatch(r"[A-Za-z0-9-]+", c["number"])}
     npath = {n["id"]: notice_path(n) for n in notices}
     (updated,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
+    # who issues each scheme's notices and certificates: the instance's issuer, else the scheme's own
+    issuer_name = {s: (issuer or {}).get("issuer") or load_rubric(s).lifecycle.get("certificate", {}).get("issuer", "") for s in scheme_ids()}
     shared = dict(
         today=today,
         updated=updated or today.isoformat(),
@@ -148,10 +152,12 @@ def gather_pages(con: sqlite3.Connection, today: date, cal: Calendar, site_url: 
         cert_path=cert_path,
         notice_path=npath,
         site_url=site_url.rstrip("/") + "/",
+        issuer={k: (issuer or {}).get(k, "") for k in ("issuer", "address", "phone", "email", "icp")},  # scoring.toml's, public
+        issuer_name=issuer_name,
     )
 
     schemes = []
-    for scheme in sorted(scheme_ids(), key=lambda s: (SCHEME_ORDER.index(s) if s in SCHEME_ORDER else 99, s)):
+    for scheme in sorted(shown or scheme_ids(), key=lambda s: (SCHEME_ORDER.index(s) if s in SCHEME_ORDER else 99, s)):
         mine = [r for r in results if r["scheme"] == scheme]
         rubric = load_rubric(scheme)
         srounds = [rd for (s, _), rd in rounds.items() if s == scheme]
@@ -232,7 +238,7 @@ def gather_pages(con: sqlite3.Connection, today: date, cal: Calendar, site_url: 
                     "qr": qr[c["number"]],
                     "verify_url": url,
                     "rubric": rubric,
-                    "issuer": rubric.lifecycle.get("certificate", {}).get("issuer", ""),
+                    "issuer": issuer_name[c["scheme"]],
                 },
             )
         )

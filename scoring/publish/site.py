@@ -30,6 +30,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..inputs.instance import Instance
 from ..registry import PublicView, Report
 from ..registry.rounds import days_left
 from ..workdays import Calendar
@@ -57,7 +58,15 @@ __all__ = [
     "new_work_folder",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]  # where mkdocs.yml, templates/ and site/ are
+
+def _site_files() -> Path:
+    """Where mkdocs.yml, templates/ and site/ are: inside an installed wheel (`scoring/_site`,
+    see setup.py), else the source checkout the package runs from."""
+    packaged = Path(__file__).resolve().parents[1] / "_site"
+    return packaged if (packaged / "mkdocs.yml").is_file() else Path(__file__).resolve().parents[2]
+
+
+ROOT = _site_files()
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # < > & are handled by HTML escaping
 DOMAIN_WORDS = [
     "运维",
@@ -87,24 +96,57 @@ class PublishError(RuntimeError):
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """mkdocs.yml read once, with the folders the site is made from."""
+    """mkdocs.yml read once, with the folders the site is made from and the instance's own settings
+    (scoring.toml: title, site_url, the issuer) and overrides folder laid over them."""
 
     root: Path
     mkdocs: dict
     site_url: str  # always ends with "/"
+    issuer: dict = field(default_factory=dict)  # issuer, address, phone, email, icp (public)
+    overrides: Path | None = None  # the instance's theme/, templates/, assets/ (each optional)
+    schemes: tuple[str, ...] = ()  # the schemes the site shows (empty: all)
 
     @property
     def templates(self) -> Path:
         return self.root / "templates"
 
     @property
+    def template_dirs(self) -> list[Path]:
+        """Page templates: the instance's own first, then the package's."""
+        own = self.overrides / "templates" if self.overrides else None
+        return ([own] if own and own.is_dir() else []) + [self.templates]
+
+    @property
     def pages(self) -> Path:
         return self.root / "site"
 
+    def fingerprint(self) -> str:
+        """What besides the package and the registry decides the site: settings and overrides."""
+        h = hashlib.sha256(json.dumps([self.mkdocs, self.site_url, self.issuer, self.schemes], sort_keys=True, ensure_ascii=False).encode())
+        if self.overrides and self.overrides.is_dir():
+            for f in sorted(self.overrides.rglob("*")):
+                if f.is_file():
+                    h.update(str(f.relative_to(self.overrides)).encode() + f.read_bytes())
+        return h.hexdigest()
 
-def load_site_config(root: Path = ROOT) -> SiteConfig:
+
+def load_site_config(root: Path = ROOT, instance: Instance | None = None) -> SiteConfig:
+    """The package's mkdocs.yml, with the instance's title, site_url and issuer when there is one."""
     cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
-    return SiteConfig(root, cfg, str(cfg["site_url"]).rstrip("/") + "/")
+    issuer: dict = {}
+    overrides = None
+    schemes: tuple[str, ...] = ()
+    if instance is not None:
+        schemes = instance.schemes
+        site = instance.site
+        if site.get("title"):
+            cfg["site_name"] = site["title"]
+        if site.get("site_url"):
+            cfg["site_url"] = site["site_url"]
+        issuer = dict(instance.issuer)
+        cfg.setdefault("extra", {})["issuer"] = issuer
+        overrides = instance.path("overrides")
+    return SiteConfig(root, cfg, str(cfg["site_url"]).rstrip("/") + "/", issuer, overrides, schemes)
 
 
 @dataclass
@@ -129,7 +171,7 @@ def _yaml_title(value) -> Markup:
 
 def environment(config: SiteConfig) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(config.templates),
+        loader=FileSystemLoader(config.template_dirs),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -189,7 +231,14 @@ def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_d
     cfg = copy.deepcopy(config.mkdocs)
     cfg.update(docs_dir=str(docs), site_dir=str(site), nav=escape_nav(nav))
     if "custom_dir" in cfg.get("theme", {}):
-        cfg["theme"]["custom_dir"] = str(config.root / cfg["theme"]["custom_dir"])
+        theme = config.root / cfg["theme"]["custom_dir"]
+        own = config.overrides / "theme" if config.overrides else None
+        if own and own.is_dir():  # the instance's theme files over the package's, as Material's custom_dir
+            merged = docs.parent / "theme"
+            shutil.copytree(theme, merged, dirs_exist_ok=True)
+            shutil.copytree(own, merged, dirs_exist_ok=True)
+            theme = merged
+        cfg["theme"]["custom_dir"] = str(theme)
     cfg["plugins"] = [{"search": {"separator": r"[\s\u200b\-]", "jieba_dict_user": str(jieba_dict)}}]
     cfg["hooks"] = [str(Path(__file__).with_name("hooks.py"))]
     path = docs.parent / "mkdocs.yml"
@@ -323,7 +372,7 @@ def code_fingerprint(root: Path) -> str:
 
 def site_state(con: sqlite3.Connection, today: date, cal: Calendar, config: SiteConfig, view: PublicView) -> str:
     """A digest of everything the site shows on `today`: equal digests, equal sites."""
-    h = hashlib.sha256(code_fingerprint(config.root).encode())
+    h = hashlib.sha256((code_fingerprint(config.root) + config.fingerprint()).encode())
     for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
     for rd in con.execute(
