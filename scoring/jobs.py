@@ -216,7 +216,20 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 export_open_data(con, today, docs / "data", view)
         with clock.stage("render"):
             render(pages, docs, config)
-            write_feed(docs / "feed.xml", shared["notices"], config.site_url, shared["notice_paths"], today)
+            write_feed(docs / "feed.xml", shared["notices"], config.site_url, shared["notice_paths"], today, shared["summaries"])
+            for scheme in shared["schemes"]:  # one feed per scheme besides the site-wide one
+                mine = [n for n in shared["notices"] if n["scheme"] == scheme["id"]]
+                title = f"{scheme['rubric'].title} 公告与公示"
+                write_feed(
+                    docs / scheme["id"] / "feed.xml",
+                    mine,
+                    config.site_url,
+                    shared["notice_paths"],
+                    today,
+                    shared["summaries"],
+                    title,
+                    f"{scheme['id']}/feed.xml",
+                )
             write_search_dictionary(work / "jieba_user.txt", shared["names"])
         with clock.stage("mkdocs"):
             warnings = build_site(mkdocs_config(config, docs, site, nav_for(shared["schemes"]), work / "jieba_user.txt"), today)

@@ -19,7 +19,7 @@ ALLOWED = {
     "jobs": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs"},
     "cli": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs", "cli"},
 }
-CORE = {"errors", "fields", "expr", "formula", "rubric", "rules", "batch", "engine", "result", "workdays", "samples", "__init__"}
+CORE = {"errors", "fields", "expr", "formula", "rubric", "rules", "batch", "engine", "result", "workdays", "samples", "regions", "__init__"}
 
 
 def layer_of(module: str) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from test_rules import AREAS, PERFECT_ZJ
 
 from scoring.excel.fill import fill_template
@@ -409,7 +410,7 @@ def test_open_data_files_follow_the_contract_and_publish_nothing_private(world):
         export_open_data(con, D("2025-10-10"), tmp / "data")
     for name, cols in (
         ("certificates", ["number", "scheme", "round", "org_name", "credit_code", "grade", "issued", "expires", "status", "replaced_by"]),
-        ("results", ["scheme", "round", "org_name", "credit_code", "total", "grade", "status", "notice_date", "period_end"]),
+        ("results", ["scheme", "round", "org_name", "credit_code", "total", "grade", "status", "notice_date", "period_end", "eligible"]),
     ):
         raw = (tmp / "data" / f"{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
@@ -422,7 +423,9 @@ def test_open_data_files_follow_the_contract_and_publish_nothing_private(world):
         assert {r["org_name"] for r in js if "SUM" in r["org_name"]} == {"@SUM(A1)<script>"}  # JSON keeps the text as is
     notices = json.loads((tmp / "data" / "notices.json").read_text(encoding="utf-8"))
     assert [list(n) for n in notices] == [["id", "scheme", "round", "kind", "title", "published", "period_end"]] * len(notices)
-    everything = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp / "data").iterdir())
+    everything = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp / "data").iterdir() if p.suffix != ".xlsx") + "".join(
+        str(v) for p in (tmp / "data").glob("*.xlsx") for row in load_workbook(p).active.iter_rows(values_only=True) for v in row
+    )
     for private in ("张三", "李四", "13800000000", "13900000000", "0571-88888888", "ops@example.com"):
         assert private not in everything
     totals = [r["total"] for r in json.loads((tmp / "data" / "results.json").read_text(encoding="utf-8"))]

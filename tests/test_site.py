@@ -36,7 +36,12 @@ def built(tmp_path_factory):
     write_round(odd, "2026年度托管服务第二批", "2026-11-20")
     shutil.copy(next((wb / "hosting" / "2026").glob("*.xlsx")), odd / "x.xlsx")
     result = publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
-    return tmp, tmp / "public", result
+    zj = [c for c in certificates(tmp / "public") if c["scheme"] == "zj-skpw" and c["status"] == "有效"]
+    (wb / "zj-skpw" / "actions.csv").write_text(  # one certificate revoked, so its card has a date and a decision
+        f"date,credit_code,action,detail,document_no\n2026-11-20,{zj[-1]['credit_code']},撤销,数据弄虚作假,浙环监协〔2026〕31号\n", encoding="utf-8"
+    )
+    publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
+    return tmp, tmp / "public", result  # the first run's report: the one that issued the certificates
 
 
 @pytest.fixture(scope="module")
@@ -176,14 +181,58 @@ def test_verify_a_certificate_by_number(page, server, built):
     cert = next(c for c in certificates(public) if c["scheme"] == "zj-skpw" and c["status"] == "有效")
     page.goto(server + "verify/")
     page.wait_for_selector(".verify[data-ready='1']")
-    page.fill(".verify input[name=n]", cert["number"])
-    page.click(".verify button")
-    row = page.locator(f".verify-result tr[data-number='{cert['number']}']")
-    assert row.count() == 1
-    assert "有效" in row.inner_text() and cert["org_name"] in row.inner_text()
+    pasted = "\u200b " + cert["number"].lower().replace("ZJSK", "ｚｊｓｋ").replace("-", "－") + " "  # as copied from a chat
+    page.fill(".verify input[name=n]", pasted)
+    page.click(".verify-form button")
+    card = page.locator(f".verify-result .verify-card[data-number='{cert['number']}']")
+    assert card.count() == 1
+    assert card.locator(".verify-status").inner_text() == "有效"  # the status first
+    assert f"有效期至 {cert['expires']}" in card.inner_text() and cert["org_name"] in card.inner_text()
+    for width in (1280, 390):  # the status is seen without scrolling sideways
+        page.set_viewport_size({"width": width, "height": 800})
+        box = card.locator(".verify-status").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.fill(".verify input[name=n]", "ZJSK-1999-9999")
-    page.click(".verify button")
+    page.click(".verify-form button")
     assert "未查到" in page.locator(".verify-result").inner_text()
+    assert page.outside == []
+
+
+def test_a_revoked_certificate_says_since_when_and_by_which_decision(page, server, built):
+    tmp, public, _ = built
+    status = {s["number"]: s for s in json.loads((public / "data" / "certificate-status.json").read_text(encoding="utf-8"))}
+    ended = [c for c in certificates(public) if c["status"] in ("已撤销", "已换发", "已注销") and status[c["number"]]["document_no"]]
+    assert ended, "the bundled actions end some certificates"
+    cert = ended[0]
+    page.goto(server + f"verify/?n={cert['number']}")
+    page.wait_for_selector(".verify[data-ready='1']")
+    card = page.locator(f".verify-card[data-number='{cert['number']}']")
+    since = status[cert["number"]]
+    assert card.locator(".verify-status").inner_text() == cert["status"]
+    assert f"自 {since['status_since']} 起（{since['document_no']}）" in card.locator(".verify-since").inner_text()
+
+
+def test_bulk_verification_gives_a_table_and_a_csv(page, server, built):
+    tmp, public, _ = built
+    certs = certificates(public)
+    wanted = [certs[0]["number"], certs[1]["credit_code"].lower(), "ZJSK-1999-9999"] + [certs[2]["number"]] * 600
+    page.goto(server + "verify/")
+    page.wait_for_selector(".verify[data-ready='1']")
+    page.click(".verify-bulk summary")
+    page.fill(".bulk-form textarea", "\n".join(wanted))
+    page.click(".bulk-form button")
+    rows = page.locator(".bulk-table tr")
+    assert rows.count() == 1 + 500  # at most 500 checked, and it says so
+    assert "超过 500 条的部分未核验" in page.locator(".bulk-count").inner_text()
+    first, second, missing = (rows.nth(i).inner_text() for i in (1, 2, 3))
+    assert certs[0]["number"] in first and certs[0]["status"] in first
+    assert certs[1]["credit_code"] in second and "未查到" in missing
+    with page.expect_download() as info:
+        page.click(".bulk-csv")
+    text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("输入,证书/备案编号") and len(lines) == 501 and certs[0]["number"] in lines[1]
     assert page.outside == []
 
 
@@ -202,8 +251,8 @@ def test_verify_by_qr_target(page, server, built):
     assert page.locator(".qr img").evaluate("img => img.complete && img.naturalWidth > 0")
     page.goto(server + target[len(SITE_URL) :])  # the same page, served locally
     page.wait_for_selector(".verify[data-ready='1']")
-    row = page.locator(f".verify-result tr[data-number='{cert['number']}']")
-    assert row.count() == 1 and "有效" in row.inner_text()
+    card = page.locator(f".verify-result .verify-card[data-number='{cert['number']}']")
+    assert card.count() == 1 and card.locator(".verify-status").inner_text() == "有效"
 
 
 def search(page, text):
@@ -285,3 +334,168 @@ def test_no_request_leaves_the_site_and_screenshots(page, server, browser, built
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(out / f"{tag}-{path.strip('/').replace('/', '_') or 'home'}.png"))
     assert page.outside == [] and page.dialogs == []
+
+
+# --- the public site, issue 14: verify first, phone first, accessible, embeddable ----------------------
+
+AXE = ROOT / ".cache" / "axe-core" / "axe.min.js"  # fetched by scripts/setup test (npm pack axe-core)
+
+
+def page_types(public) -> list[str]:
+    """One page of every kind the site has."""
+    cert = certificates(public)[0]["number"]
+    notices = sorted(p.parent.name for p in (public / "notices").glob("*/index.html"))
+    org = next(p.parent.name for p in (public / "org").glob("*/index.html"))
+    kinds: dict[str, str] = {}
+    for n in notices:
+        kinds.setdefault(n.split("-")[3], n)  # one notice of each kind (gongshi, gonggao, …)
+    return (
+        ["", "zj-skpw/", "zj-skpw/2026-1/", "zj-skpw/method/", "datong-filing/", "xuzhou-service/", "certificates/", f"certificates/{cert}/"]
+        + ["verify/", "data/", "notices/", f"org/{org}/", "about/"]
+        + [f"notices/{n}/" for n in kinds.values()]
+    )
+
+
+def test_every_page_type_fits_a_phone_and_has_no_serious_accessibility_violation(page, server, built):
+    if not AXE.exists():
+        pytest.skip("axe-core not fetched (scripts/setup test fetches it with npm)")
+    tmp, public, _ = built
+    out = ROOT / "build" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for width, height, tag in ((390, 844, "phone"), (1280, 900, "desktop")):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in page_types(public):
+            page.goto(server + path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out / f"{tag}-{path.strip('/').replace('/', '_') or 'home'}.png"), full_page=True)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, (path, width, wide)  # tables scroll in their own box
+            if tag == "phone":
+                page.add_script_tag(path=str(AXE))
+                result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})")
+                bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+                if bad:
+                    found[path] = bad
+    assert found == {}
+    assert page.outside == []
+
+
+def test_the_verify_box_is_reached_in_three_tab_presses(page, server):
+    page.goto(server + "verify/")
+    page.wait_for_selector(".verify[data-ready='1']")
+    for _ in range(3):  # as the page opens (the box has autofocus), then up to three Tab presses
+        if page.evaluate("document.activeElement && document.activeElement.id") == "verify-n":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "verify-n"
+    assert page.locator("label[for=verify-n]").count() == 1
+
+
+def test_listings_filter_by_province_and_city_and_order_results_by_rank(page, server, built):
+    tmp, public, _ = built
+    page.goto(server + "zj-skpw/")
+    box = page.locator(".filters").first
+    assert box.locator("select[name=grade] option").all_inner_texts()[1:] == ["5A", "4A", "3A", "2A", "不合格"]
+    rows = page.locator("table[data-listing] tbody tr")
+    total = rows.count()
+    provinces = box.locator("select[name=province] option").all_inner_texts()[1:]
+    assert "浙江省" in provinces
+    box.locator("select[name=province]").select_option("浙江省")
+    shown = [r for r in rows.all() if r.is_visible()]
+    assert 0 < len(shown) <= total and all(r.get_attribute("data-province") == "浙江省" for r in shown)
+    cities = [o for o in box.locator("select[name=city] option").all()[1:] if not o.get_attribute("hidden") and o.evaluate("o => !o.hidden")]
+    city = cities[0].inner_text()
+    box.locator("select[name=city]").select_option(city)
+    assert all(r.get_attribute("data-city") == city for r in rows.all() if r.is_visible())
+    box.locator("select[name=province]").select_option("")
+    box.locator("select[name=city]").select_option("")
+    box.locator("button[data-sort=rank]").click()
+    ranks = [int(r.get_attribute("data-rank")) for r in rows.all()]
+    assert ranks == sorted(ranks)  # best first
+    page.goto(server + "datong-filing/")
+    assert page.locator("button[data-sort=score]").count() == 0  # filings have no scores
+    assert page.locator(".filters select[name=grade] option").all_inner_texts()[1:] == ["准予备案", "不予备案"]
+    page.goto(server + "xuzhou-service/")
+    assert page.locator("table[data-listing] .grade-badge", has_text="基本要求").count() > 0
+    results = json.loads((public / "data" / "results.json").read_text(encoding="utf-8"))
+    assert {type(r["eligible"]) for r in results if r["scheme"] == "xuzhou-service"} == {bool}
+    assert {r["eligible"] for r in results if r["scheme"] != "xuzhou-service"} == {None}
+
+
+def test_each_certificate_has_a_record_a_badge_and_a_snippet(page, server, built):
+    tmp, public, _ = built
+    cert = next(c for c in certificates(public) if c["status"] == "有效")
+    record = json.loads((public / "certificates" / f"{cert['number']}.json").read_text(encoding="utf-8"))
+    assert {k: record[k] for k in cert} == cert and record["organisation"]["credit_code"] == cert["credit_code"]
+    assert record["verify_url"] == f"{SITE_URL}verify/?n={cert['number']}"
+    badge = (public / "certificates" / f"{cert['number']}.svg").read_text(encoding="utf-8")
+    assert "有效" in badge and "#1b7f3b" in badge and badge.startswith("<svg")
+    page.goto(server + f"certificates/{cert['number']}/")
+    assert page.locator("img.badge").evaluate("img => img.complete && img.naturalWidth > 0")
+    snippet = page.locator("#embed-code").input_value()
+    assert snippet.startswith(f'<a href="{SITE_URL}verify/?n={cert["number"]}"><img src="{SITE_URL}certificates/{cert["number"]}.svg"')
+    hostile = next((c for c in certificates(public) if c["org_name"] == HOSTILE), None)
+    if hostile:  # a name is data in the embedder's page too
+        page.goto(server + f"certificates/{hostile['number']}/")
+        assert "&lt;img src=x" in page.locator("#embed-code").input_value()
+
+
+def test_feeds_say_who_what_and_until_when_and_each_scheme_has_one(built):
+    from xml.etree import ElementTree as ET
+
+    tmp, public, _ = built
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.parse(public / "zj-skpw" / "feed.xml").getroot()
+    entries = root.findall(f"{atom}entry")
+    notices = [n for n in json.loads((public / "data" / "notices.json").read_text(encoding="utf-8")) if n["scheme"] == "zj-skpw"]
+    assert len(entries) == len(notices) > 0
+    gonggao = next(e for e in entries if e.find(f"{atom}category").get("term") == "公告")
+    summary = gonggao.find(f"{atom}summary").text
+    cert = next(c for c in certificates(public) if c["scheme"] == "zj-skpw")
+    assert any(c["org_name"] in summary for c in certificates(public)) and "有效期至" in summary and cert["grade"] in summary
+
+
+def test_notices_name_the_issuer_and_the_validity(page, server, built):
+    tmp, public, _ = built
+    page.goto(server + "notices/")
+    link = page.locator("a", has_text="公告").filter(has_text="刷卡排污").first
+    link.click()
+    text = page.locator("article").inner_text()
+    assert "有效期至" in text and "发布单位：浙江省环境监测协会" in text
+
+
+def test_a_notice_prints_on_a4_without_navigation_with_its_address(page, server, built):
+    tmp, public, _ = built
+    notice = sorted((public / "notices").glob("*gongshi*/index.html"))[0].parent.name
+    page.goto(server + f"notices/{notice}/")
+    page.emulate_media(media="print")
+    assert not page.locator(".md-header").is_visible() and not page.locator(".md-sidebar--primary").is_visible()
+    footer = page.locator(".print-footer")
+    assert footer.is_visible() and page.url in footer.inner_text() and "打印日期" in footer.inner_text()
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF")
+    size = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert size and (round(float(size[1])), round(float(size[2]))) == (595, 842)  # A4 in points
+
+
+def test_open_data_has_a_data_package_and_excel_copies(built):
+    from openpyxl import load_workbook
+
+    tmp, public, _ = built
+    package = json.loads((public / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    paths = {r["path"] for r in package["resources"]}
+    assert {"certificates.csv", "certificates.xlsx", "results.xlsx", "notices.xlsx", "datapackage.json"} - paths == {"datapackage.json"}
+    assert all((public / "data" / p).is_file() for p in paths)
+    assert all(f["title"] and f["description"] is not None for r in package["resources"] for f in r["schema"]["fields"])
+    assert package["licenses"] and package["updateFrequency"]
+    ws = load_workbook(public / "data" / "certificates.xlsx").active
+    assert [c.value for c in ws[1]][:2] == ["证书/备案编号", "评估方案"] and ws.max_row == 1 + len(certificates(public))
+
+
+def test_an_organisation_is_named_from_its_own_round_not_from_the_night_it_was_read(built):
+    tmp, public, _ = built
+    cert = next(c for c in certificates(public) if c["scheme"] == "zj-skpw")
+    page = (public / "org" / cert["credit_code"] / "index.html").read_text(encoding="utf-8")
+    since = re.search(r"名称与地址（自 (\d{4}-\d\d-\d\d)）", page)
+    assert since and since[1] <= cert["issued"]

@@ -8,6 +8,7 @@ names or text in a workbook.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import sqlite3
@@ -16,10 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..fields import credit_code_ok
+from ..regions import region_of, regions_source
 from ..registry import PublicView, organisation_histories
+from ..registry.opendata import COLUMNS
 from ..registry.rounds import days_left, stored_period
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar
+from .badge import badge_svg, certificate_record
 from .charts import bar_chart, histogram
 
 __all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for", "name_fragments"]
@@ -145,8 +149,10 @@ def gather_pages(
     (updated,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
     # who issues each scheme's notices and certificates: the instance's issuer, else the scheme's own
     issuer_name = {s: (issuer or {}).get("issuer") or load_rubric(s).lifecycle.get("certificate", {}).get("issuer", "") for s in scheme_ids()}
+    expires_of = {c["number"]: c["expires"] for c in certs if c["expires"]}
     shared = dict(
         today=today,
+        expires_of=expires_of,
         updated=updated or today.isoformat(),
         org_path=org_path,
         cert_path=cert_path,
@@ -163,7 +169,21 @@ def gather_pages(
         srounds = [rd for (s, _), rd in rounds.items() if s == scheme]
         if not srounds:
             continue
-        info: dict = dict(id=scheme, rubric=rubric, rounds=[], grade_counts=Counter(r["grade"] or "—" for r in mine), results=mine)
+        order = outcome_order(rubric)
+        for r in mine:  # what the listing shows and filters on: the grade, or xuzhou's 基本要求
+            r["outcome"] = r["grade"] or ("符合基本要求" if r["eligible"] else "不符合基本要求")
+            r["rank"] = order.index(r["outcome"]) if r["outcome"] in order else len(order)
+            r["fail"] = r["rank"] == len(order) - 1
+            r["province"], r["city"] = region_of(r["credit_code"])
+        counts = Counter(r["outcome"] for r in mine)
+        info: dict = dict(
+            id=scheme,
+            rubric=rubric,
+            rounds=[],
+            outcomes=[(o, counts.get(o, 0)) for o in order] + [(o, n) for o, n in counts.items() if o not in order],
+            has_scores=bool(rubric.items),
+            results=mine,
+        )
         for rd in sorted(srounds, key=lambda r: (r["notice_date"], r["key"]), reverse=True):
             slug = safe_slug(rd["key"])
             rres = [r for r in mine if r["round"] == rd["key"]]
@@ -198,6 +218,7 @@ def gather_pages(
         pages.append(Page(f"{scheme}/method.md", "method.md.j2", {**shared, "scheme": info}))
 
     round_titles = {(s, k): rd["title"] for (s, k), rd in rounds.items()}
+    summaries: dict[str, str] = {}
     for n in notices:
         notice_round = rounds.get((n["scheme"], n["round"]))
         entries = n["entries"]
@@ -205,6 +226,7 @@ def gather_pages(
             entries = [r for r in results if r["scheme"] == n["scheme"] and r["round"] == n["round"]]
         left = days_left(notice_round, today, cal) if n["kind"] == "公示" and notice_round else None
         draw = next((d for d in sample_draws if n["kind"] == "抽查" and n["id"].endswith(d["quarter"])), None)
+        summaries[n["id"]] = notice_summary(n["kind"], entries, expires_of)
         pages.append(
             Page(
                 npath[n["id"]],
@@ -222,12 +244,15 @@ def gather_pages(
         )
     pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
 
+    histories = organisation_histories(con, today, codes, results, certs)
     qr = qr_codes(con, {c["number"]: f"{shared['site_url']}verify/?n={c['number']}" for c in certs if c["number"] in cert_path})
     for c in certs:
         if c["number"] not in cert_path:
             continue
         url = f"{shared['site_url']}verify/?n={c['number']}"
         rubric = load_rubric(c["scheme"])
+        label = f"{rubric.short_title} {c['grade']}"
+        status = {"status_since": c["status_since"], "document_no": c["document_no"], "issuer": issuer_name[c["scheme"]], "verify_url": url}
         pages.append(
             Page(
                 cert_path[c["number"]],
@@ -239,23 +264,61 @@ def gather_pages(
                     "verify_url": url,
                     "rubric": rubric,
                     "issuer": issuer_name[c["scheme"]],
+                    # the snippet as the embedder pastes it: its own attribute values escaped (a name is data)
+                    "embed": f'<a href="{html.escape(url)}"><img src="{html.escape(str(shared["site_url"]))}certificates/{c["number"]}.svg" '
+                    f'alt="{html.escape(c["org_name"] + " " + c["grade"] + " 证书 " + c["number"])}"></a>',
+                    "beside": {  # files written next to the page: the badge and the record
+                        "svg": badge_svg(label, c["status"], c["status"]),
+                        "json": certificate_record(c, COLUMNS["certificates"], status, histories.get(c["credit_code"])),
+                    },
                 },
             )
         )
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
     pages.append(Page("verify.md", "verify.md.j2", shared))
 
-    for code, h in organisation_histories(con, today, codes, results, certs).items():
+    for code, h in histories.items():
         h["changes"] = grade_changes(h["results"])
         h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
         pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}))
 
-    pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes}))
+    pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes, "regions_source": regions_source()}))
     pages.append(
         Page("index.md", "home.md.j2", {**shared, "schemes": schemes, "notices": notices[:12], "n_certs": sum(c["status"] == "有效" for c in certs)})
     )
     names = sorted({r["org_name"] for r in results} | {c["org_name"] for c in certs})
-    return pages, {"schemes": schemes, "notices": notices, "names": names, "certs": certs, "results": results, "notice_paths": npath}
+    return pages, {
+        "schemes": schemes,
+        "notices": notices,
+        "names": names,
+        "certs": certs,
+        "results": results,
+        "notice_paths": npath,
+        "summaries": summaries,
+    }
+
+
+def outcome_order(rubric) -> list[str]:
+    """A scheme's results from best to worst: grade bands, then the rest; 准予/不予备案; or, where
+    no grade is given (xuzhou), whether the basic requirements are met."""
+    g = rubric.grades
+    if g.kind == "bands":
+        return [b.label for b in g.bands] + ([g.otherwise] if g.otherwise else [])
+    if g.kind == "conditions":
+        return [g.pass_label, g.fail_label]
+    return ["符合基本要求", "不符合基本要求"]
+
+
+def notice_summary(kind: str, entries: list[dict], expires_of: dict[str, str], most: int = 10) -> str:
+    """Who, what grade, until when: one sentence for a feed entry."""
+    parts = []
+    for e in entries[:most]:
+        who = e.get("org_name") or e.get("unit_name") or ""
+        grade = e.get("new_grade") or e.get("grade") or ""
+        until = expires_of.get(e.get("number") or e.get("new_number") or "", "")
+        parts.append(who + (f" {grade}" if grade and kind != "抽查" else "") + (f"（有效期至 {until}）" if until else ""))
+    more = f"等 {len(entries)} 家" if len(entries) > most else f"共 {len(entries)} 家"
+    return "、".join(p for p in parts if p) + (f"，{more}" if entries else "")
 
 
 def make_qr(job: tuple[str, str]) -> str:

@@ -191,18 +191,30 @@ def render(pages, docs: Path, config: SiteConfig) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if "qr" in page.context:  # a static image beside the page: no parser has to walk its paths
             (path.parent / f"{path.stem}.qr.svg").write_text(page.context["qr"], encoding="utf-8")
+        for suffix, text in page.context.get("beside", {}).items():  # a certificate's badge and record
+            (path.parent / f"{path.stem}.{suffix}").write_text(text, encoding="utf-8")
         path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
 
 
-def write_feed(path: Path, notices: list[dict], site_url: str, notice_paths: dict, today: date) -> None:
+def write_feed(
+    path: Path,
+    notices: list[dict],
+    site_url: str,
+    notice_paths: dict,
+    today: date,
+    summaries: dict | None = None,
+    title: str = "",
+    self_url: str = "feed.xml",
+) -> None:
+    """An Atom feed of notices, newest first; each entry says who, what and until when."""
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
     feed = ET.Element(f"{{{ns}}}feed")
-    ET.SubElement(feed, f"{{{ns}}}title").text = "运维服务机构能力评估公告与公示"
-    ET.SubElement(feed, f"{{{ns}}}id").text = site_url + "feed.xml"
+    ET.SubElement(feed, f"{{{ns}}}title").text = title or "运维服务机构能力评估公告与公示"
+    ET.SubElement(feed, f"{{{ns}}}id").text = site_url + self_url
     ET.SubElement(feed, f"{{{ns}}}updated").text = f"{(notices[0]['published'] if notices else today.isoformat())}T00:00:00+08:00"
     ET.SubElement(feed, f"{{{ns}}}link", href=site_url)
-    ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=site_url + "feed.xml")
+    ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=site_url + self_url)
     for n in notices[:100]:
         url = site_url + notice_paths[n["id"]][:-3] + "/"
         e = ET.SubElement(feed, f"{{{ns}}}entry")
@@ -211,9 +223,9 @@ def write_feed(path: Path, notices: list[dict], site_url: str, notice_paths: dic
         ET.SubElement(e, f"{{{ns}}}link", href=url)
         ET.SubElement(e, f"{{{ns}}}updated").text = f"{n['published']}T00:00:00+08:00"
         ET.SubElement(e, f"{{{ns}}}category", term=n["kind"])
-        ET.SubElement(e, f"{{{ns}}}summary").text = f"{n['kind']}，发布日期 {n['published']}" + (
-            f"，公示期至 {n['period_end']}" if n["period_end"] else ""
-        )
+        head = f"{n['kind']}，发布日期 {n['published']}" + (f"，公示期至 {n['period_end']}" if n["period_end"] else "")
+        ET.SubElement(e, f"{{{ns}}}summary").text = head + ("。" + summaries[n["id"]] if summaries and summaries.get(n["id"]) else "")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 

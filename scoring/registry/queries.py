@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from ..inputs.actions import public_detail
 from ..rubric import load_rubric
@@ -32,8 +32,19 @@ def certificates(con: sqlite3.Connection, today: date, scheme: str | None = None
         + (" AND c.scheme = ?" if scheme else "")
         + " ORDER BY c.scheme, c.year, c.seq"
     )
+    decided = {  # the decision behind an ended certificate: (scheme, credit code, date) -> 文号
+        (a["scheme"], a["credit_code"], a["date"]): a["document_no"]
+        for a in con.execute("SELECT scheme, credit_code, date, document_no FROM actions WHERE applied_on IS NOT NULL ORDER BY id")
+    }
     out = []
     for c in con.execute(sql, (today.isoformat(), scheme) if scheme else (today.isoformat(),)):
+        status = status_on(c, today)
+        since = {
+            "有效": c["issued"],
+            "已过期": (date.fromisoformat(c["expires"]) + timedelta(days=1)).isoformat() if c["expires"] else "",
+            "已作废": c["void_on"] or "",
+        }.get(status, c["ended_on"] or "")
+        ended = c["ended_on"] if status in ("已撤销", "已注销", "已换发", "已作废") else None
         out.append(
             {
                 "number": c["number"],
@@ -44,12 +55,14 @@ def certificates(con: sqlite3.Connection, today: date, scheme: str | None = None
                 "grade": c["grade"],
                 "issued": c["issued"],
                 "expires": c["expires"] or "",
-                "status": status_on(c, today),
+                "status": status,
                 "replaced_by": c["replaced_by"] or "",
                 "kind": c["kind"],
                 "address": c["address"] or "",
                 "replaces": c["replaces"] or "",
-                "void_on": c["void_on"] if status_on(c, today) == "已作废" else "",
+                "void_on": c["void_on"] if status == "已作废" else "",
+                "status_since": since,  # the day the status began (verification cards)
+                "document_no": decided.get((c["scheme"], c["credit_code"], ended), "") if ended else "",
             }
         )
     return out
@@ -99,6 +112,7 @@ def published_results(con: sqlite3.Connection, today: date, scheme: str | None =
                 "sections": res.get("sections", {}),
                 "eligible": res.get("eligible"),
                 "clipped": res.get("clipped"),
+                "address": res.get("address") or "",  # the registered address the workbook gives (public)
             }
         )
     return out
@@ -209,12 +223,20 @@ def organisation_histories(
     )
     out = {}
     for code in codes:
-        names = [{k: d[k] for k in ("name", "address", "valid_from")} for d in details.get(code, [])]
         rs, cs, acts = (
             results_of.get(code, []),
             certs_of.get(code, []),
             [{k: v for k, v in a.items() if k != "credit_code"} for a in actions.get(code, [])],
         )
+        # a name holds from the first result or certificate that bears it (the workbook's round),
+        # not from the night the registry happened to read it
+        first_seen: dict[str, str] = {}
+        for when, name in [(r["notice_date"], r["org_name"]) for r in rs] + [(c["issued"], c["org_name"]) for c in cs]:
+            first_seen[name] = min(when, first_seen.get(name, when))
+        names = [
+            {"name": d["name"], "address": d["address"], "valid_from": min(d["valid_from"], first_seen.get(d["name"], d["valid_from"]))}
+            for d in details.get(code, [])
+        ]
         events = (
             [{"date": r["notice_date"], "what": "result", **r} for r in rs]
             + [{"date": c["issued"], "what": "certificate", **c} for c in cs]
