@@ -33,6 +33,7 @@ from .publish.site import (
     build_site,
     check_site,
     clean_leftovers,
+    index_site,
     load_site_config,
     mkdocs_config,
     new_work_folder,
@@ -233,6 +234,8 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             write_search_dictionary(work / "jieba_user.txt", shared["names"])
         with clock.stage("mkdocs"):
             warnings = build_site(mkdocs_config(config, docs, site, nav_for(shared["schemes"]), work / "jieba_user.txt"), today)
+        with clock.stage("search"):
+            index_site(site)
         with clock.stage("check"):
             check_site(site, [url_of(p.path) + "index.html" for p in pages])
         with clock.stage("swap"):

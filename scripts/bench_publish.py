@@ -95,7 +95,7 @@ def run_size(n: int) -> dict:
     ]
     full, rss, out = child(cmd, work)
     pages = int(next(x for x in out.splitlines() if x.startswith("已发布")).split("已发布 ")[1].split(" ")[0])
-    index = (work / "site" / "search" / "search_index.json").stat().st_size
+    index = sum(f.stat().st_size for f in (work / "site" / "pagefind").rglob("*") if f.is_file())  # Pagefind's whole index
     again, rss2, out2 = child(cmd, work)
     assert "没有变化" in out2, out2[-500:]
     fs, frss, findex = floor(pages, ROOT / "bench-tmp" / f"floor-{n}")

@@ -140,8 +140,7 @@ def test_hostile_text_is_escaped_everywhere(built):
             assert HOSTILE not in p.read_text(encoding="utf-8"), p
     feed = (public / "feed.xml").read_text(encoding="utf-8")
     assert "&lt;img" not in feed or "<img src=x" not in feed
-    index = json.loads((public / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert not any("<img src=x" in d["title"] for d in index["docs"])
+    assert (public / "pagefind" / "pagefind.js").is_file()
 
 
 def test_no_google_fonts_or_cdn(built):
@@ -159,21 +158,6 @@ def test_feed_is_valid_atom_with_every_notice(built):
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
     notices = json.loads((public / "data" / "notices.json").read_text(encoding="utf-8"))
     assert len(entries) == len(notices) > 0
-
-
-def test_search_index_finds_any_two_characters_of_a_name(built):
-    tmp, public, _ = built
-    index = json.loads((public / "search" / "search_index.json").read_text(encoding="utf-8"))
-    name = "金华青禾环保科技有限公司"
-    org_docs = [d for d in index["docs"] if d["location"].startswith("org/")]
-    doc = next(d for d in org_docs if "金华" in d["title"] or "金华" in d["text"])
-    tokens = set(re.split(r"[\s\u200b\-]+", doc["text"]))
-    for i in range(len(name) - 1):
-        assert name[i : i + 2] in tokens, name[i : i + 2]
-    assert len(json.dumps(index, ensure_ascii=False).encode()) < 2_000_000
-
-
-# --- in the browser ------------------------------------------------------------------------------------
 
 
 def test_verify_a_certificate_by_number(page, server, built):
@@ -255,38 +239,44 @@ def test_verify_by_qr_target(page, server, built):
     assert card.count() == 1 and card.locator(".verify-status").inner_text() == "有效"
 
 
-def search(page, text):
-    """Query Material's search: it reads the box on keyup, and CJK text is inserted without key
-    events, so set the text and then press a key that changes nothing."""
-    page.click(".md-search__input")
-    for _ in range(10):
-        page.fill(".md-search__input", text)
-        page.keyboard.press("End")
-        try:
-            page.wait_for_function(
-                """t => document.querySelector('.md-search__input').value === t &&
-                       document.querySelectorAll('.md-search-result__item').length > 0""",
-                arg=text,
-                timeout=3000,
-            )
-            page.wait_for_timeout(300)
-            if page.locator(".md-search-result__item").count():
-                return
-        except Exception:
-            continue
-    page.screenshot(path=str(ROOT / "build" / "search-failure.png"))
-    raise AssertionError(f"no search result for {text!r}; console: {page.console[-5:]}; box: {page.locator('.md-search').inner_text()[:200]!r}")
+def search(page, text) -> list[tuple[str, str, str]]:
+    """Search from the header's box as a visitor does: (title, link, summary) of each result."""
+    page.fill(".site-search input", text)
+    page.press(".site-search input", "Enter")
+    page.wait_for_selector(".search-results[data-done='1']", timeout=15000)
+    return [
+        (h.locator("a").inner_text(), h.locator("a").get_attribute("href") or "", h.locator(".search-summary").inner_text())
+        for h in page.locator(".search-hit").all()
+    ]
 
 
-def test_find_an_organisation_by_a_chinese_fragment(page, server):
+def test_find_an_organisation_by_any_two_characters_of_its_name(page, server):
+    name = "金华青禾环保科技有限公司"
     page.goto(server)
+    for i in range(len(name) - 1):  # every fragment, also across word boundaries (禾环, 技有)
+        page.goto(server)
+        hits = search(page, name[i : i + 2])
+        assert any(t == name and "org/" in h for t, h, _ in hits), (name[i : i + 2], hits[:3])
+    title, _, summary = next(hit for hit in hits if hit[0] == name)
+    assert "\u200b" not in title and summary.startswith("统一社会信用代码")  # clean: no fragment list, no U+200B
+    page.goto(server + "search/?q=ＺＪＳＫ")  # full-width letters, pasted
+    page.wait_for_selector(".search-results[data-done='1']")
+    assert page.locator(".search-hit").count() > 0
+    assert page.outside == []
+
+
+def test_search_downloads_only_what_it_needs(page, server, built):
+    """No search index on ordinary pages; the search page fetches Pagefind's chunks, not the whole index."""
+    tmp, public, _ = built
+    sizes: dict[str, int] = {}
+    page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())) if r.ok and "/pagefind/" in r.url else None)
+    page.goto(server + "zj-skpw/")
     page.wait_for_load_state("networkidle")
+    assert sizes == {} and not (public / "search" / "search_index.json").exists()
     search(page, "青禾")
-    hrefs = [a.get_attribute("href") for a in page.locator(".md-search-result__item a").all()]
-    assert any("org/" in (h or "") for h in hrefs), (hrefs, page.locator(".md-search-result").inner_text()[:300])
-    search(page, "禾环")  # a fragment across jieba's word boundary
-    texts = page.locator(".md-search-result").inner_text()
-    assert "青禾" in texts
+    chunks = sum(1 for u in sizes if u.endswith(".pf_index"))
+    total = sum(p.stat().st_size for p in (public / "pagefind" / "index").glob("*.pf_index"))
+    assert 1 <= chunks and sum(n for u, n in sizes.items() if u.endswith(".pf_index")) <= total
 
 
 def test_filter_and_sort_a_listing(page, server):

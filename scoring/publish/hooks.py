@@ -20,3 +20,14 @@ def on_page_content(html, page, config, files):
     if page.meta.get("prebuilt"):
         return _stash.pop(page.file.src_uri)
     return html
+
+
+def on_post_page(output, page, config):
+    """Pagefind indexes what the page marks: the article of every page that is not excluded from
+    search, never the tables marked `data-search-exclude` (listings, histories, notice tables)."""
+    search = page.meta.get("search") or {}
+    if not search.get("exclude"):
+        output = output.replace(
+            '<article class="md-content__inner md-typeset">', '<article class="md-content__inner md-typeset" data-pagefind-body>', 1
+        )
+    return output.replace("data-search-exclude", "data-search-exclude data-pagefind-ignore")

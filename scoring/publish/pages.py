@@ -276,6 +276,7 @@ def gather_pages(
         )
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
     pages.append(Page("verify.md", "verify.md.j2", shared))
+    pages.append(Page("search.md", "search.md.j2", shared))
 
     for code, h in histories.items():
         h["changes"] = grade_changes(h["results"])
@@ -362,6 +363,7 @@ def nav_for(schemes: list[dict]) -> list:
         {"公告公示": "notices/index.md"},
         {"证书与备案查询": "certificates/index.md"},
         {"证书核验": "verify.md"},
+        {"站内搜索": "search.md"},
         {"开放数据": "data.md"},
         {"关于": "about.md"},
     ]

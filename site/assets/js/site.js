@@ -221,6 +221,57 @@
   label();
   if (window.MutationObserver) new MutationObserver(label).observe(document.body, { childList: true, subtree: true });
 
+  // The search page: Pagefind's index, fetched in chunks as the words need them. Results show the
+  // page title and our own one-line summary (an organisation page's text is mostly its name's fragments).
+  function searchPage(box) {
+    var form = document.querySelector(".search-form");
+    var input = form.querySelector("input[name=q]");
+    var engine = null;
+    function load() {
+      if (!engine) engine = import(new URL(box.dataset.pagefind, document.baseURI).href).then(function (pf) {
+        return pf.init().then(function () { return pf; });
+      });
+      return engine;
+    }
+    function run(q) {
+      q = (q || "").normalize("NFKC").replace(/[\u200b-\u200d\u2060\ufeff]/g, "").trim();
+      box.textContent = "";
+      if (!q) return;
+      var url = new URL(window.location.href);
+      url.searchParams.set("q", q);
+      window.history.replaceState(null, "", url);
+      load().then(function (pf) { return pf.search(q); }).then(function (found) {
+        if (!found.results.length) {
+          box.appendChild(el("p", "没有找到与“" + q + "”相关的页面。", "search-none"));
+          box.dataset.done = "1";
+          return;
+        }
+        box.appendChild(el("p", "找到 " + found.results.length + " 个页面" + (found.results.length > 20 ? "，显示前 20 个" : "") + "：", "search-count"));
+        var list = el("ol", null, "search-list");
+        box.appendChild(list);
+        return Promise.all(found.results.slice(0, 20).map(function (r) { return r.data(); })).then(function (pages) {
+          pages.forEach(function (d) {
+            var li = el("li", null, "search-hit");
+            var a = el("a", (d.meta && d.meta.title) || d.url);
+            a.href = d.url;
+            li.appendChild(a);
+            var text = (d.meta && d.meta.summary) || d.excerpt.replace(/<[^>]*>/g, "");
+            li.appendChild(el("p", text, "search-summary"));
+            list.appendChild(li);
+          });
+          box.dataset.done = "1";
+        });
+      }).catch(function () {
+        box.appendChild(el("p", "搜索暂不可用。", "search-none"));
+      });
+    }
+    form.addEventListener("submit", function (e) { e.preventDefault(); run(input.value); });
+    var q = new URLSearchParams(window.location.search).get("q");
+    if (q) { input.value = q; run(q); }
+    box.dataset.ready = "1";
+  }
+  document.querySelectorAll(".search-results[data-pagefind]").forEach(searchPage);
+
   document.querySelectorAll("table[data-listing]").forEach(listing);
   document.querySelectorAll(".verify").forEach(verify);
 })();
