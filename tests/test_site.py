@@ -171,6 +171,7 @@ def test_verify_a_certificate_by_number(page, server, built):
     card = page.locator(f".verify-result .verify-card[data-number='{cert['number']}']")
     assert card.count() == 1
     assert card.locator(".verify-status").inner_text() == "有效"  # the status first
+    assert card.locator(".verify-facts dd").first.evaluate("e => getComputedStyle(e).fontWeight") == "400"  # only the status stands out
     assert f"有效期至 {cert['expires']}" in card.inner_text() and cert["org_name"] in card.inner_text()
     for width in (1280, 390):  # the status is seen without scrolling sideways
         page.set_viewport_size({"width": width, "height": 800})

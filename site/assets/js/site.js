@@ -79,9 +79,10 @@
   }
 
   function card(c, pages) {
-    var box = el("article", null, "verify-card status-" + c.status);
+    var box = el("article", null, "verify-card");
     box.dataset.number = c.number;
-    box.appendChild(el("p", c.status, "verify-status"));
+    box.dataset.status = c.status;
+    box.appendChild(el("p", c.status, "verify-status status-" + c.status));
     box.appendChild(el("p", since(c), "verify-since"));
     box.appendChild(el("p", EXPLAIN[c.status] || "", "verify-why"));
     var dl = el("dl", null, "verify-facts");
