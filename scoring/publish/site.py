@@ -246,10 +246,14 @@ def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_d
     if "custom_dir" in cfg.get("theme", {}):
         theme = config.root / cfg["theme"]["custom_dir"]
         own = config.overrides / "theme" if config.overrides else None
-        if own and own.is_dir():  # the instance's theme files over the package's, as Material's custom_dir
+        material = os.environ.get("SCORING_MATERIAL_SEARCH") == "1"
+        if (own and own.is_dir()) or material:  # the instance's theme files over the package's, as Material's custom_dir
             merged = docs.parent / "theme"
             shutil.copytree(theme, merged, dirs_exist_ok=True)
-            shutil.copytree(own, merged, dirs_exist_ok=True)
+            if own and own.is_dir():
+                shutil.copytree(own, merged, dirs_exist_ok=True)
+            if material:  # the benchmark's Material search: Material's own header with its search box
+                (merged / "partials" / "header.html").unlink()
             theme = merged
         cfg["theme"]["custom_dir"] = str(theme)
     # Search: Pagefind runs over the built site (index_site); Material's search plugin would make every
