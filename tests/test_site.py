@@ -385,7 +385,11 @@ def test_the_verify_box_is_reached_in_three_tab_presses(page, server):
 
 def test_listings_filter_by_province_and_city_and_order_results_by_rank(page, server, built):
     tmp, public, _ = built
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone the result is seen without scrolling
     page.goto(server + "zj-skpw/")
+    badge = page.locator("table[data-listing] tbody tr .grade-badge").first.bounding_box()
+    assert badge and badge["x"] + badge["width"] <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     box = page.locator(".filters").first
     assert box.locator("select[name=grade] option").all_inner_texts()[1:] == ["5A", "4A", "3A", "2A", "不合格"]
     rows = page.locator("table[data-listing] tbody tr")
