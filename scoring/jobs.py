@@ -35,6 +35,7 @@ from .publish.site import (
     clean_leftovers,
     index_site,
     load_site_config,
+    material_search,
     mkdocs_config,
     new_work_folder,
     read_state,
@@ -231,7 +232,8 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                     title,
                     f"{scheme['id']}/feed.xml",
                 )
-            write_search_dictionary(work / "jieba_user.txt", shared["names"])
+            if material_search():  # the jieba dictionary only Material's search plugin reads
+                write_search_dictionary(work / "jieba_user.txt", shared["names"])
         with clock.stage("mkdocs"):
             warnings = build_site(mkdocs_config(config, docs, site, nav_for(shared["schemes"]), work / "jieba_user.txt"), today)
         with clock.stage("search"):

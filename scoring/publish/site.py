@@ -45,6 +45,7 @@ __all__ = [
     "render",
     "write_feed",
     "write_search_dictionary",
+    "material_search",
     "mkdocs_config",
     "build_site",
     "index_site",
@@ -240,13 +241,20 @@ def write_search_dictionary(path: Path, names: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def material_search() -> bool:
+    """Search is Pagefind's (index_site); Material's search plugin would make every visitor download
+    the whole index (6.7 MB at 10,000 organisations). SCORING_MATERIAL_SEARCH=1 keeps Material's
+    plugin, its header and jieba, for scripts/bench_search.py to measure against."""
+    return os.environ.get("SCORING_MATERIAL_SEARCH") == "1"
+
+
 def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_dict: Path) -> Path:
     cfg = copy.deepcopy(config.mkdocs)
+    material = material_search()
     cfg.update(docs_dir=str(docs), site_dir=str(site), nav=escape_nav(nav))
     if "custom_dir" in cfg.get("theme", {}):
         theme = config.root / cfg["theme"]["custom_dir"]
         own = config.overrides / "theme" if config.overrides else None
-        material = os.environ.get("SCORING_MATERIAL_SEARCH") == "1"
         if (own and own.is_dir()) or material:  # the instance's theme files over the package's, as Material's custom_dir
             merged = docs.parent / "theme"
             shutil.copytree(theme, merged, dirs_exist_ok=True)
@@ -256,10 +264,6 @@ def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_d
                 (merged / "partials" / "header.html").unlink()
             theme = merged
         cfg["theme"]["custom_dir"] = str(theme)
-    # Search: Pagefind runs over the built site (index_site); Material's search plugin would make every
-    # visitor download the whole index (6.7 MB at 10,000 organisations). SCORING_MATERIAL_SEARCH=1 keeps
-    # it, for scripts/bench_search.py to measure against.
-    material = os.environ.get("SCORING_MATERIAL_SEARCH") == "1"
     cfg["plugins"] = [{"search": {"separator": r"[\s\u200b\-]", "jieba_dict_user": str(jieba_dict)}}] if material else []
     cfg["hooks"] = [str(Path(__file__).with_name("hooks.py"))]
     path = docs.parent / "mkdocs.yml"
@@ -313,7 +317,8 @@ def build_site(config: Path, today: date) -> list[str]:
     log.addHandler(handler)
     previous = log.level
     log.setLevel(logging.WARNING)
-    fresh_tokenizer()
+    if material_search():  # only Material's search plugin segments with jieba
+        fresh_tokenizer()
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     # reproducible output: sitemap dates and gzip stamps follow --today, not the wall clock
     os.environ["SOURCE_DATE_EPOCH"] = str(int(time.mktime(today.timetuple())) - time.timezone)
