@@ -73,13 +73,9 @@ def floor(pages: int, work: Path) -> tuple[float, int, int]:
     return seconds, rss, index
 
 
-def run_size(n: int) -> dict:
-    src = samples(n)
-    work = ROOT / "bench-tmp" / f"publish-{n}"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    cmd = [
+def publish_command(src: Path, work: Path) -> list[str]:
+    """`scoring publish` of the samples in `src` into `work/site`, registry `work/registry.sqlite`."""
+    return [
         sys.executable,
         "-m",
         "scoring",
@@ -93,6 +89,15 @@ def run_size(n: int) -> dict:
         "--db",
         str(work / "registry.sqlite"),
     ]
+
+
+def run_size(n: int) -> dict:
+    src = samples(n)
+    work = ROOT / "bench-tmp" / f"publish-{n}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    cmd = publish_command(src, work)
     full, rss, out = child(cmd, work)
     pages = int(next(x for x in out.splitlines() if x.startswith("已发布")).split("已发布 ")[1].split(" ")[0])
     index = sum(f.stat().st_size for f in (work / "site" / "pagefind").rglob("*") if f.is_file())  # Pagefind's whole index

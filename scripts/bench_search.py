@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_publish import ROOT, TODAY, samples  # noqa: E402
+from bench_publish import ROOT, publish_command, samples  # noqa: E402
 
 PROFILE = {"latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 0.75e6 / 8, "offline": False}
 CPU_SLOWDOWN = 4
@@ -38,21 +38,7 @@ def build(src: Path, work: Path, material: bool) -> Path:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     env = dict(os.environ, SCORING_MATERIAL_SEARCH="1" if material else "0")
-    cmd = [
-        sys.executable,
-        "-m",
-        "scoring",
-        "publish",
-        "--workbooks",
-        str(src),
-        "--out",
-        str(work / "site"),
-        "--today",
-        TODAY,
-        "--db",
-        str(work / "r.sqlite"),
-    ]
-    subprocess.run(cmd, cwd=work, env=env, check=True, capture_output=True)
+    subprocess.run(publish_command(src, work), cwd=work, env=env, check=True, capture_output=True)
     return work / "site"
 
 
