@@ -68,8 +68,7 @@ def choice_terms(rubric: Rubric, name: str, points: dict) -> list[str]:
         words = [choice]
         if f.type == "bool":  # 有/无 forms also take the contract's 是/否
             words = list(f.yes_words) if choice == f.choices[0] else list(dict.fromkeys((f.choices[1], "否")))
-        test = f'{name}="{words[0]}"' if len(words) == 1 else "OR(" + ",".join(f'{name}="{w}"' for w in words) + ")"
-        out.append(f"IF({test},{num(p)},0)")
+        out.append(f"IF({_any_of(name, words)},{num(p)},0)")
     return out
 
 
@@ -170,5 +169,10 @@ class _Translate(ExprVisitor):
 
 def _is_yes(name: str, f) -> str:
     """A bool cell as a test: 是 (or the form's own 有) is true."""
-    tests = [f'{name}="{w}"' for w in f.yes_words]
+    return _any_of(name, f.yes_words)
+
+
+def _any_of(name: str, words) -> str:
+    """The cell holds one of `words` (one word: a plain comparison, as the formulas always had)."""
+    tests = [f'{name}="{w}"' for w in words]
     return f"({tests[0]})" if len(tests) == 1 else f"OR({','.join(tests)})"
