@@ -46,6 +46,7 @@ class Row:
     missing_score_fields: list[Problem] = field(default_factory=list)  # forgiven when gated out
     where: dict = field(default_factory=dict)  # field -> (sheet, cell)
     tables: dict = field(default_factory=dict)  # listed table id -> its filled rows ({column id: value})
+    notes: dict = field(default_factory=dict)  # item id -> the evaluators' 评估意见 (not scored)
 
     @property
     def fatal(self) -> bool:

@@ -20,7 +20,7 @@ __all__ = ["main"]
 install_chinese()
 
 SCHEMES = click.Choice(scheme_ids())
-TEMPLATES = click.Choice(template_ids())
+TEMPLATES = click.Choice([*template_ids(), "actions"])
 
 
 class Commands(click.Group):
@@ -81,7 +81,14 @@ def _configured(key: str, plain: str):
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="空白评估表的保存位置（.xlsx）。")
 def template(scheme: str, output: Path):
     """生成 SCHEME 的空白评估表（zj-skpw、maturity、datong-filing、xuzhou-service、hosting），
-    或表格 xuzhou-archive（表E.1 一企一档资料存档表：只校验，不计分）。"""
+    或表格 xuzhou-archive（表E.1 一企一档资料存档表：只校验，不计分），
+    或 actions（操作表：年度检查、降级、撤销、证书退回、变更、注销；保存为 <评估类别>/actions.xlsx，与 actions.csv 等效）。"""
+    if scheme == "actions":
+        from .excel.actions import write_actions_template
+
+        write_actions_template(output)
+        click.echo(f"已生成操作表模板：{output}（填好后保存为评估表目录中的 <评估类别>/actions.xlsx）")
+        return
     write_template(scheme, output)
     click.echo(f"已生成 {load_rubric(scheme).title} 评估表模板：{output}")
 
@@ -373,6 +380,14 @@ OUT = click.option(
 )
 
 
+OFFICE = click.option(
+    "--office",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=_configured("office", "office"),
+    help="办公文件目录：证书 PDF、评估报告、通知书、工作台（不公开；默认取 scoring.toml 中的设置，没有时为 office）。",
+)
+
+
 @main.command()
 @click.option(
     "--workbooks",
@@ -383,7 +398,8 @@ OUT = click.option(
 @OUT
 @TODAY
 @DB
-def publish(workbooks, out, today, db):
+@OFFICE
+def publish(workbooks, out, today, db, office):
     """主任务：读取评估表、更新登记库、生成静态网站到 --out。
 
     网站已发布时退出码为 0（个别评估表的问题会列出，但不影响发布）；无法发布时为 1。
@@ -393,10 +409,14 @@ def publish(workbooks, out, today, db):
     from .registry import RegistryBusy
 
     try:
-        result = run_publish(workbooks, out, _today(today), db, _site_config())
+        result = run_publish(workbooks, out, _today(today), db, _site_config(), office=office)
     except (PublishError, RegistryBusy) as exc:
         raise click.ClickException(str(exc)) from None
     print_report(result.report)
+    from .jobs import office_lines
+
+    for line in office_lines(result.office):
+        click.echo(line)
     timing = "，".join(f"{k} {v:.1f} 秒" for k, v in result.seconds.items())
     if result.skipped:
         click.echo(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）")
@@ -427,16 +447,103 @@ def publish(workbooks, out, today, db):
     help="登记库每日备份的目录（默认为机构目录或当前目录下的 backups）。",
 )
 @click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="保留的每日备份份数。")
-def nightly(workbooks, out, today, db, log, backups, keep):
+@OFFICE
+def nightly(workbooks, out, today, db, log, backups, keep, office):
     """夜间自动发布（供 cron 调用）：加锁、清理中断留下的文件、备份登记库、发布、写日志。
 
     退出码 0：已发布或无需更新；1：未能发布（原网站保持不变）；2：用法错误；3：另一个发布正在运行。
     """
     from .jobs import nightly as run_nightly
 
-    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config)
+    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config, office)
     click.echo("\n".join(outcome.lines))
     sys.exit(outcome.code)
+
+
+# --- the office -----------------------------------------------------------------------------------
+
+
+@main.group()
+def office():
+    """办公文件（不公开）：证书 PDF、评估报告、通知书、异议答复、工作台与待办事项。
+
+    scoring publish 每次运行时已自动更新；这里的命令用于单独重新生成或查看待办。
+    """
+
+
+WORKBOOKS_IN = click.option(
+    "--workbooks",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=_configured("workbooks", "workbooks"),
+    help="评估表目录（读取各批次的 applications.csv 与 calendar.toml；默认取 scoring.toml 中的设置）。",
+)
+
+
+def _office_run(db, workbooks, today, office, kinds, number=None, force=False):
+    from .inputs import collect_inputs
+    from .office import build_office
+
+    day = _today(today)
+    with _open(db, False) as con:
+        rep = build_office(con, collect_inputs(workbooks), day, _site_config(), Path(office), number, kinds, force)
+    for p in rep.problems:
+        click.echo(f"问题：{p}", err=True)
+    return rep
+
+
+@office.command("certificates")
+@click.option("--number", help="只生成此编号的证书（或备案）。")
+@DB
+@WORKBOOKS_IN
+@TODAY
+@OFFICE
+def office_certificates(number, db, workbooks, today, office):
+    """重新生成证书与备案的打印文件（PDF，A4 横向，含核验二维码和盖章位置）。"""
+    rep = _office_run(db, workbooks, today, office, ("certificates",), number, force=True)
+    if number and not rep.made:
+        raise click.ClickException(f"登记库中没有编号为 {number} 的证书或备案")
+    for path in rep.made:
+        click.echo(f"{Path(office) / path}.pdf")
+    sys.exit(1 if rep.problems else 0)
+
+
+@office.command("documents")
+@DB
+@WORKBOOKS_IN
+@TODAY
+@OFFICE
+@click.option("--force", is_flag=True, help="全部重新生成（默认只生成内容有变化的文件）。")
+def office_documents(db, workbooks, today, office, force):
+    """生成全部办公文件：证书、评估报告（结果告知书）、通知书、异议答复和工作台 index.html。"""
+    rep = _office_run(db, workbooks, today, office, ("certificates", "reports", "letters"), force=force)
+    click.echo(f"已生成或更新 {len(rep.made)} 份，未变 {rep.kept} 份；工作台：{Path(office) / 'index.html'}")
+    sys.exit(1 if rep.problems else 0)
+
+
+@office.command("due")
+@DB
+@WORKBOOKS_IN
+@TODAY
+@click.option("--quiet", is_flag=True, help="没有逾期或即将到期的事项时不输出任何内容（供 cron 邮件使用）。")
+def office_due(db, workbooks, today, quiet):
+    """列出逾期和 3 个工作日内到期的事项：申请各阶段时限（工作日，D12）、降级/撤销后的证书退回（D21）。
+
+    有逾期事项时退出码为 1，否则为 0。
+    """
+    from .inputs import collect_inputs
+    from .jobs import due_line
+    from .office import due_items
+
+    day = _today(today)
+    with _open(db, False) as con:
+        items = [d for d in due_items(con, collect_inputs(workbooks), day) if d.urgent]
+    if items:
+        click.echo(f"{day} 待办 {len(items)} 项：")
+        for d in items:
+            click.echo(f"  {due_line(d)}")
+    elif not quiet:
+        click.echo(f"{day} 没有逾期或 3 个工作日内到期的事项")
+    sys.exit(1 if any(d.state == "逾期" for d in items) else 0)
 
 
 # --- the instance ---------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ CODES = {
     "registry_tampered": "登记库校验未通过",
     "date_after_scoring": "日期晚于评分日期",
     "name_twice": "同一统一社会信用代码在不同评估类别中名称不同",
+    "applications_unreadable": "申请进度表无法读取",
+    "application_invalid": "申请进度表中的行有误",
 }
 
 # Message templates of the codes whose message is made from parameters alone.
@@ -66,12 +68,16 @@ MESSAGES = {
     "在只剩一份之前本文件不予记录，请删除多余的文件",
     "registry_tampered": "{file}：{detail}",
     "result_late": "{file}: {org_name} 的评估表在本批次{detail}后才加入，不予记录（未经公示的结果不能发证）；请为其建立新的批次",
+    "applications_unreadable": "{detail}",
+    "application_invalid": "{where}：{detail}，已跳过",
     "name_twice": "{file}: 提示（已照常记录）：统一社会信用代码 {credit_code} 在“{scheme}”中名称为“{org_name}”，"
     "在“{other_scheme}”的 {other} 中为“{other_name}”；请核对是否同一机构、名称是否已变更",
 }
 
 # Codes by what they are about (the publish report groups them so).
-ROUND_CODES = frozenset({"calendar_invalid", "round_missing", "round_invalid", "unknown_year", "round_frozen"})
+ROUND_CODES = frozenset(
+    {"calendar_invalid", "round_missing", "round_invalid", "unknown_year", "round_frozen", "applications_unreadable", "application_invalid"}
+)
 ACTION_CODES = frozenset({"actions_unreadable", "action_invalid", "action_not_applied"})
 REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook", "result_late"})
 WARNING_CODES = frozenset({"name_twice"})  # recorded as usual; said so the clerk can look

@@ -87,6 +87,19 @@ def days_to_date(days: int) -> date:
     return date.fromordinal(int(days) + EPOCH)
 
 
+def entry_text(f: Field, value) -> str:
+    """A parsed value as the form shows it (the 评估报告 repeats the organisation's entries)."""
+    if f.type == "bool":
+        return f.choices[0] if value else f.choices[1]
+    if f.type == "enum":
+        return f.choices[int(value)]
+    if f.type == "date":
+        return days_to_date(value).isoformat()
+    if f.numeric:
+        return micro_to_str(int(value)) + ("%" if f.type == "pct" else "")
+    return str(value)
+
+
 def credit_code_ok(code: str) -> bool:
     if len(code) != 18 or any(ch not in CREDIT_CHARS for ch in code):
         return False

@@ -1,7 +1,7 @@
 """The jobs: the stages run in order, nothing else (the way MkDocs' `build()` reads).
 
-    config → collect inputs → read, validate, score → registry.record → public view
-           → pages → build → check → swap
+    config → collect inputs → read, validate, score → registry.record → office (private documents)
+           → public view → pages → build → check → swap
 
 `publish` is the main job; `ingest` is its first half (the registry update alone); `nightly` is the
 unattended run around `publish` (lock, clean-up, backup, log). The CLI is a thin shell over these.
@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .inputs import Inputs, collect_inputs
+from .office import OfficeReport, build_office
 from .pipeline import score_files
 from .publish.pages import gather_pages, nav_for, url_of
 from .publish.site import (
@@ -156,9 +157,13 @@ def ingest(con: sqlite3.Connection, workbooks: Path, today: date) -> Report:
     return record(con, inputs, _score(inputs, con, today), today)
 
 
-def _paths(workbooks: Path, out: Path, db: Path) -> tuple[Path, Path, Path]:
+def _paths(workbooks: Path, out: Path, db: Path, office: Path | None = None) -> tuple[Path, Path, Path]:
     workbooks, out, db = Path(workbooks).resolve(), Path(out).absolute(), Path(db).resolve()
     real_out = out.resolve() if out.exists() else out
+    if office is not None:
+        office = Path(office).resolve()
+        if office == real_out or real_out in office.parents or out in office.parents:
+            raise PublishError(f"办公文件目录 {office} 不能放在发布目录 {out} 之内（其中的文件不公开）")
     if db == real_out or real_out in db.parents or out in db.parents:
         raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
     if not is_our_output(out):
@@ -180,15 +185,28 @@ def is_our_output(out: Path) -> bool:
     return not out.exists()
 
 
-def publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None, force: bool = False) -> PublishResult:
-    """The main job: workbooks → registry → site in `out` (swapped in whole, or not at all)."""
-    workbooks, out, db = _paths(workbooks, out, db)
+def publish(
+    workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None, force: bool = False, office: Path | None = None
+) -> PublishResult:
+    """The main job: workbooks → registry → office documents (when `office` is given) → site in
+    `out` (swapped in whole, or not at all)."""
+    workbooks, out, db = _paths(workbooks, out, db, office)
     with publish_lock(out):
         clean_leftovers(out)
-        return _publish(workbooks, out, today, db, config or load_site_config(), force)
+        return _publish(workbooks, out, today, db, config or load_site_config(), force, office)
 
 
-def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig, force: bool) -> PublishResult:
+def make_office(con: sqlite3.Connection, inputs: Inputs, today: date, config: SiteConfig, office: Path) -> OfficeReport:
+    """The office documents; a failure there is reported and never stops the site."""
+    try:
+        return build_office(con, inputs, today, config, office)
+    except OSError as exc:
+        return OfficeReport(office, problems=[f"无法写入办公文件目录：{exc.strerror or exc}（{exc.filename or office}）"])
+    except Exception:  # a bug: the site is still published, the log says what happened
+        return OfficeReport(office, problems=["生成办公文件时程序内部错误：\n" + traceback.format_exc()])
+
+
+def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig, force: bool, office: Path | None = None) -> PublishResult:
     clock = Stopwatch()
     work = new_work_folder(out)
     try:
@@ -207,12 +225,16 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                     report = record(con, inputs, results, today)
                 except (RegistryDateError, RegistryTampered) as exc:
                     raise PublishError(f"{exc}；原网站保持不变") from None
+            office_report = None
+            if office is not None:
+                with clock.stage("office"):
+                    office_report = make_office(con, inputs, today, config, Path(office).resolve())
             with clock.stage("view"):
                 view = public_view(con, today)
                 state = site_state(con, today, inputs.calendar, config, view)
                 stored = read_state(out)
             if not force and stored.get("state") == state and (out / "index.html").is_file():
-                return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True)
+                return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True, office=office_report)
             with clock.stage("pages"):
                 pages, shared = gather_pages(con, today, inputs.calendar, config.site_url, view, config.issuer, config.schemes)
                 export_open_data(con, today, docs / "data", view)
@@ -243,7 +265,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
         with clock.stage("swap"):
             swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
-        return PublishResult(report, out, len(pages), clock.seconds, warnings)
+        return PublishResult(report, out, len(pages), clock.seconds, warnings, office=office_report)
     except OSError as exc:  # full disk, read-only or missing output folder …: say so, keep the old site
         raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
     finally:
@@ -277,6 +299,23 @@ def backup_registry(db: Path, folder: Path, today: date, keep: int) -> Path | No
     for old in sorted(folder.glob(f"{db.stem}-*.sqlite"))[:-keep]:
         old.unlink()
     return target
+
+
+def office_lines(office: OfficeReport | None) -> list[str]:
+    """What the office stage did and what is due (the nightly mail shows it first thing)."""
+    if office is None:
+        return []
+    late = sum(1 for d in office.urgent if d.state == "逾期")
+    lines = [f"办公文件（{office.folder}）：新生成或更新 {len(office.made)} 份，未变 {office.kept} 份；待办 {len(office.urgent)} 项（逾期 {late}）"]
+    lines += [f"  [待办] {due_line(d)}" for d in office.urgent]
+    lines += [f"  [办公文件问题] {p}" for p in office.problems]
+    return lines
+
+
+def due_line(d) -> str:
+    left = "" if d.left is None else (f"，已逾期 {-d.left} 个工作日" if d.left < 0 else f"，剩余 {d.left} 个工作日")
+    where = f"（{d.round}）" if d.round else ""
+    return f"{d.state}：{d.org_name}{where} {d.stage}（{d.since}）→ {d.next}，时限 {d.deadline}{left}"
 
 
 def summary_lines(result: PublishResult, db: Path, today: date, since: date | None) -> list[str]:
@@ -314,6 +353,7 @@ def summary_lines(result: PublishResult, db: Path, today: date, since: date | No
         ("操作表问题", [f"[{p.code}] {p.message}" for p in rep.action_problems]),
     ):
         lines += [f"  [{label}] {x}" for x in items]
+    lines += office_lines(result.office)
     for file, problems in workbook_problems.items():
         lines.append(f"  [评估表问题] {file}：{len(problems)} 个")
         lines += [f"      {p.sheet}!{p.cell} {p.field} [{p.code}] {p.message}" for p in problems[:20]]
@@ -321,7 +361,15 @@ def summary_lines(result: PublishResult, db: Path, today: date, since: date | No
 
 
 def nightly(
-    workbooks: Path, out: Path, db: Path, today: date, log: Path, backups: Path, keep: int = 30, config: Callable[[], SiteConfig] = load_site_config
+    workbooks: Path,
+    out: Path,
+    db: Path,
+    today: date,
+    log: Path,
+    backups: Path,
+    keep: int = 30,
+    config: Callable[[], SiteConfig] = load_site_config,
+    office: Path | None = None,
 ) -> NightlyOutcome:
     """Lock, clean up after a killed run, back up the registry, publish, and append a summary to `log`
     (also when it fails). Never raises: the outcome's code says what happened. `config` loads the
@@ -330,7 +378,7 @@ def nightly(
     outcome = NightlyOutcome(EXIT_PUBLISHED, [f"== 夜间发布 {started:%Y-%m-%d %H:%M:%S}，--today {today} =="])
     lines = outcome.lines
     try:
-        workbooks, out, db = _paths(workbooks, out, db)
+        workbooks, out, db = _paths(workbooks, out, db, office)
         with publish_lock(out):
             leftovers = clean_leftovers(out)
             if leftovers:
@@ -341,7 +389,7 @@ def nightly(
             if saved:
                 lines.append(f"登记库已备份：{saved}")
             t = time.perf_counter()
-            outcome.result = result = _publish(workbooks, out, today, db, config(), False)
+            outcome.result = result = _publish(workbooks, out, today, db, config(), False, office)
             lines += summary_lines(result, db, today, since)
             if result.skipped:
                 lines.append(f"网站内容没有变化，未重新构建（{time.perf_counter() - t:.1f} 秒）")

@@ -16,7 +16,7 @@ from .batch import Batch, Row, build_batch
 from .engine import gate_reason, reasons_for, score_batch
 from .errors import Problem
 from .excel.reader import read_raw
-from .fields import days_to_date
+from .fields import days_to_date, entry_text
 from .inputs.files import shown_name, workbook_kind
 from .result import Result
 from .rubric import load_rubric
@@ -37,7 +37,8 @@ def collect_workbooks(paths: Iterable[str | Path]) -> tuple[list[Path], list[Pro
             for f in sorted(p.rglob("*")):
                 kind = workbook_kind(f.name)
                 if kind == "xlsx" and f.is_file():
-                    files.append(f)
+                    if f.name.lower() != "actions.xlsx":  # the actions workbook: the registry reads it, not the scorer
+                        files.append(f)
                 elif kind == "other" and f.is_file():
                     problems.append(
                         Problem("not_xlsx", f"不是 .xlsx 工作簿（{f.suffix}），未读取；请在 Excel 或 WPS 中“另存为” .xlsx 格式", shown_name(str(f)))
@@ -133,7 +134,12 @@ def _base(row: Row, scheme: str | None, status: str) -> Result:
     org = row.values.get("org_name") if "org_name" in row.present else None
     code = row.values.get("credit_code") if "credit_code" in row.present else None
     listed = {} if row.fatal else dict(row.tables)
-    return Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code, particulars=_particulars(row, scheme), tables=listed)
+    res = Result(file=row.file, scheme=scheme, status=status, org_name=org, credit_code=code, particulars=_particulars(row, scheme), tables=listed)
+    if scheme and not row.fatal:
+        fields = load_rubric(scheme).fields
+        res.entries = {fid: entry_text(fields[fid], row.values[fid]) for fid in fields if fid in row.present}
+        res.notes = dict(row.notes)
+    return res
 
 
 def _particulars(row: Row, scheme: str | None) -> dict:

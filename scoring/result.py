@@ -37,6 +37,8 @@ class Result:
     clipped: bool | None = None  # schemes that clip the total only
     particulars: dict[str, Any] = field(default_factory=dict)  # role -> value (not in the JSON)
     tables: dict[str, list[dict]] = field(default_factory=dict)  # listed tables' rows, e.g. D22's operated units (not in the JSON)
+    entries: dict[str, str] = field(default_factory=dict)  # field id -> the entry as the form shows it, for the 评估报告 (not in the JSON)
+    notes: dict[str, str] = field(default_factory=dict)  # item id -> the evaluators' 评估意见 (not in the JSON)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

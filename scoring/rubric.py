@@ -216,6 +216,7 @@ class Rubric:
     roles: dict = field(default_factory=dict)  # role (address, legal_rep, application_date) -> field id
     path: Path = field(compare=False, default=Path())
     kind: str = "assessment"  # assessment | form (a printed/checked form that is not scored)
+    office: dict = field(default_factory=dict)  # the issuing body's documents: report wording, application stages
 
     @property
     def total_max(self) -> int:
@@ -479,7 +480,11 @@ def _build(raw: dict, path: Path) -> Rubric:
         roles=dict(raw.get("roles") or {}),
         path=path,
         kind=raw.get("kind", "assessment"),
+        office=raw.get("office") or {},
     )
+    for i, st in enumerate(rubric.office.get("stages", [])):
+        if not isinstance(st, dict) or not st.get("name") or not isinstance(st.get("days", 0), int):
+            _fail(path, f"office.stages[{i}]", "each stage has a name and optionally days (working days, D12)")
     for role, fid in rubric.roles.items():
         if role not in ROLES or fid not in fields:
             _fail(path, f"roles.{role}", f"roles are {', '.join(ROLES)}, each naming a field")

@@ -33,7 +33,8 @@ def wanted_names(scheme, version) -> list[str] | None:
     if scheme not in template_ids():
         return []
     r = load_rubric(scheme)
-    return list(r.fields) + list(r.tables)
+    notes = [f"note_{it.id}" for it in r.items] if r.item_notes else []
+    return list(r.fields) + list(r.tables) + notes
 
 
 def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
@@ -114,7 +115,25 @@ def parse_workbook(raw: RawWorkbook, expect_scheme: str | None = None) -> Row:
         _parse_cell(row, rubric, fid, cell, sheet, ref)
     for tid in rubric.tables:
         _parse_table(row, rubric, tid, raw)
+    if rubric.item_notes:
+        _parse_notes(row, rubric, raw)
     return row
+
+
+NOTE = Field("note", "text", "评估意见", max_length=1000)
+
+
+def _parse_notes(row: Row, rubric: Rubric, raw: RawWorkbook) -> None:
+    """The evaluators' 评估意见 (`note_<item>`): never scored, kept for the 评估报告."""
+    for it in rubric.items:
+        cell = raw.cells.get(f"note_{it.id}")
+        if cell is None or is_blank(cell.value):
+            continue
+        try:
+            row.notes[it.id] = parse_value(NOTE, cell.value)
+        except ParseError as exc:
+            sheet, ref = split_destination(raw.names.get(f"note_{it.id}", "")) or ("", "")
+            row.problems.append(Problem(exc.code, f"“{it.wording[:20]}”的评估意见{exc.message}", row.file, sheet, ref, f"note_{it.id}"))
 
 
 def _sheet_problems(raw: RawWorkbook, rubric: Rubric, sheets_of: dict, row: Row) -> set[str]:

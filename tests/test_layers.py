@@ -16,8 +16,9 @@ ALLOWED = {
     "pipeline": {"core", "inputs", "excel", "pipeline"},
     "registry": {"core", "inputs", "registry"},
     "publish": {"core", "inputs", "registry", "publish"},
-    "jobs": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs"},
-    "cli": {"core", "inputs", "excel", "pipeline", "registry", "publish", "jobs", "cli"},
+    "office": {"core", "inputs", "registry", "publish", "office"},
+    "jobs": {"core", "inputs", "excel", "pipeline", "registry", "publish", "office", "jobs"},
+    "cli": {"core", "inputs", "excel", "pipeline", "registry", "publish", "office", "jobs", "cli"},
 }
 CORE = {"errors", "fields", "expr", "formula", "rubric", "rules", "batch", "engine", "result", "workdays", "samples", "regions", "__init__"}
 

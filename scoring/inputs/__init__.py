@@ -3,8 +3,10 @@
     workbooks/
       calendar.toml                 working-day overrides for years chinesecalendar does not know
       <scheme>/actions.csv          lifecycle actions (年度检查, 降级, 撤销, 证书退回, 变更, 注销)
+      <scheme>/actions.xlsx         the same in the actions workbook (`scoring template actions`)
       <scheme>/<round>/round.toml   a round (批次): title, notice_date, issue_date, withheld
       <scheme>/<round>/*.xlsx       filled workbooks
+      <scheme>/<round>/applications.csv   applications in progress (dates each stage was reached)
 
 `collect_inputs` parses the small text files and lists the workbooks with their content hashes;
 it never opens a workbook (the pipeline reads them) and never touches the registry. Every problem
@@ -22,8 +24,10 @@ from ..errors import Problem
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar, UnknownYear, load_calendar, parse_calendar
 from .actions import ACTION_KINDS, CHANGE_FIELDS, Action, read_actions
+from .applications import FILE_NAME as APPLICATIONS
+from .applications import Application, read_applications
 from .files import read_small_file, shown_name, workbook_kind
-from .rounds import RoundError, RoundSpec, load_round
+from .rounds import RoundError, RoundInPreparation, RoundSpec, load_round
 
 __all__ = [
     "Inputs",
@@ -33,6 +37,8 @@ __all__ = [
     "collect_inputs",
     "load_calendar_or_default",
     "Action",
+    "Application",
+    "PreparingRound",
     "RoundSpec",
     "ACTION_KINDS",
     "CHANGE_FIELDS",
@@ -53,6 +59,17 @@ class WorkbookFile:
 class RoundInputs:
     spec: RoundSpec
     files: list[WorkbookFile] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
+
+
+@dataclass
+class PreparingRound:
+    """A round whose round.toml has no notice_date yet: only its applications are read."""
+
+    key: str
+    title: str
+    applications: list[Application] = field(default_factory=list)
+    workbooks: int = 0  # workbooks already in the folder (not scored or recorded until notice_date is set)
 
 
 @dataclass
@@ -60,6 +77,7 @@ class SchemeInputs:
     scheme: str
     actions: list[Action] = field(default_factory=list)
     rounds: list[RoundInputs] = field(default_factory=list)
+    preparing: list[PreparingRound] = field(default_factory=list)
 
 
 @dataclass
@@ -96,23 +114,34 @@ def collect_inputs(folder: Path) -> Inputs:
         if not scheme_dir.is_dir():
             continue
         rubric = load_rubric(scheme)
-        actions, action_problems = read_actions(scheme_dir / "actions.csv", scheme, tuple(b.label for b in rubric.grades.bands))
-        inputs.problems += action_problems
+        grades = tuple(b.label for b in rubric.grades.bands)
+        actions: list[Action] = []
+        for name in ("actions.csv", "actions.xlsx"):  # a row in both files (moved to the workbook) counts once
+            found_actions, action_problems = read_actions(scheme_dir / name, scheme, grades)
+            known = {a.row_hash for a in actions}
+            actions += [a for a in found_actions if a.row_hash not in known]
+            inputs.problems += action_problems
         found = SchemeInputs(scheme, actions)
         for round_dir in sorted(d for d in scheme_dir.iterdir() if d.is_dir()):
             where = f"{scheme}/{round_dir.name}"
             if not (round_dir / "round.toml").exists():
                 inputs.problems.append(Problem.of("round_missing", str(round_dir), round=where))
                 continue
+            apps, app_problems = read_applications(round_dir / APPLICATIONS, rubric, round_dir.name)
+            inputs.problems += app_problems
             try:
                 spec = load_round(round_dir, scheme, cal)
+            except RoundInPreparation as prep:
+                count = sum(1 for f in round_dir.iterdir() if workbook_kind(f.name) == "xlsx")
+                found.preparing.append(PreparingRound(round_dir.name, prep.title, apps, count))
+                continue
             except RoundError as exc:
                 inputs.problems.append(Problem.of("round_invalid", str(round_dir / "round.toml"), round=where, detail=str(exc)))
                 continue
             except UnknownYear as exc:
                 inputs.problems.append(Problem.of("unknown_year", str(round_dir / "round.toml"), round=where, detail=str(exc)))
                 continue
-            found.rounds.append(RoundInputs(spec, _workbook_files(folder, round_dir, inputs.problems)))
+            found.rounds.append(RoundInputs(spec, _workbook_files(folder, round_dir, inputs.problems), apps))
         inputs.schemes.append(found)
     return inputs
 

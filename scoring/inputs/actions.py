@@ -11,18 +11,19 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import Problem
 from ..fields import credit_code_ok
 from .files import read_small_file
 
-__all__ = ["Action", "read_actions", "public_detail", "change_pairs", "ACTION_KINDS", "CHANGE_FIELDS"]
+__all__ = ["Action", "read_actions", "public_detail", "change_pairs", "decode_text", "ACTION_KINDS", "CHANGE_FIELDS", "COLUMNS", "COLUMN_LABELS"]
 
 ACTION_KINDS = ("年度检查合格", "年度检查不合格", "降级", "撤销", "证书退回", "变更", "注销")
 CHANGE_FIELDS = {"名称": "name", "法定代表人": "legal_rep", "地址": "address", "分立": "split", "合并": "merge"}
 COLUMNS = ("date", "credit_code", "action", "detail", "document_no")
+COLUMN_LABELS = ("日期", "统一社会信用代码", "事项", "说明", "文号")  # the actions workbook's headings
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Action:
     document_no: str
     row_hash: str
     changes: tuple[tuple[str, str], ...] = ()  # 变更: (column, new value)
+    source: str = "actions.csv"  # the file it came from (actions.csv or actions.xlsx)
 
 
 PRIVATE_CHANGES = ("法定代表人",)  # a person's name is never published
@@ -54,7 +56,8 @@ def public_detail(action: str, detail: str) -> str:
     return "；".join("=".join(p) for p in change_pairs(detail) if p[0] not in PRIVATE_CHANGES)
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """A small text file as Excel saves it: UTF-8 (with or without BOM) or GB18030."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(enc)
@@ -63,19 +66,50 @@ def _decode(data: bytes) -> str:
     raise ValueError("既不是 UTF-8 也不是 GB18030 编码")
 
 
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(decode_text(read_small_file(path)))))
+    except csv.Error as exc:  # an unclosed quote swallowing the rest of the file, a NUL byte …
+        raise ValueError(f"不是有效的 CSV（{exc}），请检查引号是否成对") from None
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    """The first sheet of an actions workbook (`scoring template actions`) as text rows."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    read_small_file(path)  # the size limit and the not-a-regular-file checks
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValueError(f"无法作为 Excel 工作簿打开（{type(exc).__name__}）") from None
+    try:
+        return [[_cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
 def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list[Action], list[Problem]]:
-    """Valid actions and one problem per bad row."""
+    """Valid actions and one problem per bad row, from actions.csv or the actions workbook (.xlsx)."""
     if not path.exists() and not path.is_symlink():
         return [], []
     try:
-        text = _decode(read_small_file(path))
-        rows = list(csv.reader(io.StringIO(text)))
-    except ValueError as exc:  # InputFileError, encoding
+        rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    except ValueError as exc:  # InputFileError, encoding, not a workbook
         return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: {exc}")]
-    except csv.Error as exc:  # an unclosed quote swallowing the rest of the file, a NUL byte …
-        return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: 不是有效的 CSV（{exc}），请检查引号是否成对")]
     header = [h.strip() for h in (rows[0] if rows else [])]
-    if tuple(header[:5]) != COLUMNS:
+    if tuple(header[:5]) not in (COLUMNS, COLUMN_LABELS):
         # the header is not echoed: the file could be anything (a link to a private file)
         return [], [Problem.of("actions_unreadable", str(path), detail=f"{path}: 第 1 行应为列名 {','.join(COLUMNS)}")]
     actions: list[Action] = []
@@ -97,7 +131,7 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"与第 {seen[digest]} 行完全相同"))
             continue
         seen[digest] = line
-        actions.append(Action(scheme, line, when, code, kind, detail, doc, digest, changes))
+        actions.append(Action(scheme, line, when, code, kind, detail, doc, digest, changes, path.name))
     return actions, problems
 
 

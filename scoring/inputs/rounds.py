@@ -14,11 +14,19 @@ from ..rubric import load_rubric
 from ..workdays import Calendar, notice_period
 from .files import InputFileError, read_small_file
 
-__all__ = ["RoundSpec", "load_round", "RoundError"]
+__all__ = ["RoundSpec", "load_round", "RoundError", "RoundInPreparation"]
 
 
 class RoundError(ValueError):
     pass
+
+
+class RoundInPreparation(Exception):
+    """round.toml has a title but no notice_date yet: applications are tracked, nothing is published."""
+
+    def __init__(self, title: str):
+        super().__init__(title)
+        self.title = title
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     if len(title.strip()) > MAX_TITLE or any(ord(c) < 32 for c in title):
         raise RoundError(f"{path}: title 应为一行、不超过 {MAX_TITLE} 个字符的批次标题")
     notice = data.get("notice_date")
+    if notice is None and set(data) <= {"title"}:
+        raise RoundInPreparation(title.strip())
     if not _plain_date(notice):
         raise RoundError(f"{path}: notice_date 应为日期（不带时间），如 notice_date = 2026-11-02")
     issue = data.get("issue_date")

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import yaml
@@ -159,6 +160,7 @@ class PublishResult:
     seconds: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False  # nothing visible changed: the site in --out was kept as it is
+    office: Any = None  # office.OfficeReport when an office folder was given (the office layer sits above this one)
 
 
 def _md(value) -> Markup:

@@ -284,7 +284,11 @@ def _record_results(
                 None if res.total is None else round(res.total * 100),
                 res.grade,
                 int(res.veto),
-                json.dumps({**res.as_json(), "file": rel, "address": res.address, "tables": res.tables}, ensure_ascii=False, sort_keys=True),
+                json.dumps(
+                    {**res.as_json(), "file": rel, "address": res.address, "tables": res.tables, "entries": res.entries, "notes": res.notes},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                ),
                 today.isoformat(),
             ),
         )
@@ -345,7 +349,7 @@ def _run_events(con: sqlite3.Connection, scheme: str, actions: list[Action], tod
     done = {h for (h,) in con.execute("SELECT row_hash FROM actions WHERE scheme=?", (scheme,))}
     for a in actions:
         if a.date <= today and a.row_hash not in done:
-            events.append((a.date.isoformat(), 1, a.line, a))
+            events.append((a.date.isoformat(), 1, (a.source, a.line), a))
     for _, kind, _, ev in sorted(events, key=lambda e: e[:3]):
         if kind == 0 and cfg:
             _issue_round(con, cfg, ev, today, rep)
@@ -390,7 +394,7 @@ def _issue_round(con: sqlite3.Connection, cfg: dict, rnd, today: date, rep: Repo
 
 
 def source_of(a: Action) -> str:
-    return f"{a.scheme}/actions.csv"
+    return f"{a.scheme}/{a.source}"
 
 
 def _record_action(con: sqlite3.Connection, a: Action, today: date, where: str, number: str) -> None:
@@ -434,7 +438,7 @@ def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: b
 
 
 def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: date, rep: Report) -> None:
-    where = f"{a.scheme}/actions.csv 第 {a.line} 行"
+    where = f"{a.scheme}/{a.source} 第 {a.line} 行"
     if a.action == "证书退回":
         _return_certificate(con, a, today, where, rep)
         return

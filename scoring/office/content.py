@@ -1,0 +1,226 @@
+"""The plain data of each office document, from the registry's office rows and the rubrics.
+
+One function per kind of document; each returns `Document`s (path, template, context). Nothing here
+renders or writes: `documents.OfficeWriter` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from datetime import date
+
+from ..registry.office import assessed_results, decisions, noticed_rounds
+from ..rubric import Rubric, load_rubric
+from .documents import Document, safe_name
+
+__all__ = ["certificate_documents", "report_documents", "letter_documents", "issuer_of", "qr_data_uri"]
+
+STATUS_WORDS = {"scored": "已评分", "incomplete": "材料不全，不予评分", "ineligible": "不符合申请条件，不予评分"}
+
+
+def issuer_of(scheme: str, issuer: dict) -> str:
+    """The instance's issuer (scoring.toml), else the scheme's own (its rubric)."""
+    return issuer.get("issuer") or load_rubric(scheme).lifecycle.get("certificate", {}).get("issuer", "") or "（评估机构）"
+
+
+def qr_data_uri(url: str) -> str:
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _cited(r: Rubric) -> str:
+    """The scheme's text as a letter cites it: 《title》 (the source line's first part)."""
+    if r.office.get("cite"):
+        return str(r.office["cite"])
+    title = r.source.split("，")[0].strip()
+    return f"《{title}》" if title else ""
+
+
+def _pts(v) -> str:
+    return "" if v is None else f"{float(v):g}"
+
+
+# --- certificates ---------------------------------------------------------------------------------
+
+
+def certificate_documents(certs: list[dict], entries_of: dict[str, dict], site_url: str, issuer: dict, number: str | None = None) -> list[Document]:
+    """第十二条: one printable certificate (or filing) per number ever issued, in the scheme's style."""
+    out = []
+    for c in certs:
+        if number and c["number"] != number:
+            continue
+        r = load_rubric(c["scheme"])
+        verify = f"{site_url}verify/?n={c['number']}"
+        entries = entries_of.get(c["number"], {})
+        # a filing prints the 备案登记表's own rows, in its order (the organisation's entries; the office is private)
+        form = next((s for s in r.sheets if s.get("layout") == "form"), {})
+        shown = [x["field"] for x in form.get("rows", []) if "field" in x and x["field"] not in ("org_name", "credit_code", "address")]
+        filing = [(r.fields[f].label, entries.get(f, "")) for f in shown]
+        out.append(
+            Document(
+                f"证书/{c['scheme']}/{safe_name(c['number'])}",
+                "filing.html.j2" if c["kind"] == "filing" else "certificate.html.j2",
+                {
+                    "title": r.office.get("certificate_title", r.title),
+                    "scheme_title": r.title,
+                    "number": c["number"],
+                    "org_name": c["org_name"],
+                    "address": c["address"],
+                    "credit_code": c["credit_code"],
+                    "grade": c["grade"],
+                    "issued": c["issued"],
+                    "expires": c["expires"],
+                    "replaces": c["replaces"],
+                    "issuer": issuer_of(c["scheme"], issuer),
+                    "verify_url": verify,
+                    "qr": qr_data_uri(verify),
+                    "filing_rows": filing if c["kind"] == "filing" else [],
+                },
+                html=False,
+            )
+        )
+    return out
+
+
+# --- reports ----------------------------------------------------------------------------------------
+
+
+def _test_fields(test: str, r: Rubric) -> list[str]:
+    return [w for w in dict.fromkeys(re.findall(r"[a-z_][a-z0-9_]*", test)) if w in r.fields]
+
+
+def _report_context(row: dict, issuer: dict) -> dict:
+    r = load_rubric(row["scheme"])
+    res = row["result"]
+    entries: dict = res.get("entries", {})
+    notes: dict = res.get("notes", {})
+    used = {f for it in r.items for f in it.inputs}
+    conditions = []
+    for c in r.conditions:
+        fids = _test_fields(c.test, r)
+        fids += [f"{f}_note" for f in fids if f"{f}_note" in r.fields]
+        used.update(fids)
+        conditions.append(
+            {
+                "facts": [(r.fields[f].label, entries.get(f, "（未填写）")) for f in fids],
+                "ok": c.code not in res.get("failed_conditions", []),
+                "reason": c.reason,
+            }
+        )
+    particulars = [(f.label, entries[f.id]) for f in r.fields.values() if f.id in entries and f.id not in used]
+    items = []
+    for n, it in enumerate(r.items, start=1):
+        got = res.get("items", {}).get(it.id)
+        top = it.max / 100
+        lost = None if got is None or it.bonus else round(top - got, 2)
+        inputs = [(r.fields[f].label, entries.get(f, "（未填写）")) for f in it.inputs if f in r.fields]
+        items.append(
+            {
+                "no": n,
+                "section": it.section,
+                "group": it.group,
+                "wording": it.wording,
+                "points": it.points_text,
+                "got": _pts(got),
+                "lost": _pts(lost) if lost else "",
+                "inputs": inputs,
+                "note": notes.get(it.id, ""),
+                "bonus": it.bonus,
+            }
+        )
+    sections = [{"name": s.name, "max": _pts(s.max / 100) if s.max else "", "got": _pts(res.get("sections", {}).get(s.name))} for s in r.sections]
+    tables = []
+    for tid, rows in sorted(res.get("tables", {}).items()):
+        t = r.tables.get(tid)
+        if t and rows:
+            tables.append(
+                {"label": t.label, "columns": [c.label for c in t.columns], "rows": [[row_.get(c.id, "") for c in t.columns] for row_ in rows]}
+            )
+    office = r.office.get("report", {})
+    return {
+        "title": office.get("title", f"{r.title}结果告知书"),
+        "headings": office.get("headings", ["一、概况", "二、评估", "三、结论", "四、附表"]),
+        "conditions_table": office.get("conditions_table", ""),
+        "score_table": office.get("score_table", ""),
+        "signatures": office.get("signatures", ["评估组长", "审核人"]),
+        "scheme_title": r.title,
+        "source": _cited(r),
+        "issuer": issuer_of(row["scheme"], issuer),
+        "round_title": row["round_title"],
+        "notice_date": row["notice_date"],
+        "report_date": row["recorded_on"],
+        "org_name": row["org_name"],
+        "credit_code": row["credit_code"],
+        "status": row["status"],
+        "status_text": STATUS_WORDS[row["status"]],
+        "total": _pts(res.get("total")),
+        "total_max": _pts(r.total_max / 100) if r.total_max else "",
+        "grade": res.get("grade") or "",
+        "eligible": res.get("eligible"),
+        "veto": bool(res.get("veto")),
+        "reasons": res.get("reasons", []),
+        "particulars": particulars,
+        "conditions": conditions,
+        "items": items,
+        "sections": sections,
+        "tables": tables,
+        "number": row["number"] or "",
+        "has_entries": bool(entries),
+    }
+
+
+def report_documents(rows: list[dict], issuer: dict) -> list[Document]:
+    """附件3 评估报告 (zj-skpw) or the scheme's result letter: one per organisation and round."""
+    return [
+        Document(
+            f"评估报告/{row['scheme']}/{safe_name(row['round'])}/{row['credit_code']}-{safe_name(row['org_name'], 40)}",
+            "report.html.j2",
+            _report_context(row, issuer),
+        )
+        for row in rows
+    ]
+
+
+# --- letters ----------------------------------------------------------------------------------------
+
+
+def letter_documents(decided: list[dict], rounds: list[dict], issuer: dict) -> list[Document]:
+    """第十七条 通知书 for each 降级/撤销, and the 异议 reply for each round's 公示 (blank, and one per
+    organisation withheld under objection)."""
+    out = []
+    for d in decided:
+        r = load_rubric(d["scheme"])
+        out.append(
+            Document(
+                f"通知书/{d['scheme']}/{d['date']}-{d['kind']}-{safe_name(d['number'])}",
+                "decision_letter.html.j2",
+                {
+                    **d,
+                    "scheme_title": r.title,
+                    "issuer": issuer_of(d["scheme"], issuer),
+                    "source": _cited(r),
+                    "basis": r.office.get("decision_basis", ""),
+                    "bar_years": {1: "一", 2: "两", 3: "三"}.get(int(r.lifecycle.get("revocation_bar_years") or 0), ""),
+                },
+            )
+        )
+    for rd in rounds:
+        r = load_rubric(rd["scheme"])
+        base = {**rd, "scheme_title": r.title, "issuer": issuer_of(rd["scheme"], issuer), "listed": len(rd["listed"])}
+        folder = f"异议答复/{rd['scheme']}/{safe_name(rd['round'])}"
+        out.append(Document(f"{folder}/异议答复（空白）", "objection_reply.html.j2", {**base, "org": None}))
+        names = {x["credit_code"]: x["org_name"] for x in rd["listed"]}
+        for code in rd["withheld"]:
+            if code in names:
+                org = {"credit_code": code, "org_name": names[code]}
+                out.append(Document(f"{folder}/{code}-{safe_name(names[code], 40)}", "objection_reply.html.j2", {**base, "org": org}))
+    return out
+
+
+def office_rows(con, today: date) -> tuple[list[dict], list[dict], list[dict]]:
+    return assessed_results(con), decisions(con, today), noticed_rounds(con, today)

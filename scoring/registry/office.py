@@ -1,0 +1,115 @@
+"""What the issuing body's office prints: every assessed result with its private particulars, the
+降级/撤销 decisions with their D21 return deadlines, the rounds whose 公示 may draw an 异议.
+
+Unlike `queries` (the public view), these rows carry private entries (legal representative,
+evaluators' notes): they go to `office/`, never to the site.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, timedelta
+
+from ..rubric import load_rubric
+
+__all__ = ["assessed_results", "decisions", "noticed_rounds", "certificate_entries"]
+
+ASSESSED = ("scored", "incomplete", "ineligible")  # an invalid workbook was never assessed
+
+
+def assessed_results(con: sqlite3.Connection) -> list[dict]:
+    """Every current result of every round (superseded ones apart), with the certificate it earned."""
+    rows = con.execute(
+        f"""SELECT r.id, r.credit_code, r.org_name, r.status, r.result_json, r.recorded_on,
+                   rd.scheme, rd.key AS round, rd.title AS round_title, rd.notice_date, rd.period_end, rd.announce_date,
+                   (SELECT c.number FROM certificates c WHERE c.result_id = r.id ORDER BY c.number LIMIT 1) AS number
+              FROM results r JOIN rounds rd ON rd.id = r.round_id
+             WHERE r.superseded_on IS NULL AND r.status IN ({",".join("?" * len(ASSESSED))})
+             ORDER BY rd.scheme, rd.key, r.credit_code""",
+        ASSESSED,
+    )
+    out = []
+    for r in rows:
+        res = json.loads(r["result_json"])
+        out.append({k: r[k] for k in r.keys() if k != "result_json"} | {"result": res})
+    return out
+
+
+def decisions(con: sqlite3.Connection, today: date) -> list[dict]:
+    """Each 降级 and 撤销 applied up to `today`: the decision, its 文号, the certificate to return and
+    the D21 deadline (action date + return_days), with whether and when it came back."""
+    out = []
+    for n in con.execute(
+        "SELECT * FROM notices WHERE kind IN ('降级公告', '撤销公告') AND published <= ? ORDER BY published, id", (today.isoformat(),)
+    ):
+        for e in json.loads(n["entries"]):
+            number = e.get("old_number") or e.get("number")
+            cert = con.execute("SELECT * FROM certificates WHERE number=?", (number,)).fetchone()
+            org = con.execute(
+                "SELECT * FROM org_details WHERE credit_code=? AND valid_from<=? ORDER BY valid_from DESC, id DESC LIMIT 1",
+                (e["credit_code"], n["published"]),
+            ).fetchone()
+            days = load_rubric(n["scheme"]).lifecycle.get("return_days")
+            acted = date.fromisoformat(n["published"])
+            out.append(
+                {
+                    "id": n["id"],
+                    "scheme": n["scheme"],
+                    "kind": "降级" if n["kind"] == "降级公告" else "撤销",
+                    "title": n["title"],
+                    "date": n["published"],
+                    "document_no": e.get("document_no", ""),
+                    "credit_code": e["credit_code"],
+                    "org_name": e["org_name"],
+                    "address": (cert["address"] if cert else "") or (org["address"] if org else "") or "",
+                    "number": number,
+                    "grade": e.get("old_grade") or e.get("grade", ""),
+                    "new_grade": e.get("new_grade", ""),
+                    "new_number": e.get("new_number", ""),
+                    "return_by": (acted + timedelta(days=int(days))).isoformat() if days is not None else "",
+                    "returned_on": (cert["returned_on"] or "") if cert else "",
+                    "void_on": (cert["void_on"] or "") if cert else "",
+                }
+            )
+    return out
+
+
+def noticed_rounds(con: sqlite3.Connection, today: date) -> list[dict]:
+    """Rounds with a 公示 that has begun, and the organisations each lists (for 异议 replies)."""
+    out = []
+    for rd in con.execute(
+        "SELECT * FROM rounds WHERE period_days IS NOT NULL AND notice_date <= ? ORDER BY scheme, notice_date, key", (today.isoformat(),)
+    ):
+        listed = con.execute(
+            "SELECT credit_code, org_name FROM results WHERE round_id=? AND superseded_on IS NULL AND status='scored' ORDER BY credit_code",
+            (rd["id"],),
+        ).fetchall()
+        out.append(
+            {
+                "scheme": rd["scheme"],
+                "round": rd["key"],
+                "title": rd["title"],
+                "notice_date": rd["notice_date"],
+                "period_end": rd["period_end"],
+                "withheld": json.loads(rd["withheld"]),
+                "listed": [dict(r) for r in listed],
+            }
+        )
+    return out
+
+
+def certificate_entries(con: sqlite3.Connection) -> dict[str, dict]:
+    """number -> the entries of the workbook behind it (a re-issued certificate: its predecessor's)."""
+    rows = {
+        n: (rep, json.loads(rj).get("entries", {}) if rj else None)
+        for n, rep, rj in con.execute("SELECT c.number, c.replaces, r.result_json FROM certificates c LEFT JOIN results r ON r.id = c.result_id")
+    }
+    out = {}
+    for number in rows:
+        seen, n = set(), number
+        while n in rows and rows[n][1] is None and rows[n][0] and n not in seen:
+            seen.add(n)
+            n = rows[n][0]
+        out[number] = (rows[n][1] if n in rows else None) or {}
+    return out
