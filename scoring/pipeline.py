@@ -36,9 +36,8 @@ def collect_workbooks(paths: Iterable[str | Path]) -> tuple[list[Path], list[Pro
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 kind = workbook_kind(f.name)
-                if kind == "xlsx" and f.is_file():
-                    if f.name.lower() != "actions.xlsx":  # the actions workbook: the registry reads it, not the scorer
-                        files.append(f)
+                if kind == "xlsx" and f.is_file():  # (the actions workbook is not a kind: the registry reads it)
+                    files.append(f)
                 elif kind == "other" and f.is_file():
                     problems.append(
                         Problem("not_xlsx", f"不是 .xlsx 工作簿（{f.suffix}），未读取；请在 Excel 或 WPS 中“另存为” .xlsx 格式", shown_name(str(f)))

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scoring.excel.fill import fill_template  # noqa: E402
 from scoring.pipeline import score_rows  # noqa: E402
+from scoring.rubric import load_rubric  # noqa: E402
 from scoring.samples import CITIES, KINDS, WORDS, credit_code, random_entry  # noqa: E402
 from scoring.validate import parse_workbook, raw_from_values  # noqa: E402
 
@@ -33,6 +34,15 @@ ROUNDS = {
     "xuzhou-service": ("2026", 'title = "2026年度徐州市第三方环保服务机构服务考核评价结果"\nnotice_date = 2026-09-15\n'),
     "hosting": ("2026", 'title = "2026年度生态环境综合托管服务绩效评价结果"\nnotice_date = 2026-10-12\n'),
 }
+# A round in preparation (no notice_date yet) with applications in progress: the office dashboard's
+# demo (office/index.html, `scoring office due`). The dates sit around 国庆 2026 and late November.
+PREPARING = (
+    "zj-skpw",
+    "2027-1",
+    '# A round in preparation: no notice_date yet. Its applications (applications.csv) are tracked on\n# the office dashboard (office/index.html, `scoring office due`); nothing here is scored or\n# published until notice_date is set.\ntitle = "2027年度第一批浙江省刷卡排污总量自动控制系统运维服务能力评估结果"\n',
+    "统一社会信用代码,单位名称,机构申请,协会受理,材料预审,现场评估,综合评议,报告审核,公示公告,发放证书,终止,备注\n91330200FLL7DRUXW7,温州清源环境工程有限公司,2026-11-02,,,,,,,,,\n91310115CALT7TPALH,台州蓝海环保科技有限公司,2026-11-16,,,,,,,,,\n91330600XH04HE7Q9Y,绍兴正源运维服务有限公司,2026-10-09,2026-10-20,2026-10-30,,,,,,,评估组长：待定\n91330300QJ3M3PA1BB,金华绿洲环境监测技术有限公司,2026-09-14,2026-09-24,2026-10-12,2026-11-10,2026-11-20,,,,,\n913301004TTWG548JC,杭州碧源智能科技股份有限公司,2026-09-28,2026-10-09,2026-10-21,,,,,,,国庆假期后受理\n91330500AR3F0MRN2Y,湖州安信环保科技有限公司,2026-10-15,,,,,,,,2026-10-28,不予受理：申请材料不全\n",
+)
+
 # What makes a sample invalid: an entry a clerk could plausibly get wrong.
 INVALID = {
     "zj-skpw": {"tech_staff_college": 999},
@@ -41,6 +51,28 @@ INVALID = {
     "xuzhou-service": {"other_adjust": 3, "other_note": None},
     "hosting": {"pts_daily_3": 6.3},
 }
+
+
+# The evaluators' 评估意见 (note_<item>) on the items an organisation lost points on: what the
+# 评估报告 in office/ quotes as the reason.
+NOTES = (
+    "现场查阅台账与记录，{what}未完全达到评分标准的要求，已当场告知机构。",
+    "抽查运维项目现场，{what}与评分标准存在差距，机构表示将限期整改。",
+    "核对申请材料与现场情况，{what}部分内容缺失，按评分标准扣分。",
+)
+
+
+def add_notes(scheme: str, values: dict, tables: dict) -> None:
+    r = load_rubric(scheme)
+    if not r.item_notes:
+        return
+    res = score_rows([parse_workbook(raw_from_values(scheme, values, tables))])[0]
+    if res.status != "scored":
+        return
+    for n, it in enumerate(r.items):
+        got = res.items.get(it.id)
+        if got is not None and not it.bonus and got < it.max / 100:
+            values[f"note_{it.id}"] = NOTES[n % len(NOTES)].format(what=f"“{it.group or it.section}”一项")
 
 
 def outcome(scheme: str, res: dict) -> str:
@@ -174,8 +206,14 @@ def main() -> None:
                 name += "（二）"
             names.add(name)
             values["org_name"] = name
+            add_notes(scheme, values, tables)
             fill_template(scheme, values, folder / f"{name}.xlsx", tables)
         print(f"{folder}: {len(names)} workbooks")
+    scheme, round_id, toml, apps = PREPARING
+    folder = args.out / scheme / round_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "round.toml").write_text(toml, encoding="utf-8")
+    (folder / "applications.csv").write_text(apps, encoding="utf-8-sig")  # with a BOM, as Excel saves CSV
 
 
 if __name__ == "__main__":

@@ -11,10 +11,14 @@ __all__ = ["InputFileError", "read_small_file", "MAX_TEXT_BYTES", "workbook_kind
 OTHER_SPREADSHEETS = {".xls", ".et", ".ett", ".xlsm", ".xlsb", ".ods", ".csv", ".wps"}
 
 
+# the workbooks folder's own files that are not assessment workbooks (read by their own readers)
+OUR_OWN_FILES = {"applications.csv", "actions.csv", "actions.xlsx"}
+
+
 def workbook_kind(name: str) -> str | None:
     """ "xlsx" for a workbook we read (any case of .xlsx), "other" for a spreadsheet we cannot read
     (reported, not skipped silently), None for anything else (Excel's ~$ lock files included)."""
-    if name.startswith("~$"):
+    if name.startswith("~$") or name.lower() in OUR_OWN_FILES:
         return None
     suffix = os.path.splitext(name)[1].lower()
     if suffix == ".xlsx":

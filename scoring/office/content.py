@@ -57,10 +57,14 @@ def certificate_documents(certs: list[dict], entries_of: dict[str, dict], site_u
         r = load_rubric(c["scheme"])
         verify = f"{site_url}verify/?n={c['number']}"
         entries = entries_of.get(c["number"], {})
-        # a filing prints the 备案登记表's own rows, in its order (the organisation's entries; the office is private)
+        # a filing prints the 备案登记表's own rows in its order, two to a line; long texts take a
+        # whole line, and the form's 备案意见 cell goes with the decision (the office is private)
         form = next((s for s in r.sheets if s.get("layout") == "form"), {})
-        shown = [x["field"] for x in form.get("rows", []) if "field" in x and x["field"] not in ("org_name", "credit_code", "address")]
-        filing = [(r.fields[f].label, entries.get(f, "")) for f in shown]
+        shown = [x["field"] for x in form.get("rows", []) if "field" in x and x["field"] not in ("org_name", "address")]
+        wide = [f for f in shown if r.fields[f].type == "text" and r.fields[f].max_length >= 500]
+        opinion = next((f for f in wide if r.fields[f].label == "备案意见"), None)
+        pairs = [(r.fields[f].label, entries.get(f, "")) for f in shown if f not in wide]
+        long_rows = [(r.fields[f].label, entries.get(f, "")) for f in wide if f != opinion]
         out.append(
             Document(
                 f"证书/{c['scheme']}/{safe_name(c['number'])}",
@@ -79,7 +83,9 @@ def certificate_documents(certs: list[dict], entries_of: dict[str, dict], site_u
                     "issuer": issuer_of(c["scheme"], issuer),
                     "verify_url": verify,
                     "qr": qr_data_uri(verify),
-                    "filing_rows": filing if c["kind"] == "filing" else [],
+                    "filing_pairs": pairs if c["kind"] == "filing" else [],
+                    "filing_long": long_rows if c["kind"] == "filing" else [],
+                    "opinion": entries.get(opinion, "") if opinion else "",
                 },
                 html=False,
             )

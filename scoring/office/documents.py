@@ -28,10 +28,20 @@ class PdfUnavailable(RuntimeError):
     """WeasyPrint or the system libraries it needs (Pango) are missing: HTML is still written."""
 
 
+def cn_date(iso: str) -> str:
+    """2026-11-09 -> 2026年11月9日, as certificates and letters print dates."""
+    try:
+        y, m, d = (int(x) for x in str(iso).split("-"))
+    except ValueError:
+        return str(iso)
+    return f"{y}年{m}月{d}日"
+
+
 def safe_name(text: str, most: int = 60) -> str:
     """A file name from an organisation's name: no path separators, control or reserved characters."""
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "", text).strip(" .")
+    text = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "", text)
+    text = re.sub(r"\.{2,}", ".", text).strip(" .")
     return text[:most] or "未命名"
 
 
@@ -64,6 +74,7 @@ class OfficeWriter:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["cn_date"] = cn_date
         self.manifest_path = self.folder / MANIFEST
         try:
             self.manifest: dict = json.loads(self.manifest_path.read_text(encoding="utf-8"))
