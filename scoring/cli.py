@@ -380,11 +380,23 @@ OUT = click.option(
 )
 
 
+def _office_default():
+    """The instance's office folder; outside an instance publish writes no office files unless asked."""
+    inst = _instance()
+    return inst.path("office") if inst else None
+
+
 OFFICE = click.option(
     "--office",
     type=click.Path(file_okay=False, path_type=Path),
+    default=_office_default,
+    help="办公文件目录：证书 PDF、评估报告、通知书、工作台（不公开；默认取 scoring.toml 中的设置；不在机构工作目录中时不生成，除非指定此项）。",
+)
+OFFICE_DIR = click.option(
+    "--office",
+    type=click.Path(file_okay=False, path_type=Path),
     default=_configured("office", "office"),
-    help="办公文件目录：证书 PDF、评估报告、通知书、工作台（不公开；默认取 scoring.toml 中的设置，没有时为 office）。",
+    help="办公文件目录（默认取 scoring.toml 中的设置，没有时为 office）。",
 )
 
 
@@ -496,9 +508,13 @@ def _office_run(db, workbooks, today, office, kinds, number=None, force=False):
 @DB
 @WORKBOOKS_IN
 @TODAY
-@OFFICE
+@OFFICE_DIR
 def office_certificates(number, db, workbooks, today, office):
-    """重新生成证书与备案的打印文件（PDF，A4 横向，含核验二维码和盖章位置）。"""
+    """重新生成证书与备案的打印文件（PDF，A4 横向，含核验二维码和盖章位置）。
+
+    文件在 office/证书/<评估类别>/<编号>.pdf；二维码指向 scoring.toml 中 site_url 的核验页面。
+    同样的登记内容和日期生成的 PDF 逐字节相同。
+    """
     rep = _office_run(db, workbooks, today, office, ("certificates",), number, force=True)
     if number and not rep.made:
         raise click.ClickException(f"登记库中没有编号为 {number} 的证书或备案")
@@ -511,10 +527,14 @@ def office_certificates(number, db, workbooks, today, office):
 @DB
 @WORKBOOKS_IN
 @TODAY
-@OFFICE
+@OFFICE_DIR
 @click.option("--force", is_flag=True, help="全部重新生成（默认只生成内容有变化的文件）。")
 def office_documents(db, workbooks, today, office, force):
-    """生成全部办公文件：证书、评估报告（结果告知书）、通知书、异议答复和工作台 index.html。"""
+    """生成全部办公文件：证书、评估报告（结果告知书）、通知书、异议答复和工作台 index.html。
+
+    只重新生成内容有变化的文件（office/.manifest.json 记录每个文件的内容摘要）；
+    用浏览器打开 office/index.html 查看申请进度、待办事项和全部文件。
+    """
     rep = _office_run(db, workbooks, today, office, ("certificates", "reports", "letters"), force=force)
     click.echo(f"已生成或更新 {len(rep.made)} 份，未变 {rep.kept} 份；工作台：{Path(office) / 'index.html'}")
     sys.exit(1 if rep.problems else 0)

@@ -31,6 +31,10 @@ def run(*args):
         ["registry", "verify"],
         ["publish"],
         ["nightly"],
+        ["office"],
+        ["office", "certificates"],
+        ["office", "documents"],
+        ["office", "due"],
     ],
 )
 def test_every_command_has_help_in_chinese(command):

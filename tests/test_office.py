@@ -152,7 +152,17 @@ def test_a_downgrade_reissues_the_certificate_and_sends_a_letter_with_the_return
     assert flat(f"本证书换发原证书{old['number']}") in flat(pdf_text(cert_pdf(folder, new["number"])))
     (letter,) = folder.glob(f"通知书/zj-skpw/2026-11-20-降级-{old['number']}.pdf")
     text = flat(pdf_text(letter))
-    for part in ("降低评估等级通知书", "浙环监协〔2026〕40号", old["org_name"], "由3A级降为2A级", new["number"], "2026-12-05", "送达回证", ISSUER, "第十六条、第十七条"):
+    for part in (
+        "降低评估等级通知书",
+        "浙环监协〔2026〕40号",
+        old["org_name"],
+        "由3A级降为2A级",
+        new["number"],
+        "2026-12-05",
+        "送达回证",
+        ISSUER,
+        "第十六条、第十七条",
+    ):
         assert flat(part) in text, part
     (revoked,) = folder.glob("通知书/zj-skpw/2026-11-23-撤销-*.pdf")
     text = flat(pdf_text(revoked))
@@ -217,7 +227,20 @@ def test_documents_are_remade_only_when_their_inputs_change(office):
 def test_documents_are_byte_reproducible(office, tmp_path):
     tmp, wb, db, folder, out, result = office
     again = tmp_path / "again"
-    args = ["--config", str(instance_config(tmp)), "office", "documents", "--db", str(db), "--workbooks", str(wb), "--today", "2026-11-25", "--office", str(again)]
+    args = [
+        "--config",
+        str(instance_config(tmp)),
+        "office",
+        "documents",
+        "--db",
+        str(db),
+        "--workbooks",
+        str(wb),
+        "--today",
+        "2026-11-25",
+        "--office",
+        str(again),
+    ]
     done = subprocess.run([sys.executable, "-m", "scoring", *args], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
 
@@ -236,7 +259,10 @@ def test_the_dashboard_and_office_due_list_what_is_late_or_due_soon(office):
     assert run.exit_code == 1  # something is overdue
     lines = run.output.splitlines()
     # 绍兴's 预审 (due 12-01) and the returns (12-05, 12-08) have more than three working days left
-    assert lines == ["2026-11-25 待办 1 项：", "  逾期：温州清源环境工程有限公司（2027年度第一批运维服务能力评估结果） 机构申请（2026-11-02）→ 协会受理（15 个工作日内），时限 2026-11-20，已逾期 3 个工作日"]
+    assert lines == [
+        "2026-11-25 待办 1 项：",
+        "  逾期：温州清源环境工程有限公司（2027年度第一批运维服务能力评估结果） 机构申请（2026-11-02）→ 协会受理（15 个工作日内），时限 2026-11-20，已逾期 3 个工作日",
+    ]
     soon = CliRunner().invoke(main, ["office", "due", "--db", str(db), "--workbooks", str(wb), "--today", "2026-11-27"])
     assert "即将到期：绍兴正源运维服务有限公司" in soon.output and "剩余 3 个工作日" in soon.output  # 11-27, 11-30, 12-01
     quiet = CliRunner().invoke(main, ["office", "due", "--quiet", "--db", str(db), "--workbooks", str(wb), "--today", "2026-11-03"])
@@ -245,7 +271,13 @@ def test_the_dashboard_and_office_due_list_what_is_late_or_due_soon(office):
 
 def _app(*stages: tuple[str, str], closed: str | None = None) -> Application:
     return Application(
-        "zj-skpw", "2027-1", 2, "91330200FLL7DRUXW7", "温州清源", tuple((s, date.fromisoformat(d)) for s, d in stages), date.fromisoformat(closed) if closed else None
+        "zj-skpw",
+        "2027-1",
+        2,
+        "91330200FLL7DRUXW7",
+        "温州清源",
+        tuple((s, date.fromisoformat(d)) for s, d in stages),
+        date.fromisoformat(closed) if closed else None,
     )
 
 
@@ -273,7 +305,10 @@ def test_stage_deadlines_count_working_days_around_national_day_and_spring_festi
     # an application filed on a holiday: its period starts on the next working day (D12)
     assert one(_app(("机构申请", "2026-10-03")), "2026-10-03").deadline == "2026-10-27"  # 10-08 is the first of 15
     # stages without a time limit, finished and ended applications
-    assert one(_app(("机构申请", "2026-09-01"), ("协会受理", "2026-09-02"), ("材料预审", "2026-09-03"), ("现场评估", "2026-09-04")), "2026-11-25").state == "无时限"
+    assert (
+        one(_app(("机构申请", "2026-09-01"), ("协会受理", "2026-09-02"), ("材料预审", "2026-09-03"), ("现场评估", "2026-09-04")), "2026-11-25").state
+        == "无时限"
+    )
     assert one(_app(("机构申请", "2026-09-01"), closed="2026-09-10"), "2026-11-25").state == "已终止"
     # a deadline in a year the calendar does not know: said, never guessed
     late = one(_app(("机构申请", "2026-12-20"), ("协会受理", "2026-12-21"), ("材料预审", "2026-12-22")), "2026-12-23")
@@ -282,7 +317,15 @@ def test_stage_deadlines_count_working_days_around_national_day_and_spring_festi
 
 def test_return_deadlines_are_calendar_days_and_end_when_returned_or_voided():
     cal = Calendar()
-    d = {"scheme": "zj-skpw", "credit_code": "91330200FLL7DRUXW7", "org_name": "甲", "kind": "撤销", "date": "2026-09-28", "document_no": "x号", "number": "N"}
+    d = {
+        "scheme": "zj-skpw",
+        "credit_code": "91330200FLL7DRUXW7",
+        "org_name": "甲",
+        "kind": "撤销",
+        "date": "2026-09-28",
+        "document_no": "x号",
+        "number": "N",
+    }
     due = {**d, "return_by": "2026-10-13", "returned_on": "", "void_on": "2026-10-14"}
     (item,) = return_items([due], date(2026, 10, 1), cal)
     assert item.deadline == "2026-10-13" and item.left == 5 and item.state == "进行中"  # 10-08, 10-09, 10-10 (Saturday), 10-12, 10-13
