@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ..rubric import load_rubric, scheme_ids
+from .applications import header_for
 
 __all__ = ["Instance", "InstanceError", "find_instance", "load_instance", "init_instance", "CONFIG_NAME", "PATH_KEYS"]
 
@@ -145,6 +146,8 @@ title = "{today.year}年度第一批{rubric.short_title}结果"
 notice_date = {today.isoformat()}   # 公示（或公布）开始日期：请改为实际日期
 """,
         )
+        if rubric.office.get("stages"):  # applications in progress: the office dashboard tracks each stage's deadline
+            write(f"workbooks/{scheme}/{key}/applications.csv", "\ufeff" + ",".join(header_for(rubric)) + "\n")
     write(
         "workbooks/calendar.toml",
         """# 工作日调整（可选）。公示期按国务院公布的节假日和调休安排计算工作日；
@@ -180,6 +183,13 @@ USAGE = """# 使用说明
 5. 发布：`scoring publish`；预览：`scoring serve`，浏览器打开 http://127.0.0.1:8000/ 。
 6. 每晚自动发布：见 README 的“部署”一节（cron 调用虚拟环境中 scoring 的绝对路径，日志在 `logs/`）。
 
-证书的降级、撤销、注销、变更和退回，写在 `workbooks/<类别>/actions.csv` 中，夜间任务自动执行并公告。
+证书的降级、撤销、注销、变更和退回，写在 `workbooks/<类别>/actions.csv` 中（或用 `scoring template actions -o 操作表.xlsx`
+生成操作表，保存为 `workbooks/<类别>/actions.xlsx`），夜间任务自动执行并公告，同时在 `office/通知书/` 生成通知书。
+
+办公文件（不公开）在 `office/`：证书与备案的打印文件（PDF，留有盖章位置，二维码指向网站核验页）、每个机构每批次的
+评估报告或结果告知书、降级/撤销通知书、公示异议答复模板。用浏览器打开 `office/index.html`（工作台）查看申请进度、
+逾期和 3 个工作日内到期的事项；命令行：`scoring office due`。申请进度写在各批次目录的 `applications.csv` 中
+（第一行是列名：统一社会信用代码、单位名称、各阶段名称、终止、备注；各阶段填写到达的日期）；尚未确定公示日期的批次，
+`round.toml` 中只写 title 即可。
 `registry.sqlite`（登记库）和 `office/` 需要每日备份；网站目录 `public/` 可随时重新生成。
 """
