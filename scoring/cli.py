@@ -392,6 +392,7 @@ OFFICE = click.option(
     default=_office_default,
     help="办公文件目录：证书 PDF、评估报告、通知书、工作台（不公开；默认取 scoring.toml 中的设置；不在机构工作目录中时不生成，除非指定此项）。",
 )
+NO_OFFICE = click.option("--no-office", is_flag=True, help="本次不生成办公文件（如基准测试、只预览网站）。")
 OFFICE_DIR = click.option(
     "--office",
     type=click.Path(file_okay=False, path_type=Path),
@@ -411,7 +412,8 @@ OFFICE_DIR = click.option(
 @TODAY
 @DB
 @OFFICE
-def publish(workbooks, out, today, db, office):
+@NO_OFFICE
+def publish(workbooks, out, today, db, office, no_office):
     """主任务：读取评估表、更新登记库、生成静态网站到 --out。
 
     网站已发布时退出码为 0（个别评估表的问题会列出，但不影响发布）；无法发布时为 1。
@@ -421,7 +423,7 @@ def publish(workbooks, out, today, db, office):
     from .registry import RegistryBusy
 
     try:
-        result = run_publish(workbooks, out, _today(today), db, _site_config(), office=office)
+        result = run_publish(workbooks, out, _today(today), db, _site_config(), office=None if no_office else office)
     except (PublishError, RegistryBusy) as exc:
         raise click.ClickException(str(exc)) from None
     print_report(result.report)
@@ -460,14 +462,15 @@ def publish(workbooks, out, today, db, office):
 )
 @click.option("--keep", type=click.IntRange(1, 3650), default=30, show_default=True, help="保留的每日备份份数。")
 @OFFICE
-def nightly(workbooks, out, today, db, log, backups, keep, office):
+@NO_OFFICE
+def nightly(workbooks, out, today, db, log, backups, keep, office, no_office):
     """夜间自动发布（供 cron 调用）：加锁、清理中断留下的文件、备份登记库、发布、写日志。
 
     退出码 0：已发布或无需更新；1：未能发布（原网站保持不变）；2：用法错误；3：另一个发布正在运行。
     """
     from .jobs import nightly as run_nightly
 
-    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config, office)
+    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config, None if no_office else office)
     click.echo("\n".join(outcome.lines))
     sys.exit(outcome.code)
 

@@ -88,6 +88,7 @@ def publish_command(src: Path, work: Path) -> list[str]:
         TODAY,
         "--db",
         str(work / "registry.sqlite"),
+        "--no-office",  # the site alone (the office's PDFs are made once per document, not per night)
     ]
 
 

@@ -109,6 +109,17 @@ def test_the_wheel_alone_publishes_the_instance_with_its_own_domain(instance):
     assert "example.cn" not in text and "example.org" not in text  # no placeholder domain anywhere
 
 
+def test_the_wheel_alone_writes_the_office_outside_the_site(instance):
+    inst, run, scoring = instance
+    office = inst / "office"
+    (pdf,) = office.glob("证书/zj-skpw/*.pdf")  # the templates travel in the wheel too
+    assert pdf.read_bytes().startswith(b"%PDF-") and (office / "index.html").is_file()
+    assert list(office.glob("评估报告/zj-skpw/*/*.pdf")) and list(office.glob("异议答复/zj-skpw/*/*.pdf"))
+    assert not [p for p in (inst / "public").resolve().rglob("*") if p.suffix == ".pdf" or p.name == ".manifest.json"]
+    due = run(scoring, "office", "due", "--today", "2026-12-31", cwd=inst)
+    assert due.returncode == 0 and "没有逾期" in due.stdout  # scoring init's applications.csv is only a header
+
+
 def test_every_page_names_the_issuer_and_the_404_is_chinese(instance):
     inst, _, _ = instance
     site = inst / "public"

@@ -13,6 +13,9 @@ folder; documents are re-made only when their inputs changed (see `documents`).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,13 +25,16 @@ from ..inputs import Inputs
 from ..publish.site import SiteConfig
 from ..registry import certificates as all_certificates
 from ..registry import renewals_due
-from ..registry.office import assessed_results, certificate_entries, decisions, noticed_rounds
+from ..registry.office import assessed_results, certificate_entries, decisions, noticed_rounds, registry_head
 from ..rubric import load_rubric
 from .content import certificate_documents, letter_documents, report_documents
 from .documents import OfficeWriter
 from .due import DueItem, application_items, return_items
 
-__all__ = ["build_office", "due_items", "OfficeReport", "DueItem", "office_template_dirs"]
+__all__ = ["build_office", "due_items", "OfficeReport", "DueItem", "office_template_dirs", "ALL_KINDS"]
+
+ALL_KINDS = ("certificates", "reports", "letters")
+STATE_KEY = "_state"  # in the manifest: what the documents were last made from, completely
 
 
 @dataclass
@@ -66,7 +72,7 @@ def build_office(
     config: SiteConfig,
     folder: Path,
     number: str | None = None,
-    kinds: tuple[str, ...] = ("certificates", "reports", "letters"),
+    kinds: tuple[str, ...] = ALL_KINDS,
     force: bool = False,
 ) -> OfficeReport:
     """Write every office document that changed, and the dashboard; `number` limits certificates
@@ -74,17 +80,28 @@ def build_office(
     folder.mkdir(parents=True, exist_ok=True)
     writer = OfficeWriter(folder, office_template_dirs(config))
     certs = all_certificates(con, today)
-    docs = []
-    if "certificates" in kinds:
-        docs += certificate_documents(certs, certificate_entries(con), config.site_url, config.issuer, number)
-    if "reports" in kinds:
-        docs += report_documents(assessed_results(con), config.issuer)
-    if "letters" in kinds:
-        docs += letter_documents(decisions(con, today), noticed_rounds(con, today), config.issuer)
-    try:
-        writer.write_all(docs, force=force)
-    finally:
-        writer.save_manifest()
+    # The documents depend on the registry's content alone (and the templates and settings): when
+    # none of them moved since the last complete run, there is nothing to re-make (the no-change night).
+    state = hashlib.sha256(
+        json.dumps([registry_head(con), writer.salt, config.site_url, config.issuer.get("issuer", "")], ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()
+    complete = number is None and set(kinds) == set(ALL_KINDS)
+    if force or not complete or writer.manifest.get(STATE_KEY) != state or not writer.files_present():
+        docs = []
+        if "certificates" in kinds:
+            docs += certificate_documents(certs, functools.partial(certificate_entries, con), config.site_url, config.issuer, number)
+        if "reports" in kinds:
+            docs += report_documents(assessed_results(con), config.issuer)
+        if "letters" in kinds:
+            docs += letter_documents(decisions(con, today), noticed_rounds(con, today), config.issuer)
+        try:
+            writer.write_all(docs, force=force)
+            if complete and not writer.problems:
+                writer.manifest[STATE_KEY] = state
+        finally:
+            writer.save_manifest()
+    else:
+        writer.kept = len(writer.documents())
     due = due_items(con, inputs, today)
     schemes = sorted({d.scheme for d in due} | {c["scheme"] for c in certs})
     writer.write_page(
@@ -96,8 +113,8 @@ def build_office(
             urgent=[d for d in due if d.urgent],
             certs=certs,
             renewals=renewals_due(con, today, certs),
-            docs=sorted(p for p in writer.manifest if not p.startswith("证书/")),
-            cert_docs={p for p in writer.manifest if p.startswith("证书/")},
+            counts=writer.counts(),
+            cert_docs={p for p in writer.documents() if p.startswith("证书/")},
             titles={s: load_rubric(s).title for s in schemes},
         ),
     )

@@ -6,16 +6,17 @@ renders or writes: `documents.OfficeWriter` does.
 
 from __future__ import annotations
 
-import base64
-import io
+import functools
+import json
 import re
+from collections.abc import Callable
 from datetime import date
 
 from ..registry.office import assessed_results, decisions, noticed_rounds
 from ..rubric import Rubric, load_rubric
 from .documents import Document, safe_name
 
-__all__ = ["certificate_documents", "report_documents", "letter_documents", "issuer_of", "qr_data_uri"]
+__all__ = ["certificate_documents", "report_documents", "letter_documents", "issuer_of"]
 
 STATUS_WORDS = {"scored": "已评分", "incomplete": "材料不全，不予评分", "ineligible": "不符合申请条件，不予评分"}
 
@@ -23,14 +24,6 @@ STATUS_WORDS = {"scored": "已评分", "incomplete": "材料不全，不予评�
 def issuer_of(scheme: str, issuer: dict) -> str:
     """The instance's issuer (scoring.toml), else the scheme's own (its rubric)."""
     return issuer.get("issuer") or load_rubric(scheme).lifecycle.get("certificate", {}).get("issuer", "") or "（评估机构）"
-
-
-def qr_data_uri(url: str) -> str:
-    import segno
-
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def _cited(r: Rubric) -> str:
@@ -48,49 +41,56 @@ def _pts(v) -> str:
 # --- certificates ---------------------------------------------------------------------------------
 
 
-def certificate_documents(certs: list[dict], entries_of: dict[str, dict], site_url: str, issuer: dict, number: str | None = None) -> list[Document]:
-    """第十二条: one printable certificate (or filing) per number ever issued, in the scheme's style."""
+def certificate_documents(
+    certs: list[dict], entries_of: Callable[[str], dict], site_url: str, issuer: dict, number: str | None = None
+) -> list[Document]:
+    """第十二条: one printable certificate (or filing) per number ever issued, in the scheme's style.
+    A certificate's particulars never change once issued (the registry refuses it): its number,
+    the issuer and the site address identify the document."""
     out = []
     for c in certs:
         if number and c["number"] != number:
             continue
-        r = load_rubric(c["scheme"])
         verify = f"{site_url}verify/?n={c['number']}"
-        entries = entries_of.get(c["number"], {})
-        # a filing prints the 备案登记表's own rows in its order, two to a line; long texts take a
-        # whole line, and the form's 备案意见 cell goes with the decision (the office is private)
-        form = next((s for s in r.sheets if s.get("layout") == "form"), {})
-        shown = [x["field"] for x in form.get("rows", []) if "field" in x and x["field"] not in ("org_name", "address")]
-        wide = [f for f in shown if r.fields[f].type == "text" and r.fields[f].max_length >= 500]
-        opinion = next((f for f in wide if r.fields[f].label == "备案意见"), None)
-        pairs = [(r.fields[f].label, entries.get(f, "")) for f in shown if f not in wide]
-        long_rows = [(r.fields[f].label, entries.get(f, "")) for f in wide if f != opinion]
+        name = issuer_of(c["scheme"], issuer)
         out.append(
             Document(
                 f"证书/{c['scheme']}/{safe_name(c['number'])}",
                 "filing.html.j2" if c["kind"] == "filing" else "certificate.html.j2",
-                {
-                    "title": r.office.get("certificate_title", r.title),
-                    "scheme_title": r.title,
-                    "number": c["number"],
-                    "org_name": c["org_name"],
-                    "address": c["address"],
-                    "credit_code": c["credit_code"],
-                    "grade": c["grade"],
-                    "issued": c["issued"],
-                    "expires": c["expires"],
-                    "replaces": c["replaces"],
-                    "issuer": issuer_of(c["scheme"], issuer),
-                    "verify_url": verify,
-                    "qr": qr_data_uri(verify),
-                    "filing_pairs": pairs if c["kind"] == "filing" else [],
-                    "filing_long": long_rows if c["kind"] == "filing" else [],
-                    "opinion": entries.get(opinion, "") if opinion else "",
-                },
+                functools.partial(_certificate_context, c, entries_of, verify, name),
                 html=False,
+                identity=[c["number"], c["org_name"], c["address"], c["grade"], c["issued"], c["expires"], c["replaces"], name, verify],
             )
         )
     return out
+
+
+def _certificate_context(c: dict, entries_of: Callable[[str], dict], verify: str, issuer: str) -> dict:
+    r = load_rubric(c["scheme"])
+    entries = entries_of(c["number"]) if c["kind"] == "filing" else {}
+    # a filing prints the 备案登记表's own rows in its order, two to a line; long texts take a
+    # whole line, and the form's 备案意见 cell goes with the decision (the office is private)
+    form = next((s for s in r.sheets if s.get("layout") == "form"), {})
+    shown = [x["field"] for x in form.get("rows", []) if "field" in x and x["field"] not in ("org_name", "address")]
+    wide = [f for f in shown if r.fields[f].type == "text" and r.fields[f].max_length >= 500]
+    opinion = next((f for f in wide if r.fields[f].label == "备案意见"), None)
+    return {
+        "title": r.office.get("certificate_title", r.title),
+        "scheme_title": r.title,
+        "number": c["number"],
+        "org_name": c["org_name"],
+        "address": c["address"],
+        "credit_code": c["credit_code"],
+        "grade": c["grade"],
+        "issued": c["issued"],
+        "expires": c["expires"],
+        "replaces": c["replaces"],
+        "issuer": issuer,
+        "verify_url": verify,  # the template draws its QR code
+        "filing_pairs": [(r.fields[f].label, entries.get(f, "")) for f in shown if f not in wide] if entries else [],
+        "filing_long": [(r.fields[f].label, entries.get(f, "")) for f in wide if f != opinion] if entries else [],
+        "opinion": entries.get(opinion, "") if opinion else "",
+    }
 
 
 # --- reports ----------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def _test_fields(test: str, r: Rubric) -> list[str]:
 
 def _report_context(row: dict, issuer: dict) -> dict:
     r = load_rubric(row["scheme"])
-    res = row["result"]
+    res = json.loads(row["result_json"])
     entries: dict = res.get("entries", {})
     notes: dict = res.get("notes", {})
     used = {f for it in r.items for f in it.inputs}
@@ -181,12 +181,15 @@ def _report_context(row: dict, issuer: dict) -> dict:
 
 
 def report_documents(rows: list[dict], issuer: dict) -> list[Document]:
-    """附件3 评估报告 (zj-skpw) or the scheme's result letter: one per organisation and round."""
+    """附件3 评估报告 (zj-skpw) or the scheme's result letter: one per organisation and round. A
+    recorded result never changes (the registry refuses it): its id, the certificate it earned, the
+    round's title and the issuer identify the report."""
     return [
         Document(
             f"评估报告/{row['scheme']}/{safe_name(row['round'])}/{row['credit_code']}-{safe_name(row['org_name'], 40)}",
             "report.html.j2",
-            _report_context(row, issuer),
+            functools.partial(_report_context, row, issuer),
+            identity=[row["id"], row["number"], row["round_title"], row["notice_date"], row["recorded_on"], issuer_of(row["scheme"], issuer)],
         )
         for row in rows
     ]
@@ -206,7 +209,7 @@ def letter_documents(decided: list[dict], rounds: list[dict], issuer: dict) -> l
                 f"通知书/{d['scheme']}/{d['date']}-{d['kind']}-{safe_name(d['number'])}",
                 "decision_letter.html.j2",
                 {
-                    **d,
+                    **{k: v for k, v in d.items() if k not in ("returned_on", "void_on")},  # the letter is as sent
                     "scheme_title": r.title,
                     "issuer": issuer_of(d["scheme"], issuer),
                     "source": _cited(r),

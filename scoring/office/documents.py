@@ -14,18 +14,33 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 __all__ = ["Document", "OfficeWriter", "safe_name", "PdfUnavailable"]
 
 MANIFEST = ".manifest.json"
+RUBRICS = Path(__file__).resolve().parents[1] / "rubrics"
 
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint or the system libraries it needs (Pango) are missing: HTML is still written."""
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of `url` as an SVG data URI (drawn by segno; no file, no network)."""
+    import base64
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def cn_date(iso: str) -> str:
@@ -47,15 +62,24 @@ def safe_name(text: str, most: int = 60) -> str:
 
 @dataclass
 class Document:
+    """One office document. `context` is its data, or a function that makes it: then `identity`
+    stands for the data in the key (rows the registry never changes need not be read to know that
+    their document is unchanged)."""
+
     path: str  # relative to the office folder, without suffix
     template: str
-    context: dict
+    context: dict | Callable[[], dict]
     pdf: bool = True
     html: bool = True
+    identity: Any = None
 
     def key(self, salt: str) -> str:
-        data = json.dumps([self.template, self.context, self.pdf, self.html], ensure_ascii=False, sort_keys=True, default=str)
+        what = self.identity if callable(self.context) else self.context
+        data = json.dumps([self.template, what, self.pdf, self.html], ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256((salt + data).encode()).hexdigest()
+
+    def data(self) -> dict:
+        return self.context() if callable(self.context) else self.context
 
 
 @dataclass
@@ -75,6 +99,7 @@ class OfficeWriter:
             lstrip_blocks=True,
         )
         self.env.filters["cn_date"] = cn_date
+        self.env.filters["qr"] = qr_data_uri
         self.manifest_path = self.folder / MANIFEST
         try:
             self.manifest: dict = json.loads(self.manifest_path.read_text(encoding="utf-8"))
@@ -83,10 +108,14 @@ class OfficeWriter:
         self.salt = self._salt()
 
     def _salt(self) -> str:
+        """What every document depends on besides its own data: the templates, the rubrics (their
+        wording), the code that gathers the data, the WeasyPrint version."""
         h = hashlib.sha256()
         for d in self.template_dirs:
             for f in sorted(d.glob("*.j2")):
                 h.update(f.name.encode() + f.read_bytes())
+        for f in [*sorted(RUBRICS.glob("*.yaml")), Path(__file__).with_name("content.py")]:
+            h.update(f.name.encode() + f.read_bytes())
         try:
             from importlib.metadata import version
 
@@ -105,7 +134,7 @@ class OfficeWriter:
             if not force and self.manifest.get(doc.path) == key and all(t.is_file() for t in targets):
                 self.kept += 1
             else:
-                pending.append((doc, key, self.env.get_template(doc.template).render(**doc.context)))
+                pending.append((doc, key, self.env.get_template(doc.template).render(**doc.data())))
         htmls = [html for doc, _, html in pending if doc.pdf]
         pdfs = iter(self.pdf_many(htmls))
         for doc, key, html in pending:
@@ -139,6 +168,23 @@ class OfficeWriter:
             self.problems.append(f"无法生成 PDF（{exc}）：请安装 weasyprint 和 Debian 的 libpango-1.0-0、fonts-noto-cjk；HTML 版已生成")
             return False
         return True
+
+    def documents(self) -> list[str]:
+        """The documents the manifest records (paths without suffix)."""
+        return [p for p in self.manifest if not p.startswith("_")]
+
+    def files_present(self) -> bool:
+        """Every recorded document still has its files (a deleted PDF is made again)."""
+        names = {str(p.relative_to(self.folder)) for p in self.folder.rglob("*") if p.is_file()}
+        return all(any(f"{d}.{ext}" in names for ext in ("pdf", "html")) for d in self.documents())
+
+    def counts(self) -> dict[str, int]:
+        """Documents per top folder (证书, 评估报告, 通知书, 异议答复)."""
+        out: dict[str, int] = {}
+        for d in self.documents():
+            top = d.split("/", 1)[0]
+            out[top] = out.get(top, 0) + 1
+        return dict(sorted(out.items()))
 
     def save_manifest(self) -> None:
         _atomic_write(self.manifest_path, json.dumps(self.manifest, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8"))

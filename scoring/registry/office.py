@@ -13,7 +13,14 @@ from datetime import date, timedelta
 
 from ..rubric import load_rubric
 
-__all__ = ["assessed_results", "decisions", "noticed_rounds", "certificate_entries"]
+__all__ = ["assessed_results", "decisions", "noticed_rounds", "certificate_entries", "registry_head"]
+
+
+def registry_head(con: sqlite3.Connection) -> str:
+    """The newest link of the audit chain: it moves whenever anything in the registry changes."""
+    row = con.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return f"{row[0]}:{row[1]}" if row else ""
+
 
 ASSESSED = ("scored", "incomplete", "ineligible")  # an invalid workbook was never assessed
 
@@ -29,11 +36,7 @@ def assessed_results(con: sqlite3.Connection) -> list[dict]:
              ORDER BY rd.scheme, rd.key, r.credit_code""",
         ASSESSED,
     )
-    out = []
-    for r in rows:
-        res = json.loads(r["result_json"])
-        out.append({k: r[k] for k in r.keys() if k != "result_json"} | {"result": res})
-    return out
+    return [dict(r) for r in rows]  # result_json stays text: parsed only for a report that is made
 
 
 def decisions(con: sqlite3.Connection, today: date) -> list[dict]:
@@ -99,17 +102,17 @@ def noticed_rounds(con: sqlite3.Connection, today: date) -> list[dict]:
     return out
 
 
-def certificate_entries(con: sqlite3.Connection) -> dict[str, dict]:
-    """number -> the entries of the workbook behind it (a re-issued certificate: its predecessor's)."""
-    rows = {
-        n: (rep, json.loads(rj).get("entries", {}) if rj else None)
-        for n, rep, rj in con.execute("SELECT c.number, c.replaces, r.result_json FROM certificates c LEFT JOIN results r ON r.id = c.result_id")
-    }
-    out = {}
-    for number in rows:
-        seen, n = set(), number
-        while n in rows and rows[n][1] is None and rows[n][0] and n not in seen:
-            seen.add(n)
-            n = rows[n][0]
-        out[number] = (rows[n][1] if n in rows else None) or {}
-    return out
+def certificate_entries(con: sqlite3.Connection, number: str) -> dict:
+    """The entries of the workbook behind a certificate (a re-issued one: its predecessor's)."""
+    seen: set[str] = set()
+    while number and number not in seen:
+        seen.add(number)
+        row = con.execute(
+            "SELECT c.replaces, r.result_json FROM certificates c LEFT JOIN results r ON r.id = c.result_id WHERE c.number=?", (number,)
+        ).fetchone()
+        if row is None:
+            return {}
+        if row["result_json"]:
+            return json.loads(row["result_json"]).get("entries", {})
+        number = row["replaces"]
+    return {}
