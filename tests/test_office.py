@@ -158,7 +158,7 @@ def test_a_downgrade_reissues_the_certificate_and_sends_a_letter_with_the_return
         old["org_name"],
         "由3A级降为2A级",
         new["number"],
-        "2026-12-05",
+        "即2026年12月5日前",
         "送达回证",
         ISSUER,
         "第十六条、第十七条",
@@ -166,7 +166,7 @@ def test_a_downgrade_reissues_the_certificate_and_sends_a_letter_with_the_return
         assert flat(part) in text, part
     (revoked,) = folder.glob("通知书/zj-skpw/2026-11-23-撤销-*.pdf")
     text = flat(pdf_text(revoked))
-    assert "取消评估等级通知书" in text and "2026-12-08" in text and "一年内不再受理" in text and "浙环监协〔2026〕41号" in text
+    assert "取消评估等级通知书" in text and "2026年12月8日" in text and "一年内不再受理" in text and "浙环监协〔2026〕41号" in text
     dashboard = (folder / "index.html").read_text(encoding="utf-8")
     assert "待退回的证书（2）" in dashboard and "2026-12-05" in dashboard and "2026-12-08" in dashboard
 
