@@ -26,11 +26,13 @@ from pathlib import Path
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
+from .publish.detail import assemble_details, write_sitemap
 from .publish.pages import gather_pages, nav_for, url_of
 from .publish.site import (
     PublishError,
     PublishResult,
     SiteConfig,
+    build_epoch,
     build_site,
     check_site,
     clean_leftovers,
@@ -239,7 +241,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 pages, shared = gather_pages(con, today, inputs.calendar, config.site_url, view, config.issuer, config.schemes)
                 export_open_data(con, today, docs / "data", view)
         with clock.stage("render"):
-            render(pages, docs, config)
+            details = render(pages, docs, config)
             write_feed(docs / "feed.xml", shared["notices"], config.site_url, shared["notice_paths"], today, shared["summaries"])
             for scheme in shared["schemes"]:  # one feed per scheme besides the site-wide one
                 mine = [n for n in shared["notices"] if n["scheme"] == scheme["id"]]
@@ -258,6 +260,9 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 write_search_dictionary(work / "jieba_user.txt", shared["names"])
         with clock.stage("mkdocs"):
             warnings = build_site(mkdocs_config(config, docs, site, nav_for(shared["schemes"]), work / "jieba_user.txt"), today)
+        with clock.stage("details"):  # organisation and certificate pages into the shells MkDocs built
+            assemble_details(site, details, config.site_url)
+            write_sitemap(site, details, config.site_url, build_epoch(today))
         with clock.stage("search"):
             index_site(site)
         with clock.stage("check"):

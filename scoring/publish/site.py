@@ -35,6 +35,7 @@ from ..inputs.instance import Instance
 from ..registry import PublicView, Report
 from ..registry.rounds import days_left
 from ..workdays import Calendar
+from .detail import DETAIL_TEMPLATES, DetailPage, shell_markdown, shell_paths, split_detail
 from .pages import href, name_fragments
 
 __all__ = [
@@ -188,8 +189,11 @@ def environment(config: SiteConfig) -> Environment:
     return env
 
 
-def render(pages, docs: Path, config: SiteConfig) -> None:
+def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
+    """Hub pages as Markdown into `docs` for MkDocs; detail pages (organisations, certificates)
+    rendered here and returned, with one shell page per folder for MkDocs to build instead."""
     env = environment(config)
+    details = []
     for page in pages:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +201,14 @@ def render(pages, docs: Path, config: SiteConfig) -> None:
             (path.parent / f"{path.stem}.qr.svg").write_text(page.context["qr"], encoding="utf-8")
         for suffix, text in page.context.get("beside", {}).items():  # a certificate's badge and record
             (path.parent / f"{path.stem}.{suffix}").write_text(text, encoding="utf-8")
-        path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
+        text = env.get_template(page.template).render(**page.context)
+        if page.template in DETAIL_TEMPLATES:
+            details.append(split_detail(page.path, text))
+        else:
+            path.write_text(text, encoding="utf-8")
+    for shell in shell_paths(details):
+        (docs / shell).write_text(shell_markdown(), encoding="utf-8")
+    return details
 
 
 def write_feed(
@@ -303,6 +314,11 @@ def index_site(site: Path) -> None:
         raise PublishError(f"搜索索引生成失败（pagefind）：{(proc.stderr or proc.stdout).strip()[-500:]}")
 
 
+def build_epoch(today: date) -> int:
+    """--today as the build's timestamp (SOURCE_DATE_EPOCH): midnight UTC of that day."""
+    return int(time.mktime(today.timetuple())) - time.timezone
+
+
 def build_site(config: Path, today: date) -> list[str]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -323,7 +339,7 @@ def build_site(config: Path, today: date) -> list[str]:
         fresh_tokenizer()
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     # reproducible output: sitemap dates and gzip stamps follow --today, not the wall clock
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(time.mktime(today.timetuple())) - time.timezone)
+    os.environ["SOURCE_DATE_EPOCH"] = str(build_epoch(today))
     try:
         build(load_config(str(config)))
     finally:
