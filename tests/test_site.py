@@ -494,3 +494,25 @@ def test_an_organisation_is_named_from_its_own_round_not_from_the_night_it_was_r
     page = (public / "org" / cert["credit_code"] / "index.html").read_text(encoding="utf-8")
     since = re.search(r"名称与地址（自 (\d{4}-\d\d-\d\d)）", page)
     assert since and since[1] <= cert["issued"]
+
+
+def test_detail_pages_are_the_sites_own_shell_with_their_content(built):
+    """Organisation and certificate pages are assembled from a shell MkDocs built: the theme's
+    header and footer, the page's own title, canonical address and body; organisation pages are
+    searched, certificate pages are not (as their front matter says); no shell is left behind."""
+    tmp, public, _ = built
+    site = public.resolve()
+    assert not list(site.glob("*/_shell")) and "_shell" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    orgs, certs = sorted(site.glob("org/*/index.html")), sorted(site.glob("certificates/*/index.html"))
+    assert orgs and certs
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    for page in orgs + certs:
+        text = page.read_text(encoding="utf-8")
+        url = f"{SITE_URL}{page.parent.relative_to(site)}/"
+        assert f'<link rel="canonical" href="{url}">' in text and f"<loc>{url}</loc>" in sitemap
+        assert "@@SHELL" not in text and text.count("<h1") == 1 and '<header class="md-header' in text and 'class="md-copyright"' in text
+        assert ("data-pagefind-body" in text) == (page in orgs)
+    hostile = next(p for p in orgs if "&lt;img" in p.read_text(encoding="utf-8"))
+    assert "<img src=x" not in hostile.read_text(encoding="utf-8")  # the title and the body stay escaped
+    sizes = [p.stat().st_size for p in orgs + certs]
+    assert sum(sizes) / len(sizes) < 9000  # no navigation, the theme's indentation compacted

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["DetailPage", "DETAIL_TEMPLATES", "split_detail", "shell_markdown", "assemble_details", "write_sitemap"]
+__all__ = ["DetailPage", "DETAIL_TEMPLATES", "split_detail", "shells", "assemble_details", "write_sitemap"]
 
 DETAIL_TEMPLATES = {"org.md.j2", "certificate.md.j2"}
 SHELL = "_shell"
@@ -35,6 +35,7 @@ class DetailPage:
     path: str  # Markdown path the page would have had (org/<code>.md): its URL follows from it
     title: str
     body: str  # finished, escaped HTML (the templates are `prebuilt`)
+    searched: bool = True  # front matter `search: {exclude: true}` says no (Pagefind skips the page)
 
     @property
     def url(self) -> str:
@@ -44,17 +45,24 @@ class DetailPage:
 def split_detail(path: str, text: str) -> DetailPage:
     """A rendered detail template (front matter + HTML) as a DetailPage."""
     _, front, body = text.split("---\n", 2)
-    title = yaml.safe_load(front)["title"]
-    return DetailPage(path, html.unescape(str(title)), body)
+    meta = yaml.safe_load(front)
+    return DetailPage(path, html.unescape(str(meta["title"])), body, not (meta.get("search") or {}).get("exclude"))
 
 
-def shell_markdown() -> str:
-    return f'---\ndetail: true\nprebuilt: true\ntitle: "{TITLE_MARK}"\n---\n{BODY_MARK}\n'
+def shell_markdown(searched: bool = True) -> str:
+    search = "" if searched else "search:\n  exclude: true\n"
+    return f'---\ndetail: true\nprebuilt: true\ntitle: "{TITLE_MARK}"\n{search}---\n{BODY_MARK}\n'
 
 
-def shell_paths(pages: list[DetailPage]) -> list[str]:
-    """One shell per folder of detail pages, e.g. org/_shell.md beside org/<code>.md."""
-    return sorted({f"{os.path.dirname(p.path)}/{SHELL}.md" for p in pages})
+def shells(pages: list[DetailPage]) -> dict[str, str]:
+    """One shell per folder of detail pages (org/_shell.md beside org/<code>.md), with the search
+    setting of its pages: Markdown path -> its text."""
+    folders: dict[str, bool] = {}
+    for p in pages:
+        folder = os.path.dirname(p.path)
+        if folders.setdefault(folder, p.searched) != p.searched:
+            raise ValueError(f"{folder}: detail pages of one folder must all be searched or none")
+    return {f"{folder}/{SHELL}.md": shell_markdown(searched) for folder, searched in sorted(folders.items())}
 
 
 def assemble_details(site: Path, pages: list[DetailPage], site_url: str) -> None:

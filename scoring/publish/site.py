@@ -35,7 +35,7 @@ from ..inputs.instance import Instance
 from ..registry import PublicView, Report
 from ..registry.rounds import days_left
 from ..workdays import Calendar
-from .detail import DETAIL_TEMPLATES, DetailPage, shell_markdown, shell_paths, split_detail
+from .detail import DETAIL_TEMPLATES, DetailPage, shells, split_detail
 from .pages import href, name_fragments
 
 __all__ = [
@@ -206,8 +206,8 @@ def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
             details.append(split_detail(page.path, text))
         else:
             path.write_text(text, encoding="utf-8")
-    for shell in shell_paths(details):
-        (docs / shell).write_text(shell_markdown(), encoding="utf-8")
+    for shell, text in shells(details).items():
+        (docs / shell).write_text(text, encoding="utf-8")
     return details
 
 
