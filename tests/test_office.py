@@ -184,6 +184,9 @@ def test_the_report_has_the_four_parts_of_annex_3(office):
     assert "数据传输有效率抽查两家企业均未达到90%" in text  # the evaluators' 评估意见 (note_<item>)
     assert "失分" in text and "评定结果为“3A”" in text
     assert "评估组长（签字）" in text and "报告审核专家（签字）" in text
+    info = pdf_info(path)
+    assert "595.276 x 841.89" in info["Page size"] and int(info["Pages"]) >= 2  # A4 portrait, numbered pages
+    assert flat(f"第1页共{int(info['Pages'])}页") in text
     html = next(folder.glob("评估报告/zj-skpw/2026-1/*宁波乙环境工程有限公司.html")).read_text(encoding="utf-8")
     assert "<h2>一、运维服务机构概况</h2>" in html
     letters = [flat(pdf_text(p)) for p in folder.glob("评估报告/datong-filing/2026-q4/*.pdf")]
