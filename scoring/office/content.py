@@ -107,6 +107,9 @@ def _report_context(row: dict, issuer: dict) -> dict:
     notes: dict = res.get("notes", {})
     used = {f for it in r.items for f in it.inputs}
     conditions = []
+    # the scorer's reasons name the failed conditions first, in the rubric's order, with their figures
+    failed = [c.code for c in r.conditions if c.code in res.get("failed_conditions", [])]
+    said = dict(zip(failed, res.get("reasons", [])))
     for c in r.conditions:
         fids = _test_fields(c.test, r)
         fids += [f"{f}_note" for f in fids if f"{f}_note" in r.fields]
@@ -115,7 +118,7 @@ def _report_context(row: dict, issuer: dict) -> dict:
             {
                 "facts": [(r.fields[f].label, entries.get(f, "（未填写）")) for f in fids],
                 "ok": c.code not in res.get("failed_conditions", []),
-                "reason": c.reason,
+                "reason": said.get(c.code, ""),
             }
         )
     particulars = [(f.label, entries[f.id]) for f in r.fields.values() if f.id in entries and f.id not in used]
