@@ -192,6 +192,8 @@ def test_the_report_has_the_four_parts_of_annex_3(office):
     letters = [flat(pdf_text(p)) for p in folder.glob("评估报告/datong-filing/2026-q4/*.pdf")]
     assert len(letters) == 4 and all("社会化运营机构备案结果告知书" in t and "三、备案意见" in t for t in letters)
     assert all("准予备案" in t or "不予备案" in t for t in letters)
+    assert all("二、备案条件审查" in t and "基本条件" in t.split("二、备案条件审查")[1] for t in letters)  # the conditions, in part 二
+    assert not any("{" in t for t in letters)  # reasons with their figures, never a message template
 
 
 def test_hostile_names_stay_text_and_never_become_paths(office):
