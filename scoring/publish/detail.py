@@ -45,8 +45,22 @@ class DetailPage:
 def split_detail(path: str, text: str) -> DetailPage:
     """A rendered detail template (front matter + HTML) as a DetailPage."""
     _, front, body = text.split("---\n", 2)
-    meta = yaml.safe_load(front)
+    meta = _front_matter(front)
     return DetailPage(path, html.unescape(str(meta["title"])), body, not (meta.get("search") or {}).get("exclude"))
+
+
+TITLE_LINE = re.compile(r'^title: ("(?:[^"\\]|\\.)*")$', re.M)
+
+
+def _front_matter(front: str) -> dict:
+    """The detail templates' front matter: flags, a JSON-quoted title (`yaml_title`), maybe
+    `search: exclude: true`. Read directly (YAML's parser took a quarter of the render time at
+    10,000 organisations); anything else goes to YAML."""
+    m = TITLE_LINE.search(front)
+    rest = TITLE_LINE.sub("", front).split()
+    if m and rest in (["detail:", "true", "prebuilt:", "true"], ["detail:", "true", "prebuilt:", "true", "search:", "exclude:", "true"]):
+        return {"title": json.loads(m[1]), "search": {"exclude": "search:" in rest}}
+    return yaml.safe_load(front)
 
 
 def shell_markdown(searched: bool = True) -> str:
