@@ -538,7 +538,9 @@ def office_documents(db, workbooks, today, office, force):
     只重新生成内容有变化的文件（office/.manifest.json 记录每个文件的内容摘要）；
     用浏览器打开 office/index.html 查看申请进度、待办事项和全部文件。
     """
-    rep = _office_run(db, workbooks, today, office, ("certificates", "reports", "letters"), force=force)
+    from .office import ALL_KINDS
+
+    rep = _office_run(db, workbooks, today, office, ALL_KINDS, force=force)
     click.echo(f"已生成或更新 {len(rep.made)} 份，未变 {rep.kept} 份；工作台：{Path(office) / 'index.html'}")
     sys.exit(1 if rep.problems else 0)
 

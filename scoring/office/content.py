@@ -10,9 +10,8 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from datetime import date
 
-from ..registry.office import assessed_results, decisions, noticed_rounds
+from ..publish.pages import scheme_issuer
 from ..rubric import Rubric, load_rubric
 from .documents import Document, safe_name
 
@@ -22,8 +21,8 @@ STATUS_WORDS = {"scored": "已评分", "incomplete": "材料不全，不予评�
 
 
 def issuer_of(scheme: str, issuer: dict) -> str:
-    """The instance's issuer (scoring.toml), else the scheme's own (its rubric)."""
-    return issuer.get("issuer") or load_rubric(scheme).lifecycle.get("certificate", {}).get("issuer", "") or "（评估机构）"
+    """Who signs: the site's rule (`scheme_issuer`), and a placeholder where a scheme names nobody."""
+    return scheme_issuer(scheme, issuer) or "（评估机构）"
 
 
 def _cited(r: Rubric) -> str:
@@ -232,7 +231,3 @@ def letter_documents(decided: list[dict], rounds: list[dict], issuer: dict) -> l
                 org = {"credit_code": code, "org_name": names[code]}
                 out.append(Document(f"{folder}/{code}-{safe_name(names[code], 40)}", "objection_reply.html.j2", {**base, "org": org}))
     return out
-
-
-def office_rows(con, today: date) -> tuple[list[dict], list[dict], list[dict]]:
-    return assessed_results(con), decisions(con, today), noticed_rounds(con, today)

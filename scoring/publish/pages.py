@@ -130,6 +130,12 @@ def grade_changes(results: list[dict]) -> list[dict]:
     return out
 
 
+def scheme_issuer(scheme: str, issuer: dict | None) -> str:
+    """Who issues a scheme's notices and certificates: the instance's issuer (scoring.toml), else
+    the scheme's own (its rubric)."""
+    return (issuer or {}).get("issuer") or load_rubric(scheme).lifecycle.get("certificate", {}).get("issuer", "")
+
+
 def gather_pages(
     con: sqlite3.Connection, today: date, cal: Calendar, site_url: str, view: PublicView, issuer: dict | None = None, shown: tuple[str, ...] = ()
 ) -> tuple[list[Page], dict]:
@@ -148,7 +154,7 @@ def gather_pages(
     npath = {n["id"]: notice_path(n) for n in notices}
     (updated,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
     # who issues each scheme's notices and certificates: the instance's issuer, else the scheme's own
-    issuer_name = {s: (issuer or {}).get("issuer") or load_rubric(s).lifecycle.get("certificate", {}).get("issuer", "") for s in scheme_ids()}
+    issuer_name = {s: scheme_issuer(s, issuer) for s in scheme_ids()}
     expires_of = {c["number"]: c["expires"] for c in certs if c["expires"]}
     shared = dict(
         today=today,

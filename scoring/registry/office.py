@@ -11,8 +11,6 @@ import json
 import sqlite3
 from datetime import date, timedelta
 
-from ..rubric import load_rubric
-
 __all__ = ["assessed_results", "decisions", "noticed_rounds", "certificate_entries", "registry_head"]
 
 
@@ -41,7 +39,7 @@ def assessed_results(con: sqlite3.Connection) -> list[dict]:
 
 def decisions(con: sqlite3.Connection, today: date) -> list[dict]:
     """Each 降级 and 撤销 applied up to `today`: the decision, its 文号, the certificate to return and
-    the D21 deadline (action date + return_days), with whether and when it came back."""
+    the D21 deadline (the day before the certificate's `void_on`), with whether and when it came back."""
     out = []
     for n in con.execute(
         "SELECT * FROM notices WHERE kind IN ('降级公告', '撤销公告') AND published <= ? ORDER BY published, id", (today.isoformat(),)
@@ -49,12 +47,8 @@ def decisions(con: sqlite3.Connection, today: date) -> list[dict]:
         for e in json.loads(n["entries"]):
             number = e.get("old_number") or e.get("number")
             cert = con.execute("SELECT * FROM certificates WHERE number=?", (number,)).fetchone()
-            org = con.execute(
-                "SELECT * FROM org_details WHERE credit_code=? AND valid_from<=? ORDER BY valid_from DESC, id DESC LIMIT 1",
-                (e["credit_code"], n["published"]),
-            ).fetchone()
-            days = load_rubric(n["scheme"]).lifecycle.get("return_days")
-            acted = date.fromisoformat(n["published"])
+            # D21 as the registry recorded it: void from the day after the return deadline
+            void_on = (cert["void_on"] or "") if cert else ""
             out.append(
                 {
                     "id": n["id"],
@@ -65,14 +59,13 @@ def decisions(con: sqlite3.Connection, today: date) -> list[dict]:
                     "document_no": e.get("document_no", ""),
                     "credit_code": e["credit_code"],
                     "org_name": e["org_name"],
-                    "address": (cert["address"] if cert else "") or (org["address"] if org else "") or "",
                     "number": number,
                     "grade": e.get("old_grade") or e.get("grade", ""),
                     "new_grade": e.get("new_grade", ""),
                     "new_number": e.get("new_number", ""),
-                    "return_by": (acted + timedelta(days=int(days))).isoformat() if days is not None else "",
+                    "return_by": (date.fromisoformat(void_on) - timedelta(days=1)).isoformat() if void_on else "",
                     "returned_on": (cert["returned_on"] or "") if cert else "",
-                    "void_on": (cert["void_on"] or "") if cert else "",
+                    "void_on": void_on,
                 }
             )
     return out
