@@ -26,6 +26,7 @@ from pathlib import Path
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
+from .publish.carry import load_carry, save_manifest
 from .publish.detail import assemble_details, write_sitemap
 from .publish.pages import gather_pages, nav_for, url_of
 from .publish.site import (
@@ -33,16 +34,16 @@ from .publish.site import (
     PublishResult,
     SiteConfig,
     build_epoch,
-    build_site,
+    build_hubs,
     check_site,
     clean_leftovers,
-    index_site,
+    code_fingerprint,
     load_site_config,
     material_search,
-    mkdocs_config,
     new_work_folder,
     read_state,
     render,
+    search_index,
     site_state,
     swap_in,
     write_feed,
@@ -233,8 +234,10 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                     office_report = make_office(con, inputs, today, config, Path(office).resolve())
             with clock.stage("view"):
                 view = public_view(con, today)
-                state = site_state(con, today, inputs.calendar, config, view)
+                base = code_fingerprint(config.root) + config.fingerprint()
+                state = site_state(con, today, inputs.calendar, config, view, base)
                 stored = read_state(out)
+                carry = load_carry(out, enabled=not force)
             if not force and stored.get("state") == state and (out / "index.html").is_file():
                 return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True, office=office_report)
             with clock.stage("pages"):
@@ -258,18 +261,20 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 )
             if material_search():  # the jieba dictionary only Material's search plugin reads
                 write_search_dictionary(work / "jieba_user.txt", shared["names"])
-        with clock.stage("mkdocs"):
-            warnings = build_site(mkdocs_config(config, docs, site, nav_for(shared["schemes"]), work / "jieba_user.txt"), today)
-        with clock.stage("details"):  # organisation and certificate pages into the shells MkDocs built
-            assemble_details(site, details, config.site_url)
-            write_sitemap(site, details, config.site_url, build_epoch(today))
+        with clock.stage("mkdocs"):  # the hub pages, theme and shells (unchanged: linked from the live build)
+            hubs = build_hubs(carry, config, docs, site, nav_for(shared["schemes"]), details, today, base)
+        with clock.stage("details"):  # organisation and certificate pages into the shells (unchanged: linked)
+            searched = assemble_details(site, details, config.site_url, hubs.shells, carry, base)
+            write_sitemap(site, hubs.urls, details, config.site_url, today, build_epoch(today))
         with clock.stage("search"):
-            index_site(site)
+            search_index(carry, site, hubs, searched)
         with clock.stage("check"):
-            check_site(site, [url_of(p.path) + "index.html" for p in pages])
+            check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None)
         with clock.stage("swap"):
-            swap_in(site, out)
+            build = swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
+            save_manifest(out, carry, build)
+        warnings = hubs.warnings
         return PublishResult(report, out, len(pages), clock.seconds, warnings, office=office_report)
     except OSError as exc:  # full disk, read-only or missing output folder …: say so, keep the old site
         raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc

@@ -45,11 +45,12 @@ KILL_POINTS = [
     ("ingest", "issue", 3),
     ("jobs", "export_open_data", 1),
     ("jobs", "render", 1),
-    ("jobs", "build_site", 1),
+    ("jobs", "build_hubs", 1),
     ("jobs", "check_site", 1),
     ("os", "replace", 1),  # swap: the new build moved beside the live one
     ("os", "replace", 2),  # swap: the link renamed over --out (the atomic step)
     ("os", "replace", 3),  # the state file written after the swap
+    ("os", "replace", 4),  # the manifest of carried-over files written after it
     ("jobs", "clean_leftovers", 1),
 ]
 

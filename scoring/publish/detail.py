@@ -16,12 +16,17 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
 from pathlib import Path
 
 import yaml
 
-__all__ = ["DetailPage", "DETAIL_TEMPLATES", "split_detail", "shells", "assemble_details", "write_sitemap"]
+from .carry import Carry, digest, write_new
+
+__all__ = ["DetailPage", "DETAIL_TEMPLATES", "split_detail", "shells", "take_shells", "assemble_details", "sitemap_urls", "write_sitemap"]
 
 DETAIL_TEMPLATES = {"org.md.j2", "certificate.md.j2"}
 SHELL = "_shell"
@@ -30,23 +35,32 @@ TITLE_MARK = "@@SHELL-TITLE@@"
 BODY_MARK = "<!--@@SHELL-BODY@@ <h1> -->"
 
 
-@dataclass(frozen=True)
+@dataclass
 class DetailPage:
+    """A detail page, rendered only when the build needs its text (its key changed)."""
+
     path: str  # Markdown path the page would have had (org/<code>.md): its URL follows from it
-    title: str
-    body: str  # finished, escaped HTML (the templates are `prebuilt`)
-    searched: bool = True  # front matter `search: {exclude: true}` says no (Pagefind skips the page)
+    key: str | None  # Page.key: the page's own data (None: always made)
+    render: Callable[[], str]  # the template's output: front matter + finished, escaped HTML
+    beside: dict[str, Callable[[], str]] = field(default_factory=dict)  # files next to the page: suffix -> their maker
+    _parts: tuple[str, str, bool] | None = None
 
     @property
     def url(self) -> str:
         return self.path[:-3] + "/"
 
+    def parts(self) -> tuple[str, str, bool]:
+        """Title, body and whether search indexes the page (front matter `search: {exclude: true}`)."""
+        if self._parts is None:
+            self._parts = split_detail(self.render())
+        return self._parts
 
-def split_detail(path: str, text: str) -> DetailPage:
-    """A rendered detail template (front matter + HTML) as a DetailPage."""
+
+def split_detail(text: str) -> tuple[str, str, bool]:
+    """A rendered detail template (front matter + HTML) as its title, body and search flag."""
     _, front, body = text.split("---\n", 2)
     meta = _front_matter(front)
-    return DetailPage(path, html.unescape(str(meta["title"])), body, not (meta.get("search") or {}).get("exclude"))
+    return html.unescape(str(meta["title"])), body, not (meta.get("search") or {}).get("exclude")
 
 
 TITLE_LINE = re.compile(r'^title: ("(?:[^"\\]|\\.)*")$', re.M)
@@ -70,33 +84,59 @@ def shell_markdown(searched: bool = True) -> str:
 
 def shells(pages: list[DetailPage]) -> dict[str, str]:
     """One shell per folder of detail pages (org/_shell.md beside org/<code>.md), with the search
-    setting of its pages: Markdown path -> its text."""
+    setting of its pages (its first page's: assembly holds every page it renders to it): Markdown
+    path -> its text."""
     folders: dict[str, bool] = {}
     for p in pages:
         folder = os.path.dirname(p.path)
-        if folders.setdefault(folder, p.searched) != p.searched:
-            raise ValueError(f"{folder}: detail pages of one folder must all be searched or none")
+        if folder not in folders:
+            folders[folder] = p.parts()[2]
     return {f"{folder}/{SHELL}.md": shell_markdown(searched) for folder, searched in sorted(folders.items())}
 
 
-def assemble_details(site: Path, pages: list[DetailPage], site_url: str) -> None:
-    """Write every detail page into the built site from its folder's shell; remove the shells."""
+def take_shells(site: Path, pages: list[DetailPage]) -> dict[str, str]:
+    """The shells MkDocs built, read and removed from the site: folder -> HTML."""
+    taken = {}
+    for folder in sorted({os.path.dirname(p.path) for p in pages}):
+        shell_dir = site / folder / SHELL
+        taken[folder] = (shell_dir / "index.html").read_text(encoding="utf-8")
+        shutil.rmtree(shell_dir)
+    return taken
+
+
+def assemble_details(site: Path, pages: list[DetailPage], site_url: str, shell_html: dict[str, str], carry: Carry, base: str) -> list[str]:
+    """Every detail page and the files beside it into the built site, from its folder's shell:
+    carried over from the live build when its key (code, shell, page data) is unchanged, else
+    rendered. Returns the keys of the pages search indexes, in order."""
     by_folder: dict[str, list[DetailPage]] = {}
     for p in pages:
         by_folder.setdefault(os.path.dirname(p.path), []).append(p)
+    searched_keys = []
     for folder, mine in sorted(by_folder.items()):
-        shell_dir = site / folder / SHELL
-        shell = (shell_dir / "index.html").read_text(encoding="utf-8")
-        shutil.rmtree(shell_dir)
+        shell = shell_html[folder]
+        searched = "data-pagefind-body" in shell
         head, tail = (_compact(part) for part in shell.split(BODY_MARK))
+        shell_key = digest(base, head, tail, site_url)
         canonical = f'href="{site_url}{folder}/{SHELL}/"'
+
+        def assemble(p: DetailPage, head=head, tail=tail, canonical=canonical, searched=searched) -> str:
+            title, body, page_searched = p.parts()
+            if page_searched != searched:
+                raise ValueError(f"{p.path}: detail pages of one folder must all be searched or none")
+            title = html.escape(title)
+            body = body.replace("data-search-exclude", "data-search-exclude data-pagefind-ignore")  # as the hook does
+            return (head.replace(TITLE_MARK, title) + body + tail.replace(TITLE_MARK, title)).replace(canonical, f'href="{site_url}{p.url}"')
+
         for p in mine:
-            title = html.escape(p.title)
-            body = p.body.replace("data-search-exclude", "data-search-exclude data-pagefind-ignore")  # as the hook does
-            text = (head.replace(TITLE_MARK, title) + body + tail.replace(TITLE_MARK, title)).replace(canonical, f'href="{site_url}{p.url}"')
-            target = site / p.url / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            key = digest(shell_key, p.key) if p.key is not None else None
+            rel = p.url + "index.html"
+            carry.put(site, rel, key, partial(assemble, p))
+            if searched:
+                searched_keys.append(f"{rel} {carry.files[rel]}")
+            stem = os.path.basename(p.path)[:-3]
+            for suffix, make in p.beside.items():  # a certificate's QR code, badge and record: from the page's data
+                carry.put(site, f"{folder}/{stem}.{suffix}", digest(base, p.key, suffix) if p.key is not None else None, make)
+    return searched_keys
 
 
 def _compact(text: str) -> str:
@@ -114,20 +154,27 @@ CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</sc
 LOC = re.compile(r"<url>\s*<loc>([^<]*)</loc>\s*<lastmod>([^<]*)</lastmod>\s*</url>")
 
 
-def write_sitemap(site: Path, pages: list[DetailPage], site_url: str, epoch: int) -> None:
-    """MkDocs' sitemap without the shells, with every detail page; the .gz stamped with the build date."""
+def sitemap_urls(site: Path) -> list[str]:
+    """The hub pages of MkDocs' sitemap, without the shells; the sitemap itself removed (written
+    again with every page by `write_sitemap`)."""
     path = site / "sitemap.xml"
-    found = LOC.findall(path.read_text(encoding="utf-8"))
-    lastmod = found[0][1] if found else ""
-    entries = [(loc, mod) for loc, mod in found if f"/{SHELL}/" not in loc]
-    entries += [(f"{site_url}{p.url}", lastmod) for p in sorted(pages, key=lambda p: p.path)]
+    found = [loc for loc, _ in LOC.findall(path.read_text(encoding="utf-8")) if f"/{SHELL}/" not in loc]
+    path.unlink()
+    (site / "sitemap.xml.gz").unlink(missing_ok=True)
+    return found
+
+
+def write_sitemap(site: Path, hub_urls: list[str], pages: list[DetailPage], site_url: str, today: date, epoch: int) -> None:
+    """The sitemap of the hub pages and every detail page, dated the build's day; the .gz stamped with it."""
+    lastmod = today.isoformat()  # what MkDocs writes for SOURCE_DATE_EPOCH = that day
+    entries = hub_urls + [f"{site_url}{p.url}" for p in sorted(pages, key=lambda p: p.path)]
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{mod}</lastmod>\n    </url>\n" for loc, mod in entries)
+        + "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{lastmod}</lastmod>\n    </url>\n" for loc in entries)
         + "</urlset>"
     )
-    path.write_text(text, encoding="utf-8")
+    write_new(site / "sitemap.xml", text)
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=epoch) as gz:
         gz.write(text.encode("utf-8"))
-    (site / "sitemap.xml.gz").write_bytes(buf.getvalue())
+    write_new(site / "sitemap.xml.gz", buf.getvalue())

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
+import json
 import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache, partial
 
 from ..fields import credit_code_ok
 from ..regions import region_of, regions_source
@@ -24,6 +25,7 @@ from ..registry.rounds import days_left, stored_period
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar
 from .badge import badge_svg, certificate_record
+from .carry import digest
 from .charts import bar_chart, histogram
 
 __all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for", "name_fragments"]
@@ -47,6 +49,13 @@ class Page:
     path: str  # Markdown path inside the docs folder
     template: str
     context: dict
+    # detail pages: a digest of everything the page shows besides the code and the site's settings
+    # (what its template reads from the context); an unchanged key lets the build carry it over
+    key: str | None = None
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 RESERVED_SLUGS = {"index", "method"}  # a scheme's own pages beside its rounds
@@ -59,6 +68,7 @@ def safe_slug(key: str) -> str:
     return "r-" + hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
+@lru_cache(maxsize=4096)
 def url_of(md_path: str) -> str:
     base = md_path[:-3]
     if base == "index" or base.endswith("/index"):
@@ -69,11 +79,14 @@ def url_of(md_path: str) -> str:
 
 
 def href(from_md: str, to_md: str, suffix: str = "") -> str:
-    """Relative URL between two pages (directory URLs), for links inside raw HTML."""
-    start = url_of(from_md)
-    target = url_of(to_md)
-    rel = os.path.relpath(target or ".", start or ".")
-    rel = "" if rel == "." else rel + "/"
+    """Relative URL between two pages (directory URLs), for links inside raw HTML. By string
+    operations (both are clean site paths): a listing makes tens of thousands of these."""
+    start = url_of(from_md).split("/")[:-1]  # the folders of the page's URL
+    target = url_of(to_md).split("/")  # ends with "" (a directory URL) or is [""] (the home page)
+    common = 0
+    while common < len(start) and common < len(target) - 1 and start[common] == target[common]:
+        common += 1
+    rel = "../" * (len(start) - common) + "/".join(target[common:])
     return (rel or "./") + suffix
 
 
@@ -251,6 +264,7 @@ def gather_pages(
     pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
 
     histories = organisation_histories(con, today, codes, results, certs)
+    history_key = {code: digest(_json(h)) for code, h in histories.items()}  # what an organisation's pages show of it
     qr = qr_codes(con, {c["number"]: f"{shared['site_url']}verify/?n={c['number']}" for c in certs if c["number"] in cert_path})
     for c in certs:
         if c["number"] not in cert_path:
@@ -259,6 +273,7 @@ def gather_pages(
         rubric = load_rubric(c["scheme"])
         label = f"{rubric.short_title} {c['grade']}"
         status = {"status_since": c["status_since"], "document_no": c["document_no"], "issuer": issuer_name[c["scheme"]], "verify_url": url}
+        links = [c["credit_code"] in org_path, c["replaces"] in cert_path, c["replaced_by"] in cert_path]
         pages.append(
             Page(
                 cert_path[c["number"]],
@@ -273,11 +288,12 @@ def gather_pages(
                     # the snippet as the embedder pastes it: its own attribute values escaped (a name is data)
                     "embed": f'<a href="{html.escape(url)}"><img src="{html.escape(str(shared["site_url"]))}certificates/{c["number"]}.svg" '
                     f'alt="{html.escape(c["org_name"] + " " + c["grade"] + " 证书 " + c["number"])}"></a>',
-                    "beside": {  # files written next to the page: the badge and the record
-                        "svg": badge_svg(label, c["status"], c["status"]),
-                        "json": certificate_record(c, COLUMNS["certificates"], status, histories.get(c["credit_code"])),
+                    "beside": {  # files written next to the page, made when the page changes: the badge and the record
+                        "svg": partial(badge_svg, label, c["status"], c["status"]),
+                        "json": partial(certificate_record, c, COLUMNS["certificates"], status, histories.get(c["credit_code"])),
                     },
                 },
+                key=digest(_json(c), issuer_name[c["scheme"]], _json(links), history_key.get(c["credit_code"], "")),
             )
         )
     pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
@@ -287,7 +303,10 @@ def gather_pages(
     for code, h in histories.items():
         h["changes"] = grade_changes(h["results"])
         h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
-        pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}))
+        titles = {f"{r['scheme']}/{r['round']}": round_titles.get((r["scheme"], r["round"])) for r in h["results"]}
+        links = sorted(c["number"] for c in h["certificates"] if c["number"] in cert_path)
+        key = digest(history_key[code], _json(titles), _json(links))  # changes and bigrams follow from the history
+        pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}, key))
 
     pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes, "regions_source": regions_source()}))
     pages.append(

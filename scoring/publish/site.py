@@ -15,6 +15,7 @@ import html
 import json
 import logging
 import os
+import posixpath
 import re
 import secrets
 import shutil
@@ -23,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -35,7 +37,8 @@ from ..inputs.instance import Instance
 from ..registry import PublicView, Report
 from ..registry.rounds import days_left
 from ..workdays import Calendar
-from .detail import DETAIL_TEMPLATES, DetailPage, shells, split_detail
+from .carry import Carry, digest
+from .detail import DETAIL_TEMPLATES, DetailPage, shells, sitemap_urls, take_shells
 from .pages import href, name_fragments
 
 __all__ = [
@@ -60,6 +63,11 @@ __all__ = [
     "escape_nav",
     "clean_leftovers",
     "new_work_folder",
+    "tree_digest",
+    "code_fingerprint",
+    "Hubs",
+    "build_hubs",
+    "search_index",
 ]
 
 
@@ -191,22 +199,26 @@ def environment(config: SiteConfig) -> Environment:
 
 def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
     """Hub pages as Markdown into `docs` for MkDocs; detail pages (organisations, certificates)
-    rendered here and returned, with one shell page per folder for MkDocs to build instead."""
+    returned to be rendered when the build needs them, with one shell page per folder for MkDocs
+    to build instead."""
     env = environment(config)
     details = []
     for page in pages:
+        if page.template in DETAIL_TEMPLATES:
+            beside = dict(page.context.get("beside", {}))  # suffix -> a function making the file's text
+            if "qr" in page.context:  # a static image beside the page: no parser has to walk its paths
+                beside = {"qr.svg": partial(str, page.context["qr"]), **beside}
+            details.append(DetailPage(page.path, page.key, partial(env.get_template(page.template).render, **page.context), beside))
+            continue
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        if "qr" in page.context:  # a static image beside the page: no parser has to walk its paths
+        if "qr" in page.context:
             (path.parent / f"{path.stem}.qr.svg").write_text(page.context["qr"], encoding="utf-8")
-        for suffix, text in page.context.get("beside", {}).items():  # a certificate's badge and record
-            (path.parent / f"{path.stem}.{suffix}").write_text(text, encoding="utf-8")
-        text = env.get_template(page.template).render(**page.context)
-        if page.template in DETAIL_TEMPLATES:
-            details.append(split_detail(page.path, text))
-        else:
-            path.write_text(text, encoding="utf-8")
+        for suffix, make in page.context.get("beside", {}).items():
+            (path.parent / f"{path.stem}.{suffix}").write_text(make(), encoding="utf-8")
+        path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
     for shell, text in shells(details).items():
+        (docs / shell).parent.mkdir(parents=True, exist_ok=True)
         (docs / shell).write_text(text, encoding="utf-8")
     return details
 
@@ -352,24 +364,66 @@ def build_site(config: Path, today: date) -> list[str]:
     return warnings
 
 
+@dataclass
+class Hubs:
+    """What MkDocs made (or the live build's copy of it): the shells, the hub pages' addresses, its warnings."""
+
+    key: str
+    shells: dict[str, str]
+    urls: list[str]
+    warnings: list[str]
+
+
+def build_hubs(carry: Carry, config: SiteConfig, docs: Path, site: Path, nav: list, details: list[DetailPage], today: date, base: str) -> Hubs:
+    """The hub pages, theme and static files by MkDocs into the empty `site` — or, when nothing MkDocs
+    reads has changed (the docs folder, the navigation, the code and settings), linked over from the
+    live build. The sitemap is left to `write_sitemap` (it is dated)."""
+    jieba = docs.parent / "jieba_user.txt"  # Material's search only (the benchmark's comparison)
+    key = digest(base, tree_digest(docs), json.dumps(nav, ensure_ascii=False), jieba.read_text(encoding="utf-8") if material_search() else "")
+    group = carry.link_group(site, "mkdocs", key)
+    if group is not None:
+        return Hubs(key, group["shells"], group["urls"], group["warnings"])
+    warnings = build_site(mkdocs_config(config, docs, site, nav, jieba), today)
+    shell_html = take_shells(site, details)
+    urls = sitemap_urls(site)
+    carry.record_group("mkdocs", key, files_under(site), shells=shell_html, urls=urls, warnings=warnings)
+    return Hubs(key, shell_html, urls, warnings)
+
+
+def search_index(carry: Carry, site: Path, hubs: Hubs, searched: list[str]) -> None:
+    """Pagefind's index, linked over from the live build when no page it reads has changed."""
+    key = digest(hubs.key, *searched)
+    if carry.link_group(site, "search", key) is None:
+        index_site(site)
+        carry.record_group("search", key, files_under(site, "pagefind"))
+
+
+def files_under(site: Path, sub: str = "") -> list[str]:
+    top = site / sub if sub else site
+    return [str(Path(d, f).relative_to(site)) for d, _, names in os.walk(top) for f in names]
+
+
 HREF = re.compile(r'href="([^"#?:]+)(?:[?#][^"]*)?"')
 
 
-def check_site(site: Path, expected: list[str]) -> None:
+def check_site(site: Path, expected: list[str], changed: set[str] | None = None) -> None:
     """Refuse to swap in a build that is incomplete: every page, every link between our pages,
-    the open data and the feed."""
-    missing = [p for p in expected if not (site / p).exists()]
+    the open data and the feed. With `changed`, only those pages' links are followed: the others
+    are the live build's files, checked when they were made, and their targets are all still
+    there (the caller passes `changed` only when nothing of the live build is missing)."""
+    present = set(files_under(site))  # one walk; links are then resolved as strings (no symlinks inside a build)
+    missing = [p for p in expected if p not in present]
     if missing:
         raise PublishError(f"构建结果不完整，缺少 {len(missing)} 个页面，如 {missing[:3]}")
     broken = []
-    for page in expected:
+    for page in expected if changed is None else [p for p in expected if p in changed]:
         text = (site / page).read_text(encoding="utf-8")
         start = text.find("<article")
         article = text[start : text.find("</article>", start)] if start >= 0 else ""
-        base = (site / page).parent
-        for link in HREF.findall(article):
-            target = (base / html.unescape(link)).resolve()
-            if not (target.is_file() or (target / "index.html").is_file()):
+        base = posixpath.dirname(page)
+        for link in dict.fromkeys(HREF.findall(article)):
+            target = posixpath.normpath(posixpath.join(base, html.unescape(link))).removeprefix(".")  # "." is the site's root
+            if not (target in present or posixpath.join(target, "index.html") in present):
                 broken.append(f"{page} → {link}")
     if broken:
         raise PublishError(f"构建结果中有 {len(broken)} 个失效链接，如 {broken[:3]}")
@@ -382,8 +436,9 @@ def check_site(site: Path, expected: list[str]) -> None:
         raise PublishError("首页含有指向外部主机的 http 地址")
 
 
-def swap_in(new: Path, out: Path) -> None:
-    """Make `out` point at the new build in one atomic rename; the previous build is removed after."""
+def swap_in(new: Path, out: Path) -> str:
+    """Make `out` point at the new build in one atomic rename; the previous build is removed after.
+    Returns the new build's folder name (the manifest names it)."""
     out = Path(out)
     builds = out.parent / f".{out.name}.builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -404,6 +459,7 @@ def swap_in(new: Path, out: Path) -> None:
     os.replace(link, out)  # the atomic step
     if old_target and old_target.exists() and old_target != target.resolve():
         shutil.rmtree(old_target, ignore_errors=True)
+    return target.name
 
 
 def code_fingerprint(root: Path) -> str:
@@ -421,12 +477,40 @@ def code_fingerprint(root: Path) -> str:
         if f.is_file():
             h.update(str(f.relative_to(root) if root in f.parents else f.name).encode())
             h.update(f.read_bytes())
+    h.update(json.dumps(library_versions()).encode())
     return h.hexdigest()
 
 
-def site_state(con: sqlite3.Connection, today: date, cal: Calendar, config: SiteConfig, view: PublicView) -> str:
-    """A digest of everything the site shows on `today`: equal digests, equal sites."""
-    h = hashlib.sha256((code_fingerprint(config.root) + config.fingerprint()).encode())
+def library_versions() -> dict[str, str]:
+    """The libraries whose upgrade changes the site's bytes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("mkdocs", "mkdocs-material", "jinja2", "markdown", "pymdown-extensions", "pagefind", "segno", "jieba"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = ""
+    return found
+
+
+def tree_digest(folder: Path) -> str:
+    """Every file under `folder`, by path and bytes."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            f = Path(dirpath) / name
+            rel = str(f.relative_to(folder)).encode()
+            data = f.read_bytes()
+            h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
+def site_state(con: sqlite3.Connection, today: date, cal: Calendar, config: SiteConfig, view: PublicView, base: str | None = None) -> str:
+    """A digest of everything the site shows on `today`: equal digests, equal sites. `base`: the
+    code's and settings' fingerprint, when the caller has it already."""
+    h = hashlib.sha256((base or code_fingerprint(config.root) + config.fingerprint()).encode())
     for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
     for rd in con.execute(
