@@ -427,7 +427,7 @@ def publish(workbooks, out, today, db, office, no_office):
     except (PublishError, RegistryBusy) as exc:
         raise click.ClickException(str(exc)) from None
     print_report(result.report)
-    from .jobs import office_lines
+    from .jobs import carried_line, office_lines
 
     for line in office_lines(result.office):
         click.echo(line)
@@ -435,7 +435,7 @@ def publish(workbooks, out, today, db, office, no_office):
     if result.skipped:
         click.echo(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）")
     else:
-        click.echo(f"已发布 {result.pages} 个页面到 {out}（{timing}）")
+        click.echo(f"已发布 {result.pages} 个页面到 {out}（{carried_line(result)}；{timing}）")
 
 
 @main.command()

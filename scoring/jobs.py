@@ -274,8 +274,9 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             build = swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
             save_manifest(out, carry, build)
-        warnings = hubs.warnings
-        return PublishResult(report, out, len(pages), clock.seconds, warnings, office=office_report)
+        return PublishResult(
+            report, out, len(pages), clock.seconds, hubs.warnings, office=office_report, carried=carry.linked, made=len(carry.written)
+        )
     except OSError as exc:  # full disk, read-only or missing output folder …: say so, keep the old site
         raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
     finally:
@@ -320,6 +321,10 @@ def office_lines(office: OfficeReport | None) -> list[str]:
     lines += [f"  [待办] {due_line(d)}" for d in office.urgent]
     lines += [f"  [办公文件问题] {p}" for p in office.problems]
     return lines
+
+
+def carried_line(result: PublishResult) -> str:
+    return f"新写 {result.made} 个文件，沿用未变的 {result.carried} 个" if result.carried else f"全部重建，共 {result.made} 个文件"
 
 
 def due_line(d) -> str:
@@ -404,7 +409,7 @@ def nightly(
             if result.skipped:
                 lines.append(f"网站内容没有变化，未重新构建（{time.perf_counter() - t:.1f} 秒）")
             else:
-                lines.append(f"已发布 {result.pages} 个页面到 {out}（{time.perf_counter() - t:.1f} 秒）")
+                lines.append(f"已发布 {result.pages} 个页面到 {out}（{time.perf_counter() - t:.1f} 秒；{carried_line(result)}）")
     except PublishBusy as exc:
         lines.append(f"未执行：{exc}")
         outcome.code = EXIT_LOCKED

@@ -105,6 +105,8 @@ class World:
     violations: list[str] = field(default_factory=list)
     publishes: int = 0
     rebuilds: int = 0
+    built: int = 0  # publishes that built a site (the others found nothing changed)
+    incremental: int = 0  # … of which carried unchanged files over from the live build
     counts: dict[str, int] = field(default_factory=dict)
     stamp: list = field(default_factory=list)  # the workbooks folder as last seen
 
@@ -400,6 +402,8 @@ def simulate(years: float, seed: int, root: Path, rebuild_every: int = 1, quiet_
                 w.violations.append(f"{day}: publish failed: {type(exc).__name__}: {exc}")
             else:
                 w.publishes += 1
+                w.built += not result.skipped
+                w.incremental += result.carried > 0
                 check(w, root / "public", day)
                 if not result.skipped and rebuild_every and w.publishes % rebuild_every == 0:
                     rebuild_equal(w, day)
@@ -450,7 +454,7 @@ def main(argv=None) -> int:
         print("VIOLATION", v)
     days = (w.end - w.start).days + 1
     print(
-        f"simulated {days} days ({w.start} – {w.end}), seed {args.seed}: {w.publishes} publishes, {w.rebuilds} rebuilds compared, "
+        f"simulated {days} days ({w.start} – {w.end}), seed {args.seed}: {w.publishes} publishes ({w.built} built, {w.incremental} of them incremental), {w.rebuilds} rebuilds compared, "
         f"{len(w.seen_certs)} certificates, {len(w.seen_notices)} notices, {len(w.violations)} violations, {seconds:.0f} s; "
         + ", ".join(f"{k} {v}" for k, v in sorted(w.counts.items()))
         + "; statuses on the last day: "

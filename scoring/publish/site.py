@@ -169,6 +169,8 @@ class PublishResult:
     seconds: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False  # nothing visible changed: the site in --out was kept as it is
+    carried: int = 0  # files linked over unchanged from the live build
+    made: int = 0  # files written anew
     office: Any = None  # office.OfficeReport when an office folder was given (the office layer sits above this one)
 
 
