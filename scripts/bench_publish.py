@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """Benchmark the nightly publish at scale, with its floor measured in the same run.
 
-For each size N (organisations, made by `scripts/make_samples.py N`):
+For each size N (organisations, made by `scripts/make_samples.py N`, plus a zj-skpw round in its
+公示 that new workbooks join):
   - full publish from scratch (new registry, new output), in a child process: wall time, peak
-    memory (max RSS), pages, search index size;
-  - a no-change re-run (same inputs, same --today);
-  - the floor: a bare `mkdocs build` with the same theme of the same number of plain Markdown
-    pages kept out of the nav (jieba installed, as for us), in a child process.
+    memory (max RSS), pages, bytes on disk, search index size;
+  - two floors in the same run: a bare `mkdocs build` with the same theme of as many plain
+    Markdown pages kept out of the nav, and Jinja2 alone rendering and writing the same pages;
+  - the five nights of issue 16 on that site, three times each: nothing changed, 1 new workbook,
+    20 new workbooks, only the date moved, one 撤销 row (each a child process).
 
-    python scripts/bench_publish.py [--sizes 1000 10000]
+    python scripts/bench_publish.py [--sizes 1000 10000] [--full-only 30000]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -73,7 +76,7 @@ def floor(pages: int, work: Path) -> tuple[float, int, int]:
     return seconds, rss, index
 
 
-def publish_command(src: Path, work: Path) -> list[str]:
+def publish_command(src: Path, work: Path, today: str = TODAY) -> list[str]:
     """`scoring publish` of the samples in `src` into `work/site`, registry `work/registry.sqlite`."""
     return [
         sys.executable,
@@ -85,68 +88,180 @@ def publish_command(src: Path, work: Path) -> list[str]:
         "--out",
         str(work / "site"),
         "--today",
-        TODAY,
+        today,
         "--db",
         str(work / "registry.sqlite"),
         "--no-office",  # the site alone (the office's PDFs are made once per document, not per night)
     ]
 
 
-def run_size(n: int) -> dict:
+JINJA_FLOOR = """
+import sys, time
+from datetime import date
+from pathlib import Path
+from scoring.inputs import collect_inputs
+from scoring.publish.pages import gather_pages
+from scoring.publish.site import environment, load_site_config
+from scoring.registry import open_registry, public_view
+
+db, wb, out, today = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), date.fromisoformat(sys.argv[4])
+config = load_site_config()
+with open_registry(db, write=False) as con:
+    pages, _ = gather_pages(con, today, collect_inputs(wb).calendar, config.site_url, public_view(con, today), config.issuer, config.schemes)
+env = environment(config)
+start = time.perf_counter()
+for page in pages:  # every page's HTML by our templates alone, written to a file: no theme, no MkDocs
+    path = out / page.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
+print(f"jinja {time.perf_counter() - start:.3f} {len(pages)}")
+"""
+
+
+def jinja_floor(work: Path, src: Path) -> float:
+    target = work / "jinja-floor"
+    if target.exists():
+        shutil.rmtree(target)
+    _, _, out = child([sys.executable, "-c", JINJA_FLOOR, str(work / "registry.sqlite"), str(src), str(target), TODAY], work)
+    line = next(x for x in out.splitlines() if x.startswith("jinja "))
+    shutil.rmtree(target)
+    return float(line.split()[1])
+
+
+def disk_bytes(site: Path) -> int:
+    """Bytes of every file of the built site (as served: apparent sizes)."""
+    return sum(f.stat().st_size for f in site.resolve().rglob("*") if f.is_file())
+
+
+def published_line(out: str) -> str:
+    return next((x for x in out.splitlines() if x.startswith(("已发布", "网站内容没有变化"))), "")
+
+
+def run_size(n: int, nights: bool) -> dict:
     src = samples(n)
     work = ROOT / "bench-tmp" / f"publish-{n}"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    cmd = publish_command(src, work)
+    wb = work / "workbooks"
+    shutil.copytree(src, wb, copy_function=os.link)  # the samples, shared by hard links; nights add files
+    if nights:
+        open_round(wb, n)
+    cmd = publish_command(wb, work)
     full, rss, out = child(cmd, work)
-    pages = int(next(x for x in out.splitlines() if x.startswith("已发布")).split("已发布 ")[1].split(" ")[0])
+    pages = int(published_line(out).split("已发布 ")[1].split(" ")[0])
     index = sum(f.stat().st_size for f in (work / "site" / "pagefind").rglob("*") if f.is_file())  # Pagefind's whole index
-    again, rss2, out2 = child(cmd, work)
-    assert "没有变化" in out2, out2[-500:]
-    fs, frss, findex = floor(pages, ROOT / "bench-tmp" / f"floor-{n}")
-    workbooks = sum(1 for _ in src.rglob("*.xlsx"))
-    return {
+    row = {
         "orgs": n,
-        "workbooks": workbooks,
+        "workbooks": sum(1 for _ in wb.rglob("*.xlsx")),
         "pages": pages,
         "full_s": full,
         "full_rss_mb": rss,
-        "rerun_s": again,
+        "site_mb": disk_bytes(work / "site") / 1e6,
         "index_mb": index / 1e6,
-        "index_mb_per_1000": index / 1e6 / (n / 1000),
-        "floor_s": fs,
-        "floor_rss_mb": frss,
-        "floor_index_mb": findex / 1e6,
-        "timing": next(x for x in out.splitlines() if x.startswith("已发布")),
+        "timing": published_line(out),
     }
+    row["jinja_floor_s"] = jinja_floor(work, wb)
+    row["floor_s"], row["floor_rss_mb"], _ = floor(pages, ROOT / "bench-tmp" / f"floor-{n}")
+    shutil.rmtree(ROOT / "bench-tmp" / f"floor-{n}")
+    if nights:
+        row["nights"] = run_nights(work, wb, n)
+    return row
+
+
+OPEN = "2026-bench"  # a zj-skpw round in its 公示 on TODAY: new workbooks join it
+
+
+def open_round(wb: Path, n: int) -> None:
+    folder = wb / "zj-skpw" / OPEN
+    folder.mkdir()
+    (folder / "round.toml").write_text('title = "2026年度第二批运维服务能力评估结果"\nnotice_date = 2026-11-24\n', encoding="utf-8")
+    new_workbooks(folder, 10, "base")
+
+
+def new_workbooks(folder: Path, count: int, tag: str) -> None:
+    """Workbooks of new organisations, filled as make_samples fills zj-skpw's."""
+    import random
+
+    from scoring.excel.fill import fill_template
+    from scoring.samples import credit_code, random_entry
+
+    rng = random.Random(f"bench-{tag}")
+    for i in range(count):
+        values, tables = random_entry("zj-skpw", rng, rng.choice([0.6, 0.8, 1.0]))
+        values.update(org_name=f"杭州新申请{tag}{i}号环保科技有限公司", credit_code=credit_code(rng))
+        values["application_date"] = values["application_date"].replace(year=2026, month=min(values["application_date"].month, 8))
+        values["ops_start_date"] = values["application_date"].replace(year=2021)
+        values["founded_date"] = values["ops_start_date"].replace(year=2013)
+        for k in range(1, 13):
+            values[f"mat_app_{k:02d}"] = "是"
+        fill_template("zj-skpw", values, folder / f"new-{tag}-{i:02d}.xlsx", tables)
+
+
+def run_nights(work: Path, wb: Path, n: int, reps: int = 3) -> dict:
+    """The five nights of issue 16, `reps` times each, on the site just built: wall seconds (each a
+    child process), files written anew / carried over, and the stages."""
+    import sqlite3
+
+    con = sqlite3.connect(work / "registry.sqlite")
+    revocable = [
+        code
+        for (code,) in con.execute(
+            "SELECT credit_code FROM certificates WHERE scheme='zj-skpw' AND replaced_by IS NULL AND expires > ? ORDER BY number LIMIT ?",
+            (TODAY, reps),
+        )
+    ]
+    con.close()
+    day = datetime.date.fromisoformat(TODAY)
+    found: dict[str, list[dict]] = {}
+
+    def night(name: str, when: datetime.date) -> None:
+        seconds, rss, out = child(publish_command(wb, work, when.isoformat()), work)
+        line = published_line(out)
+        found.setdefault(name, []).append({"s": seconds, "rss_mb": rss, "line": line})
+        print(f"  {name:<18} {seconds:6.2f} s  {line[:200]}", flush=True)
+
+    for _ in range(reps):
+        night("nothing changed", day)
+    for r in range(reps):
+        new_workbooks(wb / "zj-skpw" / OPEN, 1, f"one{r}")
+        night("1 new workbook", day)
+    for r in range(reps):
+        new_workbooks(wb / "zj-skpw" / OPEN, 20, f"twenty{r}")
+        night("20 new workbooks", day)
+    for _ in range(reps):
+        day += datetime.timedelta(days=1)
+        night("date only", day)
+    actions = wb / "zj-skpw" / "actions.csv"
+    actions.write_text("date,credit_code,action,detail,document_no\n", encoding="utf-8")
+    for r in range(reps):
+        with open(actions, "a", encoding="utf-8") as fh:
+            fh.write(f"{day.isoformat()},{revocable[r]},撤销,存在弄虚作假行为,浙环〔2026〕{r + 1}号\n")
+        night("one 撤销", day)
+    return found
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="full build and the five nights")
+    ap.add_argument("--full-only", type=int, nargs="*", default=[], help="sizes for a full build alone (e.g. 30000)")
     args = ap.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}")
     rows = []
-    for n in args.sizes:
-        r = run_size(n)
+    for n in args.sizes + args.full_only:
+        print(f"\n{n} organisations", flush=True)
+        r = run_size(n, nights=n in args.sizes)
         rows.append(r)
-        print(f"\n{n} organisations ({r['workbooks']} workbooks, {r['pages']} pages): {r['timing']}")
+        print(f"  {r['workbooks']} workbooks, {r['pages']} pages: {r['timing']}")
         print(
-            f"  full publish      {r['full_s']:6.1f} s, peak {r['full_rss_mb']} MB, search index {r['index_mb']:.2f} MB "
-            f"({r['index_mb_per_1000']:.2f} MB per 1,000 organisations)"
+            f"  full publish      {r['full_s']:6.1f} s, peak {r['full_rss_mb']} MB, site {r['site_mb']:.0f} MB, search index {r['index_mb']:.2f} MB"
         )
-        print(f"  no-change re-run  {r['rerun_s']:6.1f} s")
         print(
-            f"  floor: bare mkdocs build of {r['pages']} plain pages out of nav: {r['floor_s']:.1f} s, peak {r['floor_rss_mb']} MB, "
-            f"index {r['floor_index_mb']:.2f} MB → ratio {r['full_s'] / r['floor_s']:.2f}"
+            f"  floors: bare mkdocs of {r['pages']} plain pages {r['floor_s']:.1f} s (peak {r['floor_rss_mb']} MB); Jinja2 alone {r['jinja_floor_s']:.1f} s"
         )
-    if len(rows) > 1:
-        a, b = rows[0], rows[-1]
-        print(
-            f"\ngrowth {a['orgs']} → {b['orgs']} organisations (×{b['orgs'] / a['orgs']:.0f}): time ×{b['full_s'] / a['full_s']:.1f}, "
-            f"per page {1000 * a['full_s'] / a['pages']:.1f} → {1000 * b['full_s'] / b['pages']:.1f} ms"
-        )
+        for name, runs in r.get("nights", {}).items():
+            times = sorted(x["s"] for x in runs)
+            print(f"  night: {name:<18} min {times[0]:.2f} s, median {times[len(times) // 2]:.2f} s")
     print("\n" + json.dumps(rows, ensure_ascii=False))
 
 
