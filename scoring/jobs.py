@@ -235,7 +235,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             with clock.stage("view"):
                 view = public_view(con, today)
                 base = code_fingerprint(config.root) + config.fingerprint()
-                state = site_state(con, today, inputs.calendar, config, view, base)
+                state = site_state(con, today, inputs.calendar, view, base)
                 stored = read_state(out)
                 carry = load_carry(out, enabled=not force)
             if not force and stored.get("state") == state and (out / "index.html").is_file():

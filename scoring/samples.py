@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from .fields import CREDIT_CHARS, CREDIT_WEIGHTS
 
-__all__ = ["random_entry", "credit_code", "org_name", "SCHEME_GENERATORS"]
+__all__ = ["random_entry", "credit_code", "org_name", "complete_application", "SCHEME_GENERATORS"]
 
 CITIES = [
     "杭州",
@@ -401,3 +401,13 @@ SCHEME_GENERATORS = {"zj-skpw": zj_skpw, "maturity": maturity, "datong-filing": 
 
 def random_entry(scheme: str, rng: random.Random, quality: float | None = None):
     return SCHEME_GENERATORS[scheme](rng, quality)
+
+
+def complete_application(values: dict, year: int) -> None:
+    """A zj-skpw entry applied for in `year` (by August, before a round noticed that autumn), with
+    operations and founding years before it and every application material present."""
+    values["application_date"] = values["application_date"].replace(year=year, month=min(values["application_date"].month, 8))
+    values["ops_start_date"] = values["application_date"].replace(year=year - 5)
+    values["founded_date"] = values["ops_start_date"].replace(year=year - 8)
+    for k in range(1, 13):
+        values[f"mat_app_{k:02d}"] = "是"

@@ -184,17 +184,13 @@ def new_workbooks(folder: Path, count: int, tag: str) -> None:
     import random
 
     from scoring.excel.fill import fill_template
-    from scoring.samples import credit_code, random_entry
+    from scoring.samples import complete_application, credit_code, random_entry
 
     rng = random.Random(f"bench-{tag}")
     for i in range(count):
         values, tables = random_entry("zj-skpw", rng, rng.choice([0.6, 0.8, 1.0]))
         values.update(org_name=f"杭州新申请{tag}{i}号环保科技有限公司", credit_code=credit_code(rng))
-        values["application_date"] = values["application_date"].replace(year=2026, month=min(values["application_date"].month, 8))
-        values["ops_start_date"] = values["application_date"].replace(year=2021)
-        values["founded_date"] = values["ops_start_date"].replace(year=2013)
-        for k in range(1, 13):
-            values[f"mat_app_{k:02d}"] = "是"
+        complete_application(values, 2026)
         fill_template("zj-skpw", values, folder / f"new-{tag}-{i:02d}.xlsx", tables)
 
 

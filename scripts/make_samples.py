@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scoring.excel.fill import fill_template  # noqa: E402
 from scoring.pipeline import score_rows  # noqa: E402
 from scoring.rubric import load_rubric  # noqa: E402
-from scoring.samples import CITIES, KINDS, WORDS, credit_code, random_entry  # noqa: E402
+from scoring.samples import CITIES, KINDS, WORDS, complete_application, credit_code, random_entry  # noqa: E402
 from scoring.validate import parse_workbook, raw_from_values  # noqa: E402
 
 ROUNDS = {
@@ -168,12 +168,7 @@ def make_many(n: int, out: Path) -> None:
                 values, tables = random_entry(scheme, rng, rng.choice([0.4, 0.6, 0.8, 0.9, 1.0]))
                 values.update(org_name=name, credit_code=code)
                 if scheme == "zj-skpw":
-                    year = int(notice[:4])
-                    values["application_date"] = values["application_date"].replace(year=year, month=min(values["application_date"].month, 8))
-                    values["ops_start_date"] = values["application_date"].replace(year=year - 5)
-                    values["founded_date"] = values["ops_start_date"].replace(year=year - 8)
-                    for k in range(1, 13):
-                        values[f"mat_app_{k:02d}"] = "是"
+                    complete_application(values, int(notice[:4]))
                 jobs.append((scheme, values, tables, out / scheme / folder / f"{i:05d}.xlsx"))
     with ProcessPoolExecutor() as pool:
         list(pool.map(_fill_one, jobs, chunksize=32))

@@ -11,6 +11,7 @@ a rebuild of what is missing, never a wrong site.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -79,10 +80,7 @@ def new_workbooks(rng: random.Random, wb: Path, day: date, n: int) -> str:
     """Workbooks of new organisations in an existing round of a random scheme."""
     scheme = rng.choice(SCHEMES)
     folder = rng.choice(sorted(p for p in (wb / scheme).iterdir() if (p / "round.toml").is_file()))
-    for i in range(n):
-        values, tables = random_entry(scheme, rng, rng.choice([0.6, 0.9, 1.0]))
-        values.update(org_name=f"新增{rng.randrange(10**6)}环境科技有限公司", credit_code=credit_code(rng))
-        fill_template(scheme, values, folder / f"new-{day.isoformat()}-{i}.xlsx", tables)
+    new_workbooks_into(rng, scheme, folder, n, f"new-{day.isoformat()}")
     return f"{n} new in {scheme}/{folder.name}"
 
 
@@ -94,15 +92,15 @@ def new_round(rng: random.Random, wb: Path, day: date) -> str:
     (folder / "round.toml").write_text(
         f'title = "{day.year}年度增补评估结果（{day.isoformat()}）"\nnotice_date = {day.isoformat()}\n', encoding="utf-8"
     )
-    new_workbooks_into(rng, scheme, folder, 3)
+    new_workbooks_into(rng, scheme, folder, 3, "new")
     return f"new round {scheme}/{folder.name}"
 
 
-def new_workbooks_into(rng: random.Random, scheme: str, folder: Path, n: int) -> None:
+def new_workbooks_into(rng: random.Random, scheme: str, folder: Path, n: int, stem: str) -> None:
     for i in range(n):
         values, tables = random_entry(scheme, rng, rng.choice([0.6, 0.9, 1.0]))
-        values.update(org_name=f"增补{rng.randrange(10**6)}环保有限公司", credit_code=credit_code(rng))
-        fill_template(scheme, values, folder / f"{i:03d}.xlsx", tables)
+        values.update(org_name=f"新增{rng.randrange(10**6)}环境科技有限公司", credit_code=credit_code(rng))
+        fill_template(scheme, values, folder / f"{stem}-{i}.xlsx", tables)
 
 
 def read_values(path: Path) -> dict:
@@ -203,7 +201,7 @@ def test_carrying_over_never_writes_into_the_live_site(tmp_path):
     publish(wb, out, day, db)
     before = tree(out.resolve())
     keep = tmp_path / "kept"
-    shutil.copytree(out.resolve(), keep, copy_function=lambda s, d: __import__("os").link(s, d))  # the old build's inodes, kept alive
+    shutil.copytree(out.resolve(), keep, copy_function=os.link)  # the old build's inodes, kept alive
     new_round(random.Random(3), wb, day + timedelta(days=1))
     result = publish(wb, out, day + timedelta(days=1), db)
     assert result.carried > 0 and result.made > 0

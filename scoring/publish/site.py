@@ -136,9 +136,7 @@ class SiteConfig:
         """What besides the package and the registry decides the site: settings and overrides."""
         h = hashlib.sha256(json.dumps([self.mkdocs, self.site_url, self.issuer, self.schemes], sort_keys=True, ensure_ascii=False).encode())
         if self.overrides and self.overrides.is_dir():
-            for f in sorted(self.overrides.rglob("*")):
-                if f.is_file():
-                    h.update(str(f.relative_to(self.overrides)).encode() + f.read_bytes())
+            h.update(tree_digest(self.overrides).encode())
         return h.hexdigest()
 
 
@@ -214,10 +212,6 @@ def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
             continue
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        if "qr" in page.context:
-            (path.parent / f"{path.stem}.qr.svg").write_text(page.context["qr"], encoding="utf-8")
-        for suffix, make in page.context.get("beside", {}).items():
-            (path.parent / f"{path.stem}.{suffix}").write_text(make(), encoding="utf-8")
         path.write_text(env.get_template(page.template).render(**page.context), encoding="utf-8")
     for shell, text in shells(details).items():
         (docs / shell).parent.mkdir(parents=True, exist_ok=True)
@@ -509,10 +503,10 @@ def tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def site_state(con: sqlite3.Connection, today: date, cal: Calendar, config: SiteConfig, view: PublicView, base: str | None = None) -> str:
+def site_state(con: sqlite3.Connection, today: date, cal: Calendar, view: PublicView, base: str) -> str:
     """A digest of everything the site shows on `today`: equal digests, equal sites. `base`: the
-    code's and settings' fingerprint, when the caller has it already."""
-    h = hashlib.sha256((base or code_fingerprint(config.root) + config.fingerprint()).encode())
+    code's and settings' fingerprint (`code_fingerprint` + `SiteConfig.fingerprint`)."""
+    h = hashlib.sha256(base.encode())
     for rows in (view.certificates, view.results, view.notices, view.renewals, view.draws):
         h.update(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode())
     for rd in con.execute(
