@@ -26,7 +26,7 @@ from pathlib import Path
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
-from .publish.carry import load_carry, save_manifest
+from .publish.carry import load_carry, retire, save_manifest
 from .publish.detail import assemble_details, write_sitemap
 from .publish.pages import gather_pages, nav_for, url_of
 from .publish.site import (
@@ -261,19 +261,23 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 )
             if material_search():  # the jieba dictionary only Material's search plugin reads
                 write_search_dictionary(work / "jieba_user.txt", shared["names"])
-        with clock.stage("mkdocs"):  # the hub pages, theme and shells (unchanged: linked from the live build)
-            hubs = build_hubs(carry, config, docs, site, nav_for(shared["schemes"]), details, today, base)
-        with clock.stage("details"):  # organisation and certificate pages into the shells (unchanged: linked)
+        with clock.stage("mkdocs"):  # the hub pages, theme and shells (unchanged: carried over)
+            carry.adopt_spare(out, site)
+            hubs = build_hubs(carry, config, docs, site, work / "hubs", nav_for(shared["schemes"]), details, today, base)
+        with clock.stage("details"):  # organisation and certificate pages into the shells (unchanged: carried over)
             searched = assemble_details(site, details, config.site_url, hubs.shells, carry, base)
-            write_sitemap(site, hubs.urls, details, config.site_url, today, build_epoch(today))
+            write_sitemap(carry, site, hubs.urls, details, config.site_url, today, build_epoch(today))
+            carry.sweep(site, keep_under="pagefind/")  # nothing stale for Pagefind to read
         with clock.stage("search"):
             search_index(carry, site, hubs, searched)
+            carry.sweep(site)
         with clock.stage("check"):
             check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None)
         with clock.stage("swap"):
-            build = swap_in(site, out)
+            build, previous = swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
             save_manifest(out, carry, build)
+            retire(previous, out, carry.old if carry.previous is not None else None)
         return PublishResult(
             report, out, len(pages), clock.seconds, hubs.warnings, office=office_report, carried=carry.linked, made=len(carry.written)
         )

@@ -51,6 +51,8 @@ KILL_POINTS = [
     ("os", "replace", 2),  # swap: the link renamed over --out (the atomic step)
     ("os", "replace", 3),  # the state file written after the swap
     ("os", "replace", 4),  # the manifest of carried-over files written after it
+    ("os", "replace", 5),  # the build replaced kept as the spare (the next night is made in it)
+    ("os", "replace", 6),  # the spare's description
     ("jobs", "clean_leftovers", 1),
 ]
 
@@ -91,8 +93,11 @@ def test_a_kill_at_any_point_leaves_the_site_whole_and_the_next_run_completes(ba
         publish(ROOT / "workbooks", site, date(2026, 11, 25), baseline / "registry.sqlite", force=True)
     assert served_pages(site) == pages
     leftovers = [p.name for p in (baseline / "www").iterdir() if ".work-" in p.name or ".link-" in p.name]
-    kept = sorted(p.name for p in (baseline / "www" / ".site.builds").iterdir() if not p.is_dir())
-    assert leftovers == [] and kept == ["manifest.json", "state.json"] and sum(p.is_dir() for p in (baseline / "www" / ".site.builds").iterdir()) == 1
+    builds = baseline / "www" / ".site.builds"
+    kept = sorted(p.name for p in builds.iterdir() if not p.is_dir())
+    folders = sorted(p.name for p in builds.iterdir() if p.is_dir())
+    assert leftovers == [] and kept in (["manifest.json", "state.json"], ["manifest.json", "spare.json", "state.json"])
+    assert sorted(folders) == sorted([site.resolve().name, "spare"] if "spare.json" in kept else [site.resolve().name])
 
 
 def test_a_full_database_is_said_plainly_and_changes_nothing(tmp_path, monkeypatch):

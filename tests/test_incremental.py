@@ -135,7 +135,7 @@ def test_random_change_sets_give_the_same_site_as_a_full_rebuild(tmp_path, seed)
     day = date(2026, 11, 25)
     first = publish(wb, out, day, db)
     assert first.carried == 0 and first.made > 0
-    carried_nights = 0
+    carried_nights = made_in_spare = 0
     for night in range(8):
         changes = []
         for _ in range(rng.randint(1, 3)):
@@ -151,6 +151,8 @@ def test_random_change_sets_give_the_same_site_as_a_full_rebuild(tmp_path, seed)
                 changes.append(new_round(rng, wb, day))
             else:
                 changes.append(refill(rng, wb))
+        spare = out.parent / ".site.builds" / "spare"
+        spare_folder = spare.stat().st_ino if spare.is_dir() else None
         result = publish(wb, out, day, db)
         if result.skipped:
             continue
@@ -159,7 +161,8 @@ def test_random_change_sets_give_the_same_site_as_a_full_rebuild(tmp_path, seed)
         if result.carried:
             carried_nights += 1
             assert result.made < len(tree(full)), changes  # it carried files instead of making them all
-    assert carried_nights >= 2
+        made_in_spare += out.resolve().stat().st_ino == spare_folder  # the build was made in the spare, renamed live
+    assert carried_nights >= 2 and made_in_spare >= 2
 
 
 def test_damaged_carry_over_state_costs_a_rebuild_never_a_wrong_site(tmp_path):
@@ -181,14 +184,26 @@ def test_damaged_carry_over_state_costs_a_rebuild_never_a_wrong_site(tmp_path):
     assert not result.skipped and result.carried > 0
     assert_same_site(out.resolve(), full_rebuild(tmp_path, wb, day + timedelta(days=1), "full-a"))
 
+    # the spare (the build before, this night's folder) damaged: a file of it gone, a stray page in it
+    spare = tmp_path / "www" / ".site.builds" / "spare"
+    description = json.loads((spare.parent / "spare.json").read_text(encoding="utf-8"))
+    gone = next(k for k in description["files"] if k.startswith("org/") and (spare / k).is_file())
+    (spare / gone).unlink()
+    (spare / "org" / "STRAY").mkdir()
+    (spare / "org" / "STRAY" / "index.html").write_text("<h1>不应发布</h1>", encoding="utf-8")
+    new_round(rng, wb, day + timedelta(days=3))
+    result = publish(wb, out, day + timedelta(days=3), db)
+    assert not result.skipped and result.carried > 0 and not (out.resolve() / "org" / "STRAY").exists()
+    assert_same_site(out.resolve(), full_rebuild(tmp_path, wb, day + timedelta(days=3), "full-s"))
+
     # a manifest describing another build is not trusted: everything is made again
     keys = json.loads(manifest.read_text(encoding="utf-8"))
     keys["build"] = "some-other-build"
     manifest.write_text(json.dumps(keys), encoding="utf-8")
-    new_round(rng, wb, day + timedelta(days=2))
-    result = publish(wb, out, day + timedelta(days=2), db)
+    new_round(rng, wb, day + timedelta(days=4))
+    result = publish(wb, out, day + timedelta(days=4), db)
     assert not result.skipped and result.carried == 0
-    assert_same_site(out.resolve(), full_rebuild(tmp_path, wb, day + timedelta(days=2), "full-b"))
+    assert_same_site(out.resolve(), full_rebuild(tmp_path, wb, day + timedelta(days=4), "full-b"))
 
 
 def test_carrying_over_never_writes_into_the_live_site(tmp_path):
@@ -199,10 +214,15 @@ def test_carrying_over_never_writes_into_the_live_site(tmp_path):
     out, db = tmp_path / "www" / "site", tmp_path / "registry.sqlite"
     day = date(2026, 11, 25)
     publish(wb, out, day, db)
+    new_round(random.Random(2), wb, day + timedelta(days=1))
+    publish(wb, out, day + timedelta(days=1), db)  # the first build is now the spare, sharing inodes with the live one
+    spare = tmp_path / "www" / ".site.builds" / "spare"
+    assert spare.is_dir() and (spare.parent / "spare.json").is_file()
     before = tree(out.resolve())
     keep = tmp_path / "kept"
-    shutil.copytree(out.resolve(), keep, copy_function=os.link)  # the old build's inodes, kept alive
-    new_round(random.Random(3), wb, day + timedelta(days=1))
-    result = publish(wb, out, day + timedelta(days=1), db)
-    assert result.carried > 0 and result.made > 0
+    shutil.copytree(out.resolve(), keep, copy_function=os.link)  # the live build's inodes, kept alive
+    spare_folder = spare.stat().st_ino
+    new_round(random.Random(3), wb, day + timedelta(days=2))
+    result = publish(wb, out, day + timedelta(days=2), db)
+    assert result.carried > 0 and result.made > 0 and out.resolve().stat().st_ino == spare_folder  # made in the spare
     assert tree(keep) == before

@@ -421,6 +421,10 @@ def test_open_data_files_follow_the_contract_and_publish_nothing_private(world):
         hostile = [r for r in rows if "HYPERLINK" in r["org_name"] or "SUM" in r["org_name"]]
         assert len(hostile) == 2 and all(r["org_name"][:2] in ("'+", "'@") for r in hostile)
         assert {r["org_name"] for r in js if "SUM" in r["org_name"]} == {"@SUM(A1)<script>"}  # JSON keeps the text as is
+        sheet = load_workbook(tmp / "data" / f"{name}.xlsx").active  # the Excel copy holds the CSV's cells
+        assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+        cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert cells == [[r[c] if not isinstance(js[i][c], float) else str(js[i][c]) for c in cols] for i, r in enumerate(rows)]
     notices = json.loads((tmp / "data" / "notices.json").read_text(encoding="utf-8"))
     assert [list(n) for n in notices] == [["id", "scheme", "round", "kind", "title", "published", "period_end"]] * len(notices)
     everything = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp / "data").iterdir() if p.suffix != ".xlsx") + "".join(
@@ -519,3 +523,16 @@ def test_one_credit_code_under_two_names_in_two_schemes_is_said_on_both_files(tm
     assert all(code in p.message and "清泓环保科技有限公司" in p.message and "股份有限公司" in p.message for p in warned)
     assert len(read(db, published_results, "2026-10-12")) == 4  # recorded as usual
     assert [p for p in run(db, wb, "2026-10-13").problems if p.code == "name_twice"] == []  # said once, when recorded
+
+
+def test_the_excel_writer_keeps_text_numbers_and_hostile_characters(tmp_path):
+    from scoring.registry.xlsx import write_table
+
+    heading = [f"列{i}" for i in range(30)]  # past column Z
+    row = ["  前后空格  ", '<script>&"\'', "控制\x01字符", 12, 86.65, True, None, "=SUM(A1)", "第一行\n第二行"] + ["x"] * 21
+    path = write_table(tmp_path / "t.xlsx", '表"<1>', heading, [row], [10] * 30, date(2026, 11, 26))
+    sheet = load_workbook(path).active
+    assert sheet.title == '表"<1>' and sheet["AD1"].value == "列29" and sheet["AD2"].value == "x"
+    assert [c.value for c in sheet[2]][:9] == ["  前后空格  ", '<script>&"\'', "控制字符", 12, 86.65, True, None, "=SUM(A1)", "第一行\n第二行"]
+    assert sheet["H2"].data_type == "s"  # text, never a formula
+    assert write_table(tmp_path / "u.xlsx", '表"<1>', heading, [row], [10] * 30, date(2026, 11, 26)).read_bytes() == path.read_bytes()

@@ -7,6 +7,11 @@ never into a linked one, whose inode the live site shares. What one tool makes i
 hub pages and theme, Pagefind's index) is a *group*: carried over whole when its key is unchanged,
 else made whole by the tool. The keys live in `.<out>.builds/manifest.json`, next to the state
 file, and name the build they describe: a manifest of any other build is ignored (a full build).
+
+The build the swap replaced is kept as the *spare* (`.<out>.builds/spare`, described by
+`spare.json`) and becomes the next build's folder: a file whose key is unchanged since the spare was
+live stays as it is, the rest is replaced, what the new build lacks is removed. A night then costs
+file operations for what changed, not a new tree of every page's folder and the removal of the old.
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Carry", "digest", "load_carry", "save_manifest"]
+__all__ = ["Carry", "digest", "load_carry", "save_manifest", "retire", "spare_is_kept"]
 
 MANIFEST = "manifest.json"
+SPARE = "spare"  # the previous build, reused as the next one's folder; described by spare.json
 
 
 def digest(*parts: str | bytes) -> str:
@@ -34,24 +41,33 @@ def digest(*parts: str | bytes) -> str:
 
 @dataclass
 class Carry:
-    """One build's view of the live build it may carry files over from."""
+    """One build's view of the live build it may carry files over from, and of the spare build it
+    is made in."""
 
     previous: Path | None = None  # the live build's folder (None: make everything)
     old: dict = field(default_factory=dict)  # its manifest
+    spare: dict = field(default_factory=dict)  # the spare build's manifest, when this build is made in it
+    present: set[str] = field(default_factory=set)  # the files the spare build had
     files: dict[str, str] = field(default_factory=dict)  # this build's files and keys
     groups: dict[str, dict] = field(default_factory=dict)
-    linked: int = 0
-    written: set[str] = field(default_factory=set)  # files made anew (the link check reads these)
+    linked: int = 0  # files carried over (kept from the spare or linked from the live build)
+    written: set[str] = field(default_factory=set)  # files not as the live build had them (the link check reads these)
 
     def put(self, site: Path, rel: str, key: str | None, make: Callable[[], str | bytes]) -> None:
-        """`rel` in the new build: linked from the live build when its key is unchanged, else made.
-        Without a key the file is made first and keyed by its own bytes."""
+        """`rel` in the new build: kept from the spare or linked from the live build when its key is
+        unchanged, else made. Without a key the file is made first and keyed by its own bytes."""
         data = None
         if key is None:
             data = make()
             key = digest(data)
         self.files[rel] = key
-        if self.previous is not None and self.old.get("files", {}).get(rel) == key and self._link(site, rel):
+        live_key = self.old.get("files", {}).get(rel) if self.previous is not None else None
+        if self.spare.get("files", {}).get(rel) == key and rel in self.present:
+            self.linked += 1
+            if live_key != key:
+                self.written.add(rel)
+            return
+        if live_key == key and self._link(site, rel):
             return
         write_new(site / rel, make() if data is None else data)
         self.written.add(rel)
@@ -59,7 +75,11 @@ class Carry:
     def _link(self, site: Path, rel: str) -> bool:
         assert self.previous is not None
         target = site / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel in self.present:  # the spare's own file goes (unlinked: never written into)
+            target.unlink(missing_ok=True)
+            self.present.discard(rel)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(self.previous / rel, target)
         except OSError:  # gone from the live build, or another file system: made again instead
@@ -73,8 +93,15 @@ class Carry:
         return group if self.previous is not None and group and group.get("key") == key else None
 
     def link_group(self, site: Path, name: str, key: str) -> dict | None:
-        """Every file of an unchanged group linked into `site`; None (and nothing left behind) when
-        the group changed or a file of it is missing."""
+        """Every file of an unchanged group kept from the spare or linked from the live build; None
+        when the group changed or a file of it is missing (the tool then makes it again)."""
+        kept = self.spare.get("groups", {}).get(name)
+        if kept and kept.get("key") == key and all(rel in self.present for rel in kept["files"]):
+            self.linked += len(kept["files"])
+            if self.old_group(name, key) is None:
+                self.written.update(kept["files"])
+            self.groups[name] = kept
+            return kept
         group = self.old_group(name, key)
         if group is None:
             return None
@@ -97,6 +124,42 @@ class Carry:
     def manifest(self, build: str) -> dict:
         return {"build": build, "files": self.files, "groups": self.groups}
 
+    def adopt_spare(self, out: Path, site: Path) -> None:
+        """Make this build in the spare build (moved to `site`) when there is one and it is
+        described; else start from an empty folder."""
+        builds = out.parent / f".{out.name}.builds"
+        description = builds / f"{SPARE}.json"
+        try:
+            spare = json.loads(description.read_text(encoding="utf-8")) if self.previous is not None else None
+        except (OSError, ValueError):
+            spare = None
+        if isinstance(spare, dict) and spare.get("build") == SPARE and (builds / SPARE).is_dir():
+            description.unlink()  # from here on the folder is this build's, whatever happens
+            os.replace(builds / SPARE, site)
+            self.spare = spare
+            self.present = set(_files(site))
+        else:
+            site.mkdir(parents=True, exist_ok=True)
+
+    def sweep(self, site: Path, keep_under: str | None = None) -> int:
+        """Remove what the spare had and this build does not (a page gone, an old theme file), but
+        not under `keep_under` (a group still to be made). Returns how many files went."""
+        expected = set(self.files)
+        for group in self.groups.values():
+            expected.update(group["files"])
+        gone = [rel for rel in self.present if rel not in expected and not (keep_under and rel.startswith(keep_under))]
+        for rel in gone:
+            (site / rel).unlink(missing_ok=True)
+            self.present.discard(rel)
+            parent = os.path.dirname(rel)
+            while parent:  # a page's folder left empty goes with it
+                try:
+                    os.rmdir(site / parent)
+                except OSError:
+                    break
+                parent = os.path.dirname(parent)
+        return len(gone)
+
     def superset(self) -> bool:
         """Nothing the live build had is missing: its pages' links still find their targets. (The
         search index is no page's target: its files are named by their content and replaced whole.)"""
@@ -111,6 +174,10 @@ class Carry:
             return found
 
         return linkable(self.old.get("files", {}), self.old.get("groups", {})) <= linkable(self.files, self.groups)
+
+
+def _files(top: Path) -> list[str]:
+    return [os.path.relpath(os.path.join(d, f), top) for d, _, names in os.walk(top) for f in names]
 
 
 def write_new(path: Path, data: str | bytes) -> None:
@@ -149,3 +216,28 @@ def save_manifest(out: Path, carry: Carry, build: str) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(carry.manifest(build), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def retire(old_build: Path | None, out: Path, description: dict | None) -> None:
+    """The build the swap replaced: kept as the spare when its manifest describes it (the next build
+    is made in it), else removed."""
+    if old_build is None or not old_build.exists():
+        return
+    builds = out.parent / f".{out.name}.builds"
+    if not description or description.get("build") != old_build.name or old_build.parent != builds:
+        shutil.rmtree(old_build, ignore_errors=True)
+        return
+    spare = builds / SPARE
+    if spare.exists():  # a spare no run adopted (a --force run): replaced
+        shutil.rmtree(spare, ignore_errors=True)
+    os.replace(old_build, spare)
+    tmp = builds / f"{SPARE}.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({**description, "build": SPARE}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, builds / f"{SPARE}.json")
+
+
+def spare_is_kept(builds: Path, path: Path) -> bool:
+    """`path` is the described spare build (clean_leftovers keeps it), or its description."""
+    if path.name == SPARE:
+        return (builds / f"{SPARE}.json").is_file()
+    return path.name == f"{SPARE}.json" and (builds / SPARE).is_dir()

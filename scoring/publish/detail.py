@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from .carry import Carry, digest, write_new
+from .carry import Carry, digest
 
 __all__ = ["DetailPage", "DETAIL_TEMPLATES", "split_detail", "shells", "take_shells", "assemble_details", "sitemap_urls", "write_sitemap"]
 
@@ -164,7 +164,7 @@ def sitemap_urls(site: Path) -> list[str]:
     return found
 
 
-def write_sitemap(site: Path, hub_urls: list[str], pages: list[DetailPage], site_url: str, today: date, epoch: int) -> None:
+def write_sitemap(carry: Carry, site: Path, hub_urls: list[str], pages: list[DetailPage], site_url: str, today: date, epoch: int) -> None:
     """The sitemap of the hub pages and every detail page, dated the build's day; the .gz stamped with it."""
     lastmod = today.isoformat()  # what MkDocs writes for SOURCE_DATE_EPOCH = that day
     entries = hub_urls + [f"{site_url}{p.url}" for p in sorted(pages, key=lambda p: p.path)]
@@ -173,8 +173,8 @@ def write_sitemap(site: Path, hub_urls: list[str], pages: list[DetailPage], site
         + "".join(f"    <url>\n         <loc>{loc}</loc>\n         <lastmod>{lastmod}</lastmod>\n    </url>\n" for loc in entries)
         + "</urlset>"
     )
-    write_new(site / "sitemap.xml", text)
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=epoch) as gz:
         gz.write(text.encode("utf-8"))
-    write_new(site / "sitemap.xml.gz", buf.getvalue())
+    carry.put(site, "sitemap.xml", None, lambda: text)
+    carry.put(site, "sitemap.xml.gz", None, buf.getvalue)

@@ -37,7 +37,7 @@ from ..inputs.instance import Instance
 from ..registry import PublicView, Report
 from ..registry.rounds import days_left
 from ..workdays import Calendar
-from .carry import Carry, digest
+from .carry import Carry, digest, spare_is_kept
 from .detail import DETAIL_TEMPLATES, DetailPage, shells, sitemap_urls, take_shells
 from .pages import href, name_fragments
 
@@ -370,19 +370,26 @@ class Hubs:
     warnings: list[str]
 
 
-def build_hubs(carry: Carry, config: SiteConfig, docs: Path, site: Path, nav: list, details: list[DetailPage], today: date, base: str) -> Hubs:
-    """The hub pages, theme and static files by MkDocs into the empty `site` — or, when nothing MkDocs
-    reads has changed (the docs folder, the navigation, the code and settings), linked over from the
-    live build. The sitemap is left to `write_sitemap` (it is dated)."""
+def build_hubs(
+    carry: Carry, config: SiteConfig, docs: Path, site: Path, hubs: Path, nav: list, details: list[DetailPage], today: date, base: str
+) -> Hubs:
+    """The hub pages, theme and static files by MkDocs (into the empty `hubs`, then moved into
+    `site`) — or, when nothing MkDocs reads has changed (the docs folder, the navigation, the code
+    and settings), carried over. The sitemap is left to `write_sitemap` (it is dated)."""
     jieba = docs.parent / "jieba_user.txt"  # Material's search only (the benchmark's comparison)
     key = digest(base, tree_digest(docs), json.dumps(nav, ensure_ascii=False), jieba.read_text(encoding="utf-8") if material_search() else "")
     group = carry.link_group(site, "mkdocs", key)
     if group is not None:
         return Hubs(key, group["shells"], group["urls"], group["warnings"])
-    warnings = build_site(mkdocs_config(config, docs, site, nav, jieba), today)
-    shell_html = take_shells(site, details)
-    urls = sitemap_urls(site)
-    carry.record_group("mkdocs", key, files_under(site), shells=shell_html, urls=urls, warnings=warnings)
+    warnings = build_site(mkdocs_config(config, docs, hubs, nav, jieba), today)
+    shell_html = take_shells(hubs, details)
+    urls = sitemap_urls(hubs)
+    made = files_under(hubs)
+    for rel in made:  # a new directory entry replaces the spare's file: nothing is written into a shared inode
+        target = site / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(hubs / rel, target)
+    carry.record_group("mkdocs", key, made, shells=shell_html, urls=urls, warnings=warnings)
     return Hubs(key, shell_html, urls, warnings)
 
 
@@ -390,6 +397,7 @@ def search_index(carry: Carry, site: Path, hubs: Hubs, searched: list[str]) -> N
     """Pagefind's index, linked over from the live build when no page it reads has changed."""
     key = digest(hubs.key, *searched)
     if carry.link_group(site, "search", key) is None:
+        shutil.rmtree(site / "pagefind", ignore_errors=True)  # Pagefind writes into its folder: never into the spare's files
         index_site(site)
         carry.record_group("search", key, files_under(site, "pagefind"))
 
@@ -432,9 +440,10 @@ def check_site(site: Path, expected: list[str], changed: set[str] | None = None)
         raise PublishError("首页含有指向外部主机的 http 地址")
 
 
-def swap_in(new: Path, out: Path) -> str:
-    """Make `out` point at the new build in one atomic rename; the previous build is removed after.
-    Returns the new build's folder name (the manifest names it)."""
+def swap_in(new: Path, out: Path) -> tuple[str, Path | None]:
+    """Make `out` point at the new build in one atomic rename. Returns the new build's folder name
+    (the manifest names it) and the previous build's folder (for `retire`: kept as the spare or
+    removed), if there was one."""
     out = Path(out)
     builds = out.parent / f".{out.name}.builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -453,9 +462,9 @@ def swap_in(new: Path, out: Path) -> str:
         os.replace(out, aside)
         old_target = aside
     os.replace(link, out)  # the atomic step
-    if old_target and old_target.exists() and old_target != target.resolve():
-        shutil.rmtree(old_target, ignore_errors=True)
-    return target.name
+    if old_target == target.resolve():
+        old_target = None
+    return target.name, old_target
 
 
 def code_fingerprint(root: Path) -> str:
@@ -561,10 +570,12 @@ def clean_leftovers(out: Path) -> list[str]:
     live = (out.parent / Path(os.readlink(out))).resolve() if out.is_symlink() else None
     if builds.is_dir():
         for p in builds.iterdir():
+            if spare_is_kept(builds, p):
+                continue
             if p.is_dir() and p.resolve() != live:
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p.name)
-            elif p.name.endswith(".tmp"):  # a state file whose write was cut short
+            elif p.name.endswith(".tmp") or p.name == "spare.json":  # a write cut short; a spare's description without it
                 p.unlink()
                 removed.append(p.name)
     return removed
