@@ -269,7 +269,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             write_sitemap(carry, site, hubs.urls, details, config.site_url, today, build_epoch(today))
             carry.sweep(site, keep_under="pagefind/")  # nothing stale for Pagefind to read
         with clock.stage("search"):
-            search_index(carry, site, hubs, searched)
+            search_index(carry, site, work, hubs, searched)
             carry.sweep(site)
         with clock.stage("check"):
             check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None)

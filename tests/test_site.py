@@ -6,6 +6,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
@@ -35,12 +36,16 @@ def built(tmp_path_factory):
     odd = wb / "hosting" / "2026 第二批 <b>"  # a round folder name must never become a path as is
     write_round(odd, "2026年度托管服务第二批", "2026-11-20")
     shutil.copy(next((wb / "hosting" / "2026").glob("*.xlsx")), odd / "x.xlsx")
-    result = publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
+    with pytest.MonkeyPatch.context() as mp:  # search bundles of eight organisations: the browser merges several
+        mp.setattr("scoring.publish.site.SEARCH_CHUNK", 8)
+        result = publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
     zj = [c for c in certificates(tmp / "public") if c["scheme"] == "zj-skpw" and c["status"] == "有效"]
     (wb / "zj-skpw" / "actions.csv").write_text(  # one certificate revoked, so its card has a date and a decision
         f"date,credit_code,action,detail,document_no\n2026-11-20,{zj[-1]['credit_code']},撤销,数据弄虚作假,浙环监协〔2026〕31号\n", encoding="utf-8"
     )
-    publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("scoring.publish.site.SEARCH_CHUNK", 8)
+        publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
     return tmp, tmp / "public", result  # the first run's report: the one that issued the certificates
 
 
@@ -140,7 +145,7 @@ def test_hostile_text_is_escaped_everywhere(built):
             assert HOSTILE not in p.read_text(encoding="utf-8"), p
     feed = (public / "feed.xml").read_text(encoding="utf-8")
     assert "&lt;img" not in feed or "<img src=x" not in feed
-    assert (public / "pagefind" / "pagefind.js").is_file()
+    assert (public / "pagefind" / "main" / "pagefind.js").is_file()
 
 
 def test_no_google_fonts_or_cdn(built):
@@ -266,6 +271,22 @@ def test_find_an_organisation_by_any_two_characters_of_its_name(page, server):
     assert page.outside == []
 
 
+def test_search_merges_the_hub_pages_and_every_organisations_bundle(page, server, built):
+    """The index is bundles (hub pages; organisations by registration order, eight per bundle
+    here): an organisation of the first bundle, one of the last and a notice are all found."""
+    tmp, public, _ = built
+    bundles = json.loads((public / "pagefind" / "bundles.json").read_text(encoding="utf-8"))
+    assert len(bundles) >= 3 and all((public / "pagefind" / b / "pagefind-entry.json").is_file() for b in bundles)
+    con = sqlite3.connect(tmp / "registry.sqlite")
+    codes = [c for (c,) in con.execute("SELECT credit_code FROM organisations ORDER BY rowid")]
+    con.close()
+    for code in (codes[0], codes[-1]):
+        page.goto(server)
+        assert any(f"org/{code}/" in link for _, link, _ in search(page, code)), code
+    page.goto(server)
+    assert any("notices/" in link for _, link, _ in search(page, "第二批运维服务能力评估结果"))
+
+
 def test_search_downloads_only_what_it_needs(page, server, built):
     """No search index on ordinary pages; the search page fetches Pagefind's chunks, not the whole index."""
     tmp, public, _ = built
@@ -276,7 +297,7 @@ def test_search_downloads_only_what_it_needs(page, server, built):
     assert sizes == {} and not (public / "search" / "search_index.json").exists()
     search(page, "青禾")
     chunks = sum(1 for u in sizes if u.endswith(".pf_index"))
-    total = sum(p.stat().st_size for p in (public / "pagefind" / "index").glob("*.pf_index"))
+    total = sum(p.stat().st_size for p in public.glob("pagefind/*/index/*.pf_index"))
     assert 1 <= chunks and sum(n for u, n in sizes.items() if u.endswith(".pf_index")) <= total
 
 

@@ -169,7 +169,7 @@ class Carry:
         def linkable(files: dict, groups: dict) -> set[str]:
             found = set(files)
             for name, g in groups.items():
-                if name != "search":
+                if not name.startswith("search"):
                     found.update(g["files"])
             return found
 

@@ -43,6 +43,7 @@ class DetailPage:
     key: str | None  # Page.key: the page's own data (None: always made)
     render: Callable[[], str]  # the template's output: front matter + finished, escaped HTML
     beside: dict[str, Callable[[], str]] = field(default_factory=dict)  # files next to the page: suffix -> their maker
+    order: int = 0  # Page.order: which search bundle indexes it
     _parts: tuple[str, str, bool] | None = None
 
     @property
@@ -104,10 +105,12 @@ def take_shells(site: Path, pages: list[DetailPage]) -> dict[str, str]:
     return taken
 
 
-def assemble_details(site: Path, pages: list[DetailPage], site_url: str, shell_html: dict[str, str], carry: Carry, base: str) -> list[str]:
+def assemble_details(
+    site: Path, pages: list[DetailPage], site_url: str, shell_html: dict[str, str], carry: Carry, base: str
+) -> list[tuple[str, str, int]]:
     """Every detail page and the files beside it into the built site, from its folder's shell:
     carried over from the live build when its key (code, shell, page data) is unchanged, else
-    rendered. Returns the keys of the pages search indexes, in order."""
+    rendered. Returns the pages search indexes: their file, key and order."""
     by_folder: dict[str, list[DetailPage]] = {}
     for p in pages:
         by_folder.setdefault(os.path.dirname(p.path), []).append(p)
@@ -132,7 +135,7 @@ def assemble_details(site: Path, pages: list[DetailPage], site_url: str, shell_h
             rel = p.url + "index.html"
             carry.put(site, rel, key, partial(assemble, p))
             if searched:
-                searched_keys.append(f"{rel} {carry.files[rel]}")
+                searched_keys.append((rel, carry.files[rel], p.order))
             stem = os.path.basename(p.path)[:-3]
             for suffix, make in p.beside.items():  # a certificate's QR code, badge and record: from the page's data
                 carry.put(site, f"{folder}/{stem}.{suffix}", digest(base, p.key, suffix) if p.key is not None else None, make)

@@ -52,6 +52,9 @@ class Page:
     # detail pages: a digest of everything the page shows besides the code and the site's settings
     # (what its template reads from the context); an unchanged key lets the build carry it over
     key: str | None = None
+    # organisation pages: the organisation's registration number (the registry's order of first
+    # recording), which puts it in a search bundle that new organisations never reshuffle
+    order: int = 0
 
 
 def _json(value) -> str:
@@ -300,13 +303,14 @@ def gather_pages(
     pages.append(Page("verify.md", "verify.md.j2", shared))
     pages.append(Page("search.md", "search.md.j2", shared))
 
+    registered = dict(con.execute("SELECT credit_code, rowid FROM organisations"))
     for code, h in histories.items():
         h["changes"] = grade_changes(h["results"])
         h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
         titles = {f"{r['scheme']}/{r['round']}": round_titles.get((r["scheme"], r["round"])) for r in h["results"]}
         links = sorted(c["number"] for c in h["certificates"] if c["number"] in cert_path)
         key = digest(history_key[code], _json(titles), _json(links))  # changes and bigrams follow from the history
-        pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}, key))
+        pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}, key, registered.get(code, 0)))
 
     pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes, "regions_source": regions_source()}))
     pages.append(

@@ -53,7 +53,7 @@ __all__ = [
     "material_search",
     "mkdocs_config",
     "build_site",
-    "index_site",
+    "index_bundles",
     "check_site",
     "swap_in",
     "site_state",
@@ -208,7 +208,7 @@ def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
             beside = dict(page.context.get("beside", {}))  # suffix -> a function making the file's text
             if "qr" in page.context:  # a static image beside the page: no parser has to walk its paths
                 beside = {"qr.svg": partial(str, page.context["qr"]), **beside}
-            details.append(DetailPage(page.path, page.key, partial(env.get_template(page.template).render, **page.context), beside))
+            details.append(DetailPage(page.path, page.key, partial(env.get_template(page.template).render, **page.context), beside, page.order))
             continue
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -263,7 +263,7 @@ def write_search_dictionary(path: Path, names: list[str]) -> None:
 
 
 def material_search() -> bool:
-    """Search is Pagefind's (index_site); Material's search plugin would make every visitor download
+    """Search is Pagefind's (search_index); Material's search plugin would make every visitor download
     the whole index (6.7 MB at 10,000 organisations). SCORING_MATERIAL_SEARCH=1 keeps Material's
     plugin, its header and jieba, for scripts/bench_search.py to measure against."""
     return os.environ.get("SCORING_MATERIAL_SEARCH") == "1"
@@ -312,14 +312,36 @@ def fresh_tokenizer() -> None:
     jieba.dt.initialized = True
 
 
-def index_site(site: Path) -> None:
-    """Pagefind's index of the built site, in site/pagefind (Chinese segmentation: pagefind_extended)."""
+def index_bundles(site: Path, work: Path, todo: list[tuple[str, list[str]]]) -> None:
+    """Pagefind's index of each bundle's pages into site/pagefind/<name> (Chinese segmentation:
+    pagefind_extended): the pages are linked into a folder of their own for Pagefind to read, and
+    the bundles made two at a time (one per core)."""
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--quiet"], capture_output=True, text=True)
-    if proc.returncode != 0 or not (site / "pagefind" / "pagefind.js").is_file():
-        raise PublishError(f"搜索索引生成失败（pagefind）：{(proc.stderr or proc.stdout).strip()[-500:]}")
+    running: list[tuple[str, subprocess.Popen]] = []
+
+    def finish(name: str, proc: subprocess.Popen) -> None:
+        out, _ = proc.communicate()
+        if proc.returncode != 0 or not (site / "pagefind" / name / "pagefind.js").is_file():
+            raise PublishError(f"搜索索引生成失败（pagefind {name}）：{out.strip()[-500:]}")
+
+    try:
+        for name, pages in todo:
+            stage = work / f"pagefind-{name}"
+            for rel in pages:
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.link(site / rel, stage / rel)
+            cmd = [sys.executable, "-m", "pagefind", "--site", str(stage), "--output-path", str(site / "pagefind" / name), "--quiet"]
+            running.append((name, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+            if len(running) >= (os.cpu_count() or 1):
+                finish(*running.pop(0))
+        while running:
+            finish(*running.pop(0))
+    finally:
+        for _, proc in running:
+            proc.kill()
+            proc.wait()
 
 
 def build_epoch(today: date) -> int:
@@ -393,13 +415,33 @@ def build_hubs(
     return Hubs(key, shell_html, urls, warnings)
 
 
-def search_index(carry: Carry, site: Path, hubs: Hubs, searched: list[str]) -> None:
-    """Pagefind's index, linked over from the live build when no page it reads has changed."""
-    key = digest(hubs.key, *searched)
-    if carry.link_group(site, "search", key) is None:
-        shutil.rmtree(site / "pagefind", ignore_errors=True)  # Pagefind writes into its folder: never into the spare's files
-        index_site(site)
-        carry.record_group("search", key, files_under(site, "pagefind"))
+# Organisation pages per search bundle. Pagefind cannot update an index, so the index is made of
+# bundles merged in the browser: the hub pages' (pagefind/main/) and one per thousand organisations
+# in registration order (pagefind/orgs-<n>/; new organisations fill the last). A night re-indexes
+# only the bundles whose pages changed.
+SEARCH_CHUNK = 1000
+
+
+def search_index(carry: Carry, site: Path, work: Path, hubs: Hubs, searched: list[tuple[str, str, int]]) -> None:
+    """Pagefind's bundles, each carried over when no page it reads has changed; the list of the
+    organisations' bundles in pagefind/bundles.json (the search page merges them)."""
+    hub_pages = sorted(rel for rel in carry.groups["mkdocs"]["files"] if rel.endswith(".html"))
+    bundles = {"main": (digest(hubs.key), hub_pages)}
+    chunks: dict[int, list[tuple[str, str]]] = {}
+    for rel, key, order in searched:
+        chunks.setdefault(order // SEARCH_CHUNK, []).append((rel, key))
+    for n, chunk in sorted(chunks.items()):  # keyed by their pages alone: a hub page changing leaves them be
+        bundles[f"orgs-{n}"] = (digest(*(f"{rel} {key}" for rel, key in chunk)), [rel for rel, _ in chunk])
+    todo = []
+    for name, (key, pages) in bundles.items():
+        if carry.link_group(site, f"search:{name}", key) is None:
+            shutil.rmtree(site / "pagefind" / name, ignore_errors=True)  # Pagefind writes into its folder: never into the spare's files
+            todo.append((name, pages))
+    index_bundles(site, work, todo)
+    for name, _ in todo:
+        carry.record_group(f"search:{name}", bundles[name][0], files_under(site, f"pagefind/{name}"))
+    merged = json.dumps([f"{name}/" for name in bundles if name != "main"])
+    carry.put(site, "pagefind/bundles.json", None, lambda: merged)
 
 
 def files_under(site: Path, sub: str = "") -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -85,7 +86,7 @@ def _cell(ref: str, value, style: str) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _sheet(heading: list[str], rows: list[list], widths: list[float]) -> str:
+def _sheet(heading: list[str], rows: list[list], widths: Sequence[float]) -> str:
     letters = [_column(i) for i in range(len(heading))]
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -104,7 +105,7 @@ def _sheet(heading: list[str], rows: list[list], widths: list[float]) -> str:
     return "".join(out)
 
 
-def write_table(path: Path, title: str, heading: list[str], rows: list[list], widths: list[float], day: date, creator: str = "scoring") -> Path:
+def write_table(path: Path, title: str, heading: list[str], rows: list[list], widths: Sequence[float], day: date, creator: str = "scoring") -> Path:
     """`rows` (lists of str, int, float, bool or None) under `heading` on a sheet named `title`."""
     stamp = f"{day.isoformat()}T00:00:00Z"
     core = (

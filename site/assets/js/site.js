@@ -222,15 +222,22 @@
   label();
   if (window.MutationObserver) new MutationObserver(label).observe(document.body, { childList: true, subtree: true });
 
-  // The search page: Pagefind's index, fetched in chunks as the words need them. Results show the
-  // page title and our own one-line summary (an organisation page's text is mostly its name's fragments).
+  // The search page: Pagefind's index, fetched in chunks as the words need them. The index is made
+  // of bundles (the hub pages', and one per thousand organisations, so that a night re-indexes only
+  // what changed), merged here. Results show the page title and our own one-line summary (an
+  // organisation page's text is mostly its name's fragments).
   function searchPage(box) {
     var form = document.querySelector(".search-form");
     var input = form.querySelector("input[name=q]");
     var engine = null;
     function load() {
       if (!engine) engine = import(new URL(box.dataset.pagefind, document.baseURI).href).then(function (pf) {
-        return pf.init().then(function () { return pf; });
+        var list = new URL(box.dataset.bundles, document.baseURI);
+        return pf.init()
+          .then(function () { return fetch(list.href); })
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+          .then(function (names) { return Promise.all(names.map(function (n) { return pf.mergeIndex(new URL(n, list).href); })); })
+          .then(function () { return pf; });
       });
       return engine;
     }
