@@ -1,3 +1,3 @@
 """Capability assessments of pollution-control operation organisations: rubrics, workbooks, scorer."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
