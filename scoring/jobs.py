@@ -272,7 +272,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             search_index(carry, site, work, hubs, searched)
             carry.sweep(site)
         with clock.stage("check"):
-            check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None)
+            check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None, carry.listing())
         with clock.stage("swap"):
             build, previous = swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Carry", "digest", "load_carry", "save_manifest", "retire", "spare_is_kept"]
+__all__ = ["Carry", "digest", "load_carry", "save_manifest", "retire", "spare_is_kept", "walk_files"]
 
 MANIFEST = "manifest.json"
 SPARE = "spare"  # the previous build, reused as the next one's folder; described by spare.json
@@ -137,16 +137,14 @@ class Carry:
             description.unlink()  # from here on the folder is this build's, whatever happens
             os.replace(builds / SPARE, site)
             self.spare = spare
-            self.present = set(_files(site))
+            self.present = set(walk_files(site))
         else:
             site.mkdir(parents=True, exist_ok=True)
 
     def sweep(self, site: Path, keep_under: str | None = None) -> int:
         """Remove what the spare had and this build does not (a page gone, an old theme file), but
         not under `keep_under` (a group still to be made). Returns how many files went."""
-        expected = set(self.files)
-        for group in self.groups.values():
-            expected.update(group["files"])
+        expected = self.listing()
         gone = [rel for rel in self.present if rel not in expected and not (keep_under and rel.startswith(keep_under))]
         for rel in gone:
             (site / rel).unlink(missing_ok=True)
@@ -159,6 +157,13 @@ class Carry:
                     break
                 parent = os.path.dirname(parent)
         return len(gone)
+
+    def listing(self) -> set[str]:
+        """Every file of this build: its own and its groups'."""
+        found = set(self.files)
+        for group in self.groups.values():
+            found.update(group["files"])
+        return found
 
     def superset(self) -> bool:
         """Nothing the live build had is missing: its pages' links still find their targets. (The
@@ -176,8 +181,15 @@ class Carry:
         return linkable(self.old.get("files", {}), self.old.get("groups", {})) <= linkable(self.files, self.groups)
 
 
-def _files(top: Path) -> list[str]:
-    return [os.path.relpath(os.path.join(d, f), top) for d, _, names in os.walk(top) for f in names]
+def walk_files(top: Path, sub: str = "") -> list[str]:
+    """Every file below `top` (or its folder `sub`), relative to `top`, by string operations."""
+    root = str(top)
+    cut = len(root) + 1
+    found = []
+    for d, _, names in os.walk(os.path.join(root, sub) if sub else root):
+        prefix = d[cut:] + "/" if len(d) > len(root) else ""
+        found += [prefix + name for name in names]
+    return found
 
 
 def write_new(path: Path, data: str | bytes) -> None:

@@ -267,7 +267,8 @@ def gather_pages(
     pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
 
     histories = organisation_histories(con, today, codes, results, certs)
-    history_key = {code: digest(_json(h)) for code, h in histories.items()}  # what an organisation's pages show of it
+    # what an organisation's pages show of it (its events are its results, certificates and actions by date)
+    history_key = {code: digest(_json({k: v for k, v in h.items() if k != "events"})) for code, h in histories.items()}
     qr = qr_codes(con, {c["number"]: f"{shared['site_url']}verify/?n={c['number']}" for c in certs if c["number"] in cert_path})
     for c in certs:
         if c["number"] not in cert_path:

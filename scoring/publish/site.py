@@ -37,7 +37,7 @@ from ..inputs.instance import Instance
 from ..registry import PublicView, Report
 from ..registry.rounds import days_left
 from ..workdays import Calendar
-from .carry import Carry, digest, spare_is_kept
+from .carry import Carry, digest, spare_is_kept, walk_files
 from .detail import DETAIL_TEMPLATES, DetailPage, shells, sitemap_urls, take_shells
 from .pages import href, name_fragments
 
@@ -190,11 +190,35 @@ def environment(config: SiteConfig) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=StrictUndefined,
+        auto_reload=False,  # one build, templates fixed: no stat of the template per page (15,000 at 10,000 organisations)
     )
     env.filters["md"] = _md
     env.filters["yaml_title"] = _yaml_title
     env.globals["href"] = href
+    env.globals["listing_rows"] = listing_rows
     return env
+
+
+def listing_rows(rows: list[dict], here: str, org_path: dict[str, str], show_round: bool, scores: bool) -> Markup:
+    """The rows of a results listing (the `results_table` macro), written here rather than in the
+    template: tens of thousands of rows a night, three times faster than Jinja2 looking up each field."""
+    e = escape
+    out = []
+    for r in rows:
+        score = "" if r["total"] is None else f"{r['total']:.2f}"
+        name = e(r["org_name"])
+        link = f'<a href="{e(href(here, org_path[r["credit_code"]]))}">{name}</a>' if r["credit_code"] in org_path else name
+        address = f'<br><span class="address">{e(r["address"])}</span>' if r["address"] else ""
+        out.append(
+            f'<tr data-grade="{e(r["outcome"])}" data-rank="{e(r["rank"])}" data-round="{e(r["round"])}" data-province="{e(r["province"])}" '
+            f'data-city="{e(r["city"])}" data-name="{name}" data-code="{e(r["credit_code"])}" data-score="{score}"><td>{link}<br>'
+            f'<span class="code">{e(r["credit_code"])}</span>{address}</td><td class="col-place">{e(r["city"] or r["province"] or "—")}</td>'
+            + (f'<td class="col-round">{e(r["round"])}</td>' if show_round else "")
+            + (f"<td>{score or '—'}</td>" if scores else "")
+            + f'<td><span class="grade-badge grade-rank-{e(r["rank"])}{" grade-fail" if r["fail"] else ""}">{e(r["outcome"])}</span>'
+            f"{'（一票否决）' if r['veto'] else ''}</td><td>{e(r['status'])}</td></tr>\n"
+        )
+    return Markup("".join(out))
 
 
 def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
@@ -445,19 +469,22 @@ def search_index(carry: Carry, site: Path, work: Path, hubs: Hubs, searched: lis
 
 
 def files_under(site: Path, sub: str = "") -> list[str]:
-    top = site / sub if sub else site
-    return [str(Path(d, f).relative_to(site)) for d, _, names in os.walk(top) for f in names]
+    """Every file below `site` (or its folder `sub`) as a path relative to `site`, by string
+    operations (a Path per file took seconds for a build of 40,000 files)."""
+    return walk_files(site, sub)
 
 
 HREF = re.compile(r'href="([^"#?:]+)(?:[?#][^"]*)?"')
 
 
-def check_site(site: Path, expected: list[str], changed: set[str] | None = None) -> None:
+def check_site(site: Path, expected: list[str], changed: set[str] | None = None, present: set[str] | None = None) -> None:
     """Refuse to swap in a build that is incomplete: every page, every link between our pages,
     the open data and the feed. With `changed`, only those pages' links are followed: the others
     are the live build's files, checked when they were made, and their targets are all still
-    there (the caller passes `changed` only when nothing of the live build is missing)."""
-    present = set(files_under(site))  # one walk; links are then resolved as strings (no symlinks inside a build)
+    there (the caller passes `changed` only when nothing of the live build is missing). `present`:
+    the build's files as the build recorded them (else the folder is walked)."""
+    if present is None:
+        present = set(files_under(site))  # links are resolved as strings against it (no symlinks inside a build)
     missing = [p for p in expected if p not in present]
     if missing:
         raise PublishError(f"构建结果不完整，缺少 {len(missing)} 个页面，如 {missing[:3]}")
@@ -473,11 +500,15 @@ def check_site(site: Path, expected: list[str], changed: set[str] | None = None)
                 broken.append(f"{page} → {link}")
     if broken:
         raise PublishError(f"构建结果中有 {len(broken)} 个失效链接，如 {broken[:3]}")
+    fresh = (lambda rel: rel in changed) if changed is not None else (lambda rel: True)  # carried files were checked when made
     for name in ("certificates", "results", "notices"):
-        json.loads((site / "data" / f"{name}.json").read_text(encoding="utf-8"))
+        if fresh(f"data/{name}.json"):
+            json.loads((site / "data" / f"{name}.json").read_text(encoding="utf-8"))
     for name in ("certificates", "results"):
-        list(csv.reader((site / "data" / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()))
-    ET.parse(site / "feed.xml")
+        if fresh(f"data/{name}.csv"):
+            list(csv.reader((site / "data" / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()))
+    if fresh("feed.xml"):
+        ET.parse(site / "feed.xml")
     if "http://" in (site / "index.html").read_text(encoding="utf-8").replace("http://www.w3.org", ""):
         raise PublishError("首页含有指向外部主机的 http 地址")
 
