@@ -226,3 +226,19 @@ def test_carrying_over_never_writes_into_the_live_site(tmp_path):
     result = publish(wb, out, day + timedelta(days=2), db)
     assert result.carried > 0 and result.made > 0 and out.resolve().stat().st_ino == spare_folder  # made in the spare
     assert tree(keep) == before
+
+
+def test_search_bundles_index_exactly_their_pages_whatever_their_paths(tmp_path):
+    """Pagefind reads a bundle's pages by a glob of their paths, or from linked copies when a path
+    is not plain (an instance's own page named in Chinese): each bundle holds its pages and no other."""
+    from scoring.publish.site import index_bundles
+
+    site = tmp_path / "site"
+    pages = {"org/A1/index.html": "甲机构", "org/B2/index.html": "乙机构", "关于 我们/index.html": "丙页面", "notices/x-1/index.html": "丁公告"}
+    for rel, text in pages.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(f'<html lang="zh"><body><main data-pagefind-body><h1>{text}</h1></main></body></html>', encoding="utf-8")
+    index_bundles(site, tmp_path, [("orgs-0", ["org/A1/index.html"]), ("main", ["关于 我们/index.html", "notices/x-1/index.html"])])
+    for name, count in (("orgs-0", 1), ("main", 2)):
+        entry = json.loads((site / "pagefind" / name / "pagefind-entry.json").read_text(encoding="utf-8"))
+        assert sum(lang["page_count"] for lang in entry["languages"].values()) == count, (name, entry)

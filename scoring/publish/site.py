@@ -336,10 +336,14 @@ def fresh_tokenizer() -> None:
     jieba.dt.initialized = True
 
 
+# a path a glob can name as it is (no glob syntax, no separator of alternatives)
+PLAIN_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
 def index_bundles(site: Path, work: Path, todo: list[tuple[str, list[str]]]) -> None:
     """Pagefind's index of each bundle's pages into site/pagefind/<name> (Chinese segmentation:
-    pagefind_extended): the pages are linked into a folder of their own for Pagefind to read, and
-    the bundles made two at a time (one per core)."""
+    pagefind_extended), two bundles at a time (one per core). Pagefind reads the pages a glob names
+    when their paths are plain (ours are), else copies linked into a folder of their own."""
     import subprocess
     import sys
 
@@ -352,11 +356,16 @@ def index_bundles(site: Path, work: Path, todo: list[tuple[str, list[str]]]) -> 
 
     try:
         for name, pages in todo:
-            stage = work / f"pagefind-{name}"
-            for rel in pages:
-                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.link(site / rel, stage / rel)
-            cmd = [sys.executable, "-m", "pagefind", "--site", str(stage), "--output-path", str(site / "pagefind" / name), "--quiet"]
+            pattern = "{" + ",".join(pages) + "}"
+            if all(PLAIN_PATH.fullmatch(rel) for rel in pages) and len(pattern) < 100_000:  # one argument stays under Linux's 128 KB
+                read = ["--site", str(site), "--glob", pattern]
+            else:
+                stage = work / f"pagefind-{name}"
+                for rel in pages:
+                    (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.link(site / rel, stage / rel)
+                read = ["--site", str(stage)]
+            cmd = [sys.executable, "-m", "pagefind", *read, "--output-path", str(site / "pagefind" / name), "--quiet"]
             running.append((name, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
             if len(running) >= (os.cpu_count() or 1):
                 finish(*running.pop(0))
