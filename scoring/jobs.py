@@ -199,6 +199,18 @@ def publish(
         return _publish(workbooks, out, today, db, config or load_site_config(), force, office)
 
 
+def known_hashes(con: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """The workbooks' hashes as the last run took them (registry table file_stats)."""
+    return {path: (stat, sha) for path, stat, sha in con.execute("SELECT path, stat, sha256 FROM file_stats")}
+
+
+def save_hashes(con: sqlite3.Connection, hashes: dict[str, tuple[str, str]]) -> None:
+    """Tonight's hashes for the next run (bookkeeping: not part of the record or its checkpoint)."""
+    with con:
+        con.execute("DELETE FROM file_stats")
+        con.executemany("INSERT INTO file_stats VALUES (?, ?, ?)", [(p, stat, sha) for p, (stat, sha) in sorted(hashes.items())])
+
+
 def make_office(con: sqlite3.Connection, inputs: Inputs, today: date, config: SiteConfig, office: Path) -> OfficeReport:
     """The office documents; a failure there is reported and never stops the site."""
     try:
@@ -220,7 +232,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             shutil.copytree(own_assets, docs / "assets", dirs_exist_ok=True)
         with _registry(db) as con:
             with clock.stage("collect"):
-                inputs = collect_inputs(workbooks)
+                inputs = collect_inputs(workbooks, known_hashes(con))
             with clock.stage("score"):
                 results = _score(inputs, con, today)
             with clock.stage("record"):
@@ -228,6 +240,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                     report = record(con, inputs, results, today)
                 except (RegistryDateError, RegistryTampered) as exc:
                     raise PublishError(f"{exc}；原网站保持不变") from None
+                save_hashes(con, inputs.hashes)
             office_report = None
             if office is not None:
                 with clock.stage("office"):

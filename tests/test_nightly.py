@@ -204,3 +204,28 @@ def test_workbooks_that_would_hang_or_explode_the_reader_are_stopped(tmp_path):
     for name in ("pipe.xlsx", "bomb.xlsx", "broken.xlsx"):
         assert name in out
     assert "不是普通文件" in out and "过大" in out and "新结果 45" in out
+
+
+def test_unchanged_workbooks_are_not_read_again_to_be_hashed(tmp_path, monkeypatch):
+    """A workbook whose size, times and inode are as the last run saw them keeps its hash; one
+    rewritten — even to the same size with its modification time set back — is hashed again."""
+    import scoring.inputs as inputs
+
+    wb = tmp_path / "workbooks"
+    shutil.copytree(ROOT / "workbooks", wb)
+    publish(wb, tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
+    hashed: list[str] = []
+    real = inputs._sha256
+    monkeypatch.setattr(inputs, "_sha256", lambda p: hashed.append(p.name) or real(p))
+    publish(wb, tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
+    assert hashed == []
+    victim = sorted((wb / "hosting" / "2026").glob("*.xlsx"))[0]
+    other = sorted((wb / "hosting" / "2026").glob("*.xlsx"))[1]
+    before = victim.stat()
+    data = bytearray(victim.read_bytes())
+    data[-30] ^= 1  # one bit inside the zip's directory: same size, different content
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
+    result = publish(wb, tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
+    assert hashed == [victim.name] and other.name not in hashed
+    assert any(victim.name in p.file for p in result.report.problems) or result.report.new_results or result.report.replaced_results

@@ -16,6 +16,7 @@ is a coded `Problem`; one bad round, row or file never stops the others.
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,9 @@ class Inputs:
     calendar: Calendar
     schemes: list[SchemeInputs] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # absolute path -> (stat signature, SHA-256) of every workbook hashed or found unchanged: the
+    # cache `collect_inputs` may be given next time
+    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def files(self) -> list[WorkbookFile]:
         return [f for s in self.schemes for r in s.rounds for f in r.files]
@@ -105,10 +109,14 @@ def load_calendar_or_default(folder: Path) -> tuple[Calendar, list[Problem]]:
     return load_calendar(None), [Problem.of("calendar_invalid", str(path), detail=detail)]
 
 
-def collect_inputs(folder: Path) -> Inputs:
+def collect_inputs(folder: Path, hashed: dict[str, tuple[str, str]] | None = None) -> Inputs:
+    """Every scheme's rounds, actions and workbooks (with their SHA-256) under `folder`. `hashed`:
+    hashes taken before (Inputs.hashes of an earlier run): a file whose size, times and inode are
+    unchanged keeps its hash without being read."""
     folder = Path(folder)
     cal, problems = load_calendar_or_default(folder)
     inputs = Inputs(folder, cal, problems=problems)
+    hashed = hashed or {}
     for scheme in scheme_ids():
         scheme_dir = folder / scheme
         if not scheme_dir.is_dir():
@@ -141,13 +149,16 @@ def collect_inputs(folder: Path) -> Inputs:
             except UnknownYear as exc:
                 inputs.problems.append(Problem.of("unknown_year", str(round_dir / "round.toml"), round=where, detail=str(exc)))
                 continue
-            found.rounds.append(RoundInputs(spec, _workbook_files(folder, round_dir, inputs.problems), apps))
+            found.rounds.append(RoundInputs(spec, _workbook_files(folder, round_dir, inputs.problems, hashed, inputs.hashes), apps))
         inputs.schemes.append(found)
     return inputs
 
 
-def _workbook_files(folder: Path, round_dir: Path, problems: list[Problem]) -> list[WorkbookFile]:
-    """The round's workbooks with their SHA-256; files that cannot be workbooks are reported, never opened."""
+def _workbook_files(
+    folder: Path, round_dir: Path, problems: list[Problem], hashed: dict[str, tuple[str, str]], hashes: dict[str, tuple[str, str]]
+) -> list[WorkbookFile]:
+    """The round's workbooks with their SHA-256 (from `hashed` when the file's stat is unchanged;
+    every one found is put in `hashes`); files that cannot be workbooks are reported, never opened."""
     out = []
     for f in sorted(round_dir.iterdir()):
         kind = workbook_kind(f.name)
@@ -173,11 +184,19 @@ def _workbook_files(folder: Path, round_dir: Path, problems: list[Problem]) -> l
                 Problem("too_large", f"文件大小 {st.st_size // (1024 * 1024)} MB，超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 的上限，已跳过", rel)
             )
             continue
-        try:
-            digest = _sha256(f)
-        except OSError as exc:
-            problems.append(Problem("file_unreadable", f"无法读取文件（{exc.strerror or exc}），已跳过", rel))
-            continue
+        # ctime cannot be set back by a program (mtime can): an edit always changes the signature
+        signature = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+        path = os.path.abspath(f)
+        cached = hashed.get(path)
+        if cached and cached[0] == signature:
+            digest = cached[1]
+        else:
+            try:
+                digest = _sha256(f)
+            except OSError as exc:
+                problems.append(Problem("file_unreadable", f"无法读取文件（{exc.strerror or exc}），已跳过", rel))
+                continue
+        hashes[path] = (signature, digest)
         out.append(WorkbookFile(f, rel, digest))
     return out
 
