@@ -204,11 +204,19 @@ def known_hashes(con: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     return {path: (stat, sha) for path, stat, sha in con.execute("SELECT path, stat, sha256 FROM file_stats")}
 
 
-def save_hashes(con: sqlite3.Connection, hashes: dict[str, tuple[str, str]]) -> None:
-    """Tonight's hashes for the next run (bookkeeping: not part of the record or its checkpoint)."""
-    with con:
+def save_hashes(con: sqlite3.Connection, hashes: dict[str, tuple[str, str]], known: dict[str, tuple[str, str]]) -> None:
+    """Tonight's hashes for the next run, when they differ from what it had (bookkeeping: not part
+    of the record or its checkpoint). One transaction: the connection commits each statement otherwise."""
+    if hashes == known:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
         con.execute("DELETE FROM file_stats")
         con.executemany("INSERT INTO file_stats VALUES (?, ?, ?)", [(p, stat, sha) for p, (stat, sha) in sorted(hashes.items())])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def make_office(con: sqlite3.Connection, inputs: Inputs, today: date, config: SiteConfig, office: Path) -> OfficeReport:
@@ -232,7 +240,8 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             shutil.copytree(own_assets, docs / "assets", dirs_exist_ok=True)
         with _registry(db) as con:
             with clock.stage("collect"):
-                inputs = collect_inputs(workbooks, known_hashes(con))
+                hashed = known_hashes(con)
+                inputs = collect_inputs(workbooks, hashed)
             with clock.stage("score"):
                 results = _score(inputs, con, today)
             with clock.stage("record"):
@@ -240,7 +249,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                     report = record(con, inputs, results, today)
                 except (RegistryDateError, RegistryTampered) as exc:
                     raise PublishError(f"{exc}；原网站保持不变") from None
-                save_hashes(con, inputs.hashes)
+                save_hashes(con, inputs.hashes, hashed)
             office_report = None
             if office is not None:
                 with clock.stage("office"):
