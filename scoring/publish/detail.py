@@ -124,6 +124,7 @@ def assemble_details(
 
         def assemble(p: DetailPage, head=head, tail=tail, canonical=canonical, searched=searched) -> str:
             title, body, page_searched = p.parts()
+            p._parts = None  # written once: 15,000 bodies need not stay in memory
             if page_searched != searched:
                 raise ValueError(f"{p.path}: detail pages of one folder must all be searched or none")
             title = html.escape(title)
