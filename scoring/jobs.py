@@ -26,7 +26,7 @@ from pathlib import Path
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
-from .publish.carry import load_carry, retire, save_manifest
+from .publish.carry import builds_folder, load_carry, retire, save_manifest
 from .publish.detail import assemble_details, write_sitemap
 from .publish.pages import gather_pages, nav_for, url_of
 from .publish.site import (
@@ -189,7 +189,7 @@ def is_our_output(out: Path) -> bool:
     """Only what `swap_in` made may be replaced: a link into `.<out>.builds/`, an empty folder, or nothing."""
     if out.is_symlink():
         target = (out.parent / os.readlink(out)).resolve()
-        return target.parent == (out.parent / f".{out.name}.builds").resolve()
+        return target.parent == builds_folder(out).resolve()
     if out.is_dir():
         return not any(out.iterdir())
     return not out.exists()

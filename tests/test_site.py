@@ -39,12 +39,11 @@ def built(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:  # search bundles of eight organisations: the browser merges several
         mp.setattr("scoring.publish.site.SEARCH_CHUNK", 8)
         result = publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
-    zj = [c for c in certificates(tmp / "public") if c["scheme"] == "zj-skpw" and c["status"] == "有效"]
-    (wb / "zj-skpw" / "actions.csv").write_text(  # one certificate revoked, so its card has a date and a decision
-        f"date,credit_code,action,detail,document_no\n2026-11-20,{zj[-1]['credit_code']},撤销,数据弄虚作假,浙环监协〔2026〕31号\n", encoding="utf-8"
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("scoring.publish.site.SEARCH_CHUNK", 8)
+        zj = [c for c in certificates(tmp / "public") if c["scheme"] == "zj-skpw" and c["status"] == "有效"]
+        (wb / "zj-skpw" / "actions.csv").write_text(  # one certificate revoked, so its card has a date and a decision
+            f"date,credit_code,action,detail,document_no\n2026-11-20,{zj[-1]['credit_code']},撤销,数据弄虚作假,浙环监协〔2026〕31号\n",
+            encoding="utf-8",
+        )
         publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
     return tmp, tmp / "public", result  # the first run's report: the one that issued the certificates
 

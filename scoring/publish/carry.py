@@ -24,10 +24,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Carry", "digest", "load_carry", "save_manifest", "retire", "spare_is_kept", "walk_files"]
+__all__ = ["Carry", "digest", "load_carry", "save_manifest", "retire", "spare_is_kept", "walk_files", "builds_folder", "write_atomic"]
 
 MANIFEST = "manifest.json"
 SPARE = "spare"  # the previous build, reused as the next one's folder; described by spare.json
+
+
+def builds_folder(out: Path) -> Path:
+    """Where the builds of `out` live, beside it: `.<out>.builds/` (the live one, the spare, the
+    state, the manifest)."""
+    return out.parent / f".{out.name}.builds"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Written to a temporary name, then renamed: a kill leaves the old file or the new one, never a part."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def digest(*parts: str | bytes) -> str:
@@ -127,7 +140,7 @@ class Carry:
     def adopt_spare(self, out: Path, site: Path) -> None:
         """Make this build in the spare build (moved to `site`) when there is one and it is
         described; else start from an empty folder."""
-        builds = out.parent / f".{out.name}.builds"
+        builds = builds_folder(out)
         description = builds / f"{SPARE}.json"
         try:
             spare = json.loads(description.read_text(encoding="utf-8")) if self.previous is not None else None
@@ -141,9 +154,9 @@ class Carry:
         else:
             site.mkdir(parents=True, exist_ok=True)
 
-    def sweep(self, site: Path, keep_under: str | None = None) -> int:
+    def sweep(self, site: Path, keep_under: str | None = None) -> None:
         """Remove what the spare had and this build does not (a page gone, an old theme file), but
-        not under `keep_under` (a group still to be made). Returns how many files went."""
+        not under `keep_under` (a group still to be made)."""
         expected = self.listing()
         gone = [rel for rel in self.present if rel not in expected and not (keep_under and rel.startswith(keep_under))]
         for rel in gone:
@@ -156,7 +169,6 @@ class Carry:
                 except OSError:
                     break
                 parent = os.path.dirname(parent)
-        return len(gone)
 
     def listing(self) -> set[str]:
         """Every file of this build: its own and its groups'."""
@@ -204,7 +216,7 @@ def write_new(path: Path, data: str | bytes) -> None:
 
 
 def manifest_file(out: Path) -> Path:
-    return out.parent / f".{out.name}.builds" / MANIFEST
+    return builds_folder(out) / MANIFEST
 
 
 def load_carry(out: Path, enabled: bool = True) -> Carry:
@@ -224,10 +236,7 @@ def load_carry(out: Path, enabled: bool = True) -> Carry:
 
 def save_manifest(out: Path, carry: Carry, build: str) -> None:
     """Written atomically after the swap, naming the build it describes."""
-    path = manifest_file(out)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(carry.manifest(build), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(manifest_file(out), json.dumps(carry.manifest(build), ensure_ascii=False, separators=(",", ":")))
 
 
 def retire(old_build: Path | None, out: Path, description: dict | None) -> None:
@@ -235,7 +244,7 @@ def retire(old_build: Path | None, out: Path, description: dict | None) -> None:
     is made in it), else removed."""
     if old_build is None or not old_build.exists():
         return
-    builds = out.parent / f".{out.name}.builds"
+    builds = builds_folder(out)
     if not description or description.get("build") != old_build.name or old_build.parent != builds:
         shutil.rmtree(old_build, ignore_errors=True)
         return
@@ -243,9 +252,7 @@ def retire(old_build: Path | None, out: Path, description: dict | None) -> None:
     if spare.exists():  # a spare no run adopted (a --force run): replaced
         shutil.rmtree(spare, ignore_errors=True)
     os.replace(old_build, spare)
-    tmp = builds / f"{SPARE}.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({**description, "build": SPARE}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, builds / f"{SPARE}.json")
+    write_atomic(builds / f"{SPARE}.json", json.dumps({**description, "build": SPARE}, ensure_ascii=False, separators=(",", ":")))
 
 
 def spare_is_kept(builds: Path, path: Path) -> bool:
