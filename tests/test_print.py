@@ -11,9 +11,10 @@ from conftest import SCHEMES
 from scoring.excel.fill import fill_template
 from scoring.samples import random_entry
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice and poppler-utils are installed by .ci/run"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice and poppler-utils are installed by .ci/run"),
+]
 LAST_COLUMN = {"zj-skpw": "得分", "maturity": "6.1 评分档", "datong-filing": "填写说明", "xuzhou-service": "考核结果", "hosting": "得分"}
 MAX_PAGES = {"zj-skpw": 10, "maturity": 6, "datong-filing": 5, "xuzhou-service": 5, "hosting": 5}
 

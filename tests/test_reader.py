@@ -65,6 +65,7 @@ def test_awkward_cell_contents_read_the_same(tmp_path, fill):
     assert raw.cells["remarks"].formula
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
 def test_a_workbook_saved_by_libreoffice_reads_the_same_and_scores_the_same(tmp_path, fill):
     """LibreOffice (like Excel) writes shared strings and its own styles: the other code path."""

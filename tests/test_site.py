@@ -164,6 +164,7 @@ def test_feed_is_valid_atom_with_every_notice(built):
     assert len(entries) == len(notices) > 0
 
 
+@pytest.mark.slow
 def test_verify_a_certificate_by_number(page, server, built):
     tmp, public, _ = built
     cert = next(c for c in certificates(public) if c["scheme"] == "zj-skpw" and c["status"] == "有效")
@@ -188,6 +189,7 @@ def test_verify_a_certificate_by_number(page, server, built):
     assert page.outside == []
 
 
+@pytest.mark.slow
 def test_a_revoked_certificate_says_since_when_and_by_which_decision(page, server, built):
     tmp, public, _ = built
     status = {s["number"]: s for s in json.loads((public / "data" / "certificate-status.json").read_text(encoding="utf-8"))}
@@ -202,6 +204,7 @@ def test_a_revoked_certificate_says_since_when_and_by_which_decision(page, serve
     assert f"自 {since['status_since']} 起（{since['document_no']}）" in card.locator(".verify-since").inner_text()
 
 
+@pytest.mark.slow
 def test_bulk_verification_gives_a_table_and_a_csv(page, server, built):
     tmp, public, _ = built
     certs = certificates(public)
@@ -225,6 +228,7 @@ def test_bulk_verification_gives_a_table_and_a_csv(page, server, built):
     assert page.outside == []
 
 
+@pytest.mark.slow
 def test_verify_by_qr_target(page, server, built):
     tmp, public, _ = built
     cert = next(c for c in certificates(public) if c["scheme"] == "datong-filing")
@@ -255,6 +259,7 @@ def search(page, text) -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_find_an_organisation_by_any_two_characters_of_its_name(page, server):
     name = "金华青禾环保科技有限公司"
     page.goto(server)
@@ -270,6 +275,7 @@ def test_find_an_organisation_by_any_two_characters_of_its_name(page, server):
     assert page.outside == []
 
 
+@pytest.mark.slow
 def test_search_merges_the_hub_pages_and_every_organisations_bundle(page, server, built):
     """The index is bundles (hub pages; organisations by registration order, eight per bundle
     here): an organisation of the first bundle, one of the last and a notice are all found."""
@@ -286,6 +292,7 @@ def test_search_merges_the_hub_pages_and_every_organisations_bundle(page, server
     assert any("notices/" in link for _, link, _ in search(page, "第二批运维服务能力评估结果"))
 
 
+@pytest.mark.slow
 def test_search_downloads_only_what_it_needs(page, server, built):
     """No search index on ordinary pages; the search page fetches Pagefind's chunks, not the whole index."""
     tmp, public, _ = built
@@ -300,6 +307,7 @@ def test_search_downloads_only_what_it_needs(page, server, built):
     assert 1 <= chunks and sum(n for u, n in sizes.items() if u.endswith(".pf_index")) <= total
 
 
+@pytest.mark.slow
 def test_filter_and_sort_a_listing(page, server):
     page.goto(server + "zj-skpw/")
     rows = page.locator("table[data-listing] tbody tr")
@@ -314,12 +322,14 @@ def test_filter_and_sort_a_listing(page, server):
     assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.slow
 def test_notice_period_countdown_at_a_fixed_today(page, server):
     page.goto(server + "zj-skpw/2026-2/")
     text = page.locator(".period").inner_text()
     assert "2026-11-23 至 2026-11-27" in text and "还剩 3 个工作日" in text  # 25, 26, 27 November
 
 
+@pytest.mark.slow
 def test_a_hostile_name_shows_as_text_and_runs_nothing(page, server, built):
     tmp, public, _ = built
     code = next(r["credit_code"] for r in json.loads((public / "data" / "results.json").read_text(encoding="utf-8")) if r["org_name"] == HOSTILE)
@@ -332,6 +342,7 @@ def test_a_hostile_name_shows_as_text_and_runs_nothing(page, server, built):
     assert page.locator("img[src=x]").count() == 0 and page.dialogs == []
 
 
+@pytest.mark.slow
 def test_no_request_leaves_the_site_and_screenshots(page, server, browser, built):
     out = ROOT / "build" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
@@ -367,6 +378,7 @@ def page_types(public) -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_every_page_type_fits_a_phone_and_has_no_serious_accessibility_violation(page, server, built):
     if not AXE.exists():
         pytest.skip("axe-core not fetched (scripts/setup test fetches it with npm)")
@@ -392,6 +404,7 @@ def test_every_page_type_fits_a_phone_and_has_no_serious_accessibility_violation
     assert page.outside == []
 
 
+@pytest.mark.slow
 def test_the_verify_box_is_reached_in_three_tab_presses(page, server):
     page.goto(server + "verify/")
     page.wait_for_selector(".verify[data-ready='1']")
@@ -403,6 +416,7 @@ def test_the_verify_box_is_reached_in_three_tab_presses(page, server):
     assert page.locator("label[for=verify-n]").count() == 1
 
 
+@pytest.mark.slow
 def test_listings_filter_by_province_and_city_and_order_results_by_rank(page, server, built):
     tmp, public, _ = built
     page.set_viewport_size({"width": 390, "height": 844})  # on a phone the result is seen without scrolling
@@ -438,6 +452,7 @@ def test_listings_filter_by_province_and_city_and_order_results_by_rank(page, se
     assert {r["eligible"] for r in results if r["scheme"] != "xuzhou-service"} == {None}
 
 
+@pytest.mark.slow
 def test_each_certificate_has_a_record_a_badge_and_a_snippet(page, server, built):
     tmp, public, _ = built
     cert = next(c for c in certificates(public) if c["status"] == "有效")
@@ -471,6 +486,7 @@ def test_feeds_say_who_what_and_until_when_and_each_scheme_has_one(built):
     assert any(c["org_name"] in summary for c in certificates(public)) and "有效期至" in summary and cert["grade"] in summary
 
 
+@pytest.mark.slow
 def test_notices_name_the_issuer_and_the_validity(page, server, built):
     tmp, public, _ = built
     page.goto(server + "notices/")
@@ -480,6 +496,7 @@ def test_notices_name_the_issuer_and_the_validity(page, server, built):
     assert "有效期至" in text and "发布单位：浙江省环境监测协会" in text
 
 
+@pytest.mark.slow
 def test_a_notice_prints_on_a4_without_navigation_with_its_address(page, server, built):
     tmp, public, _ = built
     notice = sorted((public / "notices").glob("*gongshi*/index.html"))[0].parent.name

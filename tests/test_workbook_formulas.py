@@ -18,7 +18,7 @@ from scoring.rubric import load_rubric
 from scoring.samples import random_entry
 
 PER_SCHEME = 30
-pytestmark = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed (.ci/run installs it)")]
 
 ZJ_BOUNDARIES = [
     {"transmission_rate": 80},
