@@ -17,7 +17,7 @@ import numpy as np
 from .errors import Problem
 from .expr import EPOCH, compile_expr
 from .fields import days_to_date, micro_to_str
-from .rubric import Rubric, expression_names
+from .rubric_data import Rubric, expression_names
 
 __all__ = ["Row", "Batch", "build_batch", "format_message", "display_value", "NEUTRAL", "DTYPES", "NO_ROWS_MIN", "FATAL_CODES"]
 

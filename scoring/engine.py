@@ -13,7 +13,7 @@ import numpy as np
 
 from .batch import Batch, format_message
 from .expr import compile_expr, covers_arguments, uncovered_factors
-from .rubric import Rubric
+from .rubric_data import Rubric
 from .rules import RULES, round_half_up
 
 __all__ = ["Scores", "score_batch"]

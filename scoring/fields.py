@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .expr import EPOCH, MICRO
-from .rubric import Field
+from .rubric_data import Field
 
 __all__ = ["parse_value", "ParseError", "credit_code_ok", "is_blank", "micro_to_str", "days_to_date"]
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from .expr import ExprVisitor
 
 if TYPE_CHECKING:
-    from .rubric import Rubric
+    from .rubric_data import Rubric
 
 __all__ = ["FormulaError", "num", "value_of", "rounded", "choice_terms", "expr_formula", "COVERS_NAME"]
 

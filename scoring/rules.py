@@ -21,7 +21,7 @@ from .expr import MICRO, compile_expr
 from .formula import FormulaError, choice_terms, expr_formula, num, rounded, value_of
 
 if TYPE_CHECKING:
-    from .rubric import Item, Rubric
+    from .rubric_data import Item, Rubric
 
 __all__ = ["RULES", "RuleKind", "rule", "centi", "round_half_up", "item_formula"]
 

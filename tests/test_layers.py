@@ -1,5 +1,6 @@
 """The layers of ARCHITECTURE.md, enforced: a module may import only from its own layer and the
-layers below it. Every import counts, also those inside functions."""
+layers below it, and no module imports itself through others (no import cycle). Every import
+counts, also those inside functions and those only for type checking."""
 
 import ast
 from pathlib import Path
@@ -20,7 +21,23 @@ ALLOWED = {
     "jobs": {"core", "inputs", "excel", "pipeline", "registry", "publish", "office", "jobs"},
     "cli": {"core", "inputs", "excel", "pipeline", "registry", "publish", "office", "jobs", "cli"},
 }
-CORE = {"errors", "fields", "expr", "formula", "rubric", "rules", "batch", "engine", "result", "workdays", "samples", "regions", "__init__"}
+CORE = {
+    "errors",
+    "fields",
+    "expr",
+    "formula",
+    "rubric",
+    "rubric_data",
+    "rules",
+    "batch",
+    "engine",
+    "result",
+    "workdays",
+    "samples",
+    "regions",
+    "files",
+    "__init__",
+}
 
 
 def layer_of(module: str) -> str:
@@ -77,6 +94,63 @@ def violations(root: Path = PACKAGE) -> list[str]:
     return found
 
 
+def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
+    """module -> the package's modules it imports (`from .x import name` counts as importing x)."""
+    paths = {module_name(path, root): path for path in sorted(root.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        graph[name] = {t if t in paths else t.rsplit(".", 1)[0] for _, t in imports(path, root)} - {name}
+    return graph
+
+
+def cycles(root: Path = PACKAGE) -> list[str]:
+    """Every import cycle, as `a -> b -> a` (one per strongly connected group of modules)."""
+    graph = import_graph(root)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group: list[str] = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return [" -> ".join(_cycle_through(graph, set(group), group[0])) for group in sorted(groups)]
+
+
+def _cycle_through(graph: dict[str, set[str]], group: set[str], start: str) -> list[str]:
+    """One path start -> … -> start inside a strongly connected group (breadth first: a shortest)."""
+    came: dict[str, str] = {}
+    todo = [start]
+    while todo:
+        node = todo.pop(0)
+        for nxt in sorted(graph[node] & group):
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(came[path[-1]])
+                return [start, *reversed(path[:-1]), start]
+            if nxt not in came:
+                came[nxt] = node
+                todo.append(nxt)
+    raise AssertionError(f"{start} is in no cycle")
+
+
 def test_no_lower_layer_imports_a_higher_one():
     assert violations() == []
 
@@ -100,3 +174,33 @@ def test_the_check_sees_a_forbidden_import(tmp_path, module, source, layer):
     target.write_text(target.read_text(encoding="utf-8") + "\n" + source, encoding="utf-8")
     found = violations(copy)
     assert len(found) == 1 and f"({layer})" in found[0] and module in found[0]
+
+
+def test_no_import_cycle():
+    """The rubric's data (rubric_data) does not import the rule kinds that interpret it; the loader
+    (rubric) is above both. No other module reaches itself either."""
+    assert cycles() == []
+
+
+@pytest.mark.parametrize(
+    "module, source, cycle",
+    [
+        ("rubric_data.py", "def f():\n    from .rules import RULES\n", "scoring.rubric_data -> scoring.rules -> scoring.rubric_data"),
+        ("expr.py", "from .fields import EPOCH\n", "scoring.expr -> scoring.fields -> scoring.expr"),
+        (
+            "formula.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .rubric import Rubric\n",
+            "scoring.formula -> scoring.rubric -> scoring.rules -> scoring.formula",
+        ),
+    ],
+)
+def test_the_check_sees_an_injected_cycle(tmp_path, module, source, cycle):
+    """The checker itself: a copy of the package with one import that closes a cycle fails, naming it."""
+    import shutil
+
+    copy = tmp_path / "scoring"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.yaml", "*.sql"))
+    target = copy / module
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + source, encoding="utf-8")
+    found = cycles(copy)
+    assert len(found) == 1 and set(cycle.split(" -> ")) <= set(found[0].split(" -> "))

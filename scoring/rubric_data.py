@@ -1,0 +1,552 @@
+"""A rubric as data: its YAML parsed into frozen dataclasses, checked as it goes.
+
+Everything that needs only the rubric itself is checked here (field types, sections adding up,
+every expression compiling against the rubric's own fields, every field placed on a sheet). Whether
+an item's rule parameters fit the rule kind it names is the loader's check (`scoring.rubric`),
+which is above the rule kinds (`scoring.rules`): the data does not import its interpreter.
+
+A broken rubric is a programming error, not user input: it raises RubricError naming the file
+and the place in it. Decisions (D-numbers) are named settings; any string "@Dn" in a rule
+parameter or expression is replaced by that decision's value at load time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .expr import expression_names
+
+__all__ = [
+    "RubricError",
+    "Field",
+    "TableColumn",
+    "Table",
+    "Check",
+    "Gate",
+    "Item",
+    "Section",
+    "Condition",
+    "Band",
+    "Grades",
+    "Decision",
+    "Rubric",
+    "read_rubric",
+    "score_sheet_inputs",
+    "field_placements",
+    "expression_names",
+]
+
+FIELD_TYPES = {"text", "credit_code", "int", "num", "pct", "pts", "bool", "date", "enum"}
+CONDITION_EFFECTS = {"veto", "eligibility", "outcome"}
+ROLES = ("address", "legal_rep", "application_date")  # particulars the registry keeps
+BOOL_CHOICES = ("是", "否")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class RubricError(ValueError):
+    """The rubric file itself is wrong (raised at load, names the file and place)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    value: Any
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    type: str
+    label: str
+    required: bool = False
+    public: bool = False
+    choices: tuple[str, ...] = ()
+    min: Decimal | None = None
+    max: Decimal | None = None
+    step: Decimal | None = None
+    max_length: int = 500
+    default: Any = None
+    hint: str = ""
+    stage: str = "score"  # identity | gate | score: which fields a gated-out result still needs
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """What a bool/enum cell may hold: its choices, and for a bool printed 有/无 also the
+        contract's 是/否 (outside programs fill bools with 是/否 whatever the form prints)."""
+        if self.type == "bool" and self.choices != BOOL_CHOICES:
+            return self.choices + BOOL_CHOICES
+        return self.choices
+
+    @property
+    def yes_words(self) -> tuple[str, ...]:
+        """A bool's words for true: 是, and the form's own word (有) where it prints one."""
+        return tuple(dict.fromkeys((self.choices[0], BOOL_CHOICES[0])))
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in {"int", "num", "pct", "pts"}
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    id: str
+    type: str
+    label: str
+    max: Decimal | None = None
+    max_length: int = 500
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    label: str
+    rows: int
+    columns: tuple[TableColumn, ...]
+    listed: bool = False  # the rows themselves are kept with the result (D22's operated units)
+    unique: str | None = None  # a column no two rows may share (a unit's credit code)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A cross-field check; failing it is an input error on `field`."""
+
+    code: str
+    test: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A precondition for scoring (zj-skpw 材料不全, two-year rule); failing sets `status`."""
+
+    code: str
+    status: str
+    test: str
+    reason: str
+    list_false: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    section: str
+    group: str
+    max: int  # centi-points
+    min: int | None  # centi-points; None = no floor
+    wording: str
+    kind: str
+    params: dict
+    inputs: tuple[str, ...]  # scalar fields the rule reads, in the order the workbook shows them
+    bonus: bool = False
+    points: str = ""  # what the 分值 column prints, as the official form does (a bonus item has no 分值)
+
+    @property
+    def points_text(self) -> str:
+        return self.points or ("" if self.bonus else f"{self.max / 100:g}")
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    max: int | None  # centi-points
+    floor: int | None = None
+    bonus: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    code: str
+    test: str
+    effect: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    op: str  # ">=" or ">"
+    value: int  # centi-points
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Grades:
+    kind: str  # bands | conditions | none
+    bands: tuple[Band, ...] = ()
+    otherwise: str | None = None
+    veto_grade: str | None = None
+    otherwise_text: str = ""  # the official wording of the lowest grade, where the text states one
+    pass_label: str | None = None
+    fail_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Rubric:
+    scheme: str
+    title: str
+    short_title: str
+    source: str
+    template_version: int
+    compatible_versions: tuple[int, ...]
+    decisions: dict[str, Decision]
+    fields: dict[str, Field]
+    tables: dict[str, Table]
+    checks: tuple[Check, ...]
+    gates: tuple[Gate, ...]
+    sections: tuple[Section, ...]
+    items: tuple[Item, ...]
+    conditions: tuple[Condition, ...]
+    grades: Grades
+    total_clip: tuple[int | None, int | None]
+    zero_if: Condition | None
+    item_notes: bool
+    sheets: tuple[dict, ...]
+    lifecycle: dict
+    bands_display: dict
+    roles: dict = field(default_factory=dict)  # role (address, legal_rep, application_date) -> field id
+    path: Path = field(compare=False, default=Path())
+    kind: str = "assessment"  # assessment | form (a printed/checked form that is not scored)
+    office: dict = field(default_factory=dict)  # the issuing body's documents: report wording, application stages
+
+    @property
+    def total_max(self) -> int:
+        return sum(s.max or 0 for s in self.sections)
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    @property
+    def public_fields(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields.values() if f.public)
+
+
+def read_rubric(path: Path) -> Rubric:
+    """Parse a rubric file into its dataclasses (its rules' parameters unchecked: see `scoring.rubric`)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RubricError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return _build(raw, path)
+    except RubricError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RubricError(f"{path}: {type(exc).__name__}: {exc}") from exc
+
+
+def _fail(path: Path, where: str, msg: str):
+    raise RubricError(f"{path}: {where}: {msg}")
+
+
+def _centi(value, path: Path, where: str) -> int:
+    d = Decimal(str(value)) * 100
+    if d != d.to_integral_value():
+        _fail(path, where, f"{value} is not on the 0.01 grid")
+    return int(d)
+
+
+def _resolve(obj, decisions: dict[str, Decision], path: Path, where: str):
+    """Replace '@Dn' strings (whole value or inside an expression) by the decision's value."""
+    if isinstance(obj, str):
+        whole = re.fullmatch(r"@(D\d+)", obj)
+        if whole:
+            if whole[1] not in decisions:
+                _fail(path, where, f"refers to undefined decision {whole[1]}")
+            return decisions[whole[1]].value
+
+        def sub(m):
+            if m[1] not in decisions:
+                _fail(path, where, f"refers to undefined decision {m[1]}")
+            return str(decisions[m[1]].value)
+
+        return re.sub(r"@(D\d+)", sub, obj)
+    if isinstance(obj, dict):
+        return {k: _resolve(v, decisions, path, f"{where}.{k}") for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_resolve(v, decisions, path, f"{where}[{i}]") for i, v in enumerate(obj)]
+    return obj
+
+
+def _build(raw: dict, path: Path) -> Rubric:
+    for key in ("scheme", "title", "template_version", "fields", "grades", "sheets"):
+        if key not in raw:
+            _fail(path, "top level", f"missing key {key!r}")
+    if raw["scheme"] != path.stem:
+        _fail(path, "scheme", f"{raw['scheme']!r} does not match the file name")
+
+    decisions = {did: Decision(did, d["value"], d["title"], d["text"]) for did, d in (raw.get("decisions") or {}).items()}
+    raw = {k: (v if k == "decisions" else _resolve(v, decisions, path, k)) for k, v in raw.items()}
+
+    fields: dict[str, Field] = {}
+    for fid, f in raw["fields"].items():
+        where = f"fields.{fid}"
+        if not ID_PATTERN.match(fid):
+            _fail(path, where, "field ids are lower-case ASCII with underscores")
+        ftype = f.get("type")
+        if ftype not in FIELD_TYPES:
+            _fail(path, where, f"unknown type {ftype!r}")
+        choices = tuple(f.get("choices", BOOL_CHOICES if ftype == "bool" else ()))
+        if ftype == "bool" and len(choices) != 2:
+            _fail(path, where, "a bool has two choices: the word for true, then for false (是/否, 有/无)")
+        if ftype == "enum" and not choices:
+            _fail(path, where, "enum needs choices")
+        lo = f.get("min", 0 if ftype in {"int", "num", "pct", "pts"} else None)
+        hi = f.get("max", 100 if ftype == "pct" else None)
+        if ftype == "pts" and (hi is None or "step" not in f):
+            _fail(path, where, "pts needs max and step")
+        fields[fid] = Field(
+            id=fid,
+            type=ftype,
+            label=str(f.get("label") or _fail(path, where, "needs a label")),
+            required=bool(f.get("required", False)),
+            public=bool(f.get("public", False)),
+            choices=choices,
+            min=None if lo is None else Decimal(str(lo)),
+            max=None if hi is None else Decimal(str(hi)),
+            step=Decimal(str(f["step"])) if "step" in f else None,
+            max_length=int(f.get("max_length", 500)),
+            default=f.get("default"),
+            hint=str(f.get("hint", "")),
+            stage=f.get("stage", "score"),
+        )
+        if fields[fid].stage not in {"identity", "gate", "score"}:
+            _fail(path, where, f"unknown stage {fields[fid].stage!r}")
+    for must in ("org_name", "credit_code"):
+        if must not in fields:
+            _fail(path, "fields", f"every scheme needs {must}")
+
+    tables = {}
+    for tid, t in (raw.get("tables") or {}).items():
+        cols = tuple(
+            TableColumn(c["id"], c["type"], c["label"], Decimal(str(c["max"])) if "max" in c else None, int(c.get("max_length", 500)))
+            for c in t["columns"]
+        )
+        if cols[0].type != "text":
+            _fail(path, f"tables.{tid}", "the first column is the row name (text)")
+        if any(c.type not in ("text", "int", "credit_code") for c in cols):
+            _fail(path, f"tables.{tid}", "table columns are text, int or credit_code")
+        unique = t.get("unique")
+        if unique is not None and unique not in {c.id for c in cols}:
+            _fail(path, f"tables.{tid}.unique", f"no column {unique!r}")
+        tables[tid] = Table(tid, t["label"], int(t["rows"]), cols, bool(t.get("listed")), unique)
+        if tid in fields:
+            _fail(path, f"tables.{tid}", "table id clashes with a field id")
+
+    checks = tuple(Check(c["code"], c["test"], c["field"], c["message"]) for c in raw.get("checks") or [])
+    for c in checks:
+        if c.field not in fields:
+            _fail(path, f"checks.{c.code}", f"unknown field {c.field!r}")
+    gates = tuple(Gate(g["code"], g["status"], g["test"], g["reason"], tuple(g.get("list_false", ()))) for g in raw.get("gates") or [])
+    for g in gates:
+        if g.status not in {"incomplete", "ineligible"}:
+            _fail(path, f"gates.{g.code}", f"status must be incomplete or ineligible, not {g.status!r}")
+
+    sections = tuple(
+        Section(
+            s["name"],
+            None if s.get("max") is None else _centi(s["max"], path, f"sections.{s['name']}"),
+            None if s.get("floor") is None else _centi(s["floor"], path, f"sections.{s['name']}.floor"),
+            bool(s.get("bonus", False)),
+        )
+        for s in raw.get("sections") or []
+    )
+    section_names = {s.name for s in sections}
+
+    items = []
+    for i, it in enumerate(raw.get("items") or []):
+        where = f"items[{i}] ({it.get('id')})"
+        rule = dict(it["rule"])
+        kind = rule.pop("kind")
+        if it["section"] not in section_names:
+            _fail(path, where, f"unknown section {it['section']!r}")
+        lo = it.get("min", 0)
+        inputs = _rule_inputs(rule, fields)
+        for name in inputs:
+            if name not in fields:
+                _fail(path, where, f"unknown input field {name!r}")
+        items.append(
+            Item(
+                id=it["id"],
+                section=it["section"],
+                group=str(it.get("group", "")),
+                max=_centi(it["max"], path, where),
+                min=None if lo is None else _centi(lo, path, where),
+                wording=it["wording"],
+                kind=kind,
+                params=rule,
+                inputs=inputs,
+                bonus=bool(it.get("bonus", False)),
+                points=str(it.get("points", "")),
+            )
+        )
+    for s in sections:
+        declared = sum(it.max for it in items if it.section == s.name)
+        if s.max is not None and declared != s.max:
+            _fail(path, f"sections.{s.name}", f"items add up to {declared / 100}, section max is {s.max / 100}")
+
+    conditions = tuple(Condition(c["code"], str(c["test"]), c["effect"], c["reason"]) for c in raw.get("conditions") or [])
+    for cond in conditions:
+        if cond.effect not in CONDITION_EFFECTS:
+            _fail(path, f"conditions.{cond.code}", f"unknown effect {cond.effect!r}")
+
+    g = raw["grades"]
+    if g["kind"] == "bands":
+        bands = tuple(Band(b["label"], b["op"], _centi(b["value"], path, "grades"), b.get("text", "")) for b in g["bands"])
+        for b in bands:
+            if b.op not in {">=", ">"}:
+                _fail(path, f"grades.{b.label}", f"op must be >= or >, not {b.op!r}")
+        if [b.value for b in bands] != sorted((b.value for b in bands), reverse=True):
+            _fail(path, "grades", "bands must be listed from the highest down")
+        grades = Grades("bands", bands, g["otherwise"], g.get("veto_grade"), otherwise_text=g.get("otherwise_text", ""))
+    elif g["kind"] == "conditions":
+        grades = Grades("conditions", pass_label=g["pass"], fail_label=g["fail"])
+    elif g["kind"] == "none":
+        grades = Grades("none")
+    else:
+        _fail(path, "grades", f"unknown kind {g['kind']!r}")
+
+    total = raw.get("total") or {}
+    clip = total.get("clip") or [None, None]
+    total_clip = tuple(None if v is None else _centi(v, path, "total.clip") for v in clip)
+    zero_if = None
+    if "zero_if" in total:
+        z = total["zero_if"]
+        zero_if = Condition(z["code"], str(z["test"]), "zero", z["reason"])
+
+    rubric = Rubric(
+        scheme=raw["scheme"],
+        title=raw["title"],
+        short_title=raw.get("short_title", raw["title"]),
+        source=raw.get("source", ""),
+        template_version=int(raw["template_version"]),
+        compatible_versions=tuple(raw.get("compatible_versions", [raw["template_version"]])),
+        decisions=decisions,
+        fields=fields,
+        tables=tables,
+        checks=checks,
+        gates=gates,
+        sections=sections,
+        items=tuple(items),
+        conditions=conditions,
+        grades=grades,
+        total_clip=(total_clip[0], total_clip[1]),
+        zero_if=zero_if,
+        item_notes=bool(raw.get("item_notes", False)),
+        sheets=tuple(raw["sheets"]),
+        lifecycle=raw.get("lifecycle") or {},
+        bands_display=raw.get("bands_display") or {},
+        roles=dict(raw.get("roles") or {}),
+        path=path,
+        kind=raw.get("kind", "assessment"),
+        office=raw.get("office") or {},
+    )
+    for i, st in enumerate(rubric.office.get("stages", [])):
+        if not isinstance(st, dict) or not st.get("name") or not isinstance(st.get("days", 0), int):
+            _fail(path, f"office.stages[{i}]", "each stage has a name and optionally days (working days, D12)")
+    for role, fid in rubric.roles.items():
+        if role not in ROLES or fid not in fields:
+            _fail(path, f"roles.{role}", f"roles are {', '.join(ROLES)}, each naming a field")
+    if rubric.kind not in ("assessment", "form"):
+        _fail(path, "kind", f"must be assessment or form, not {rubric.kind!r}")
+    # Compile every expression now so a typo fails at load, not at scoring time.
+    from .expr import compile_expr
+
+    for text, where in _expressions(rubric):
+        try:
+            compile_expr(text, rubric)
+        except ValueError as exc:
+            _fail(path, where, str(exc))
+    _check_sheets(rubric, path)
+    return rubric
+
+
+def _rule_inputs(rule: dict, fields: dict) -> tuple[str, ...]:
+    names: list[str] = []
+    for key in ("input", "numerator", "denominator"):
+        if key in rule:
+            names.append(rule[key])
+    names.extend(rule.get("inputs", ()))
+    names.extend(rule.get("weights", ()))
+    for chk in rule.get("checks", ()):
+        names.extend(n for n in expression_names(chk["test"]) if n in fields)
+    return tuple(dict.fromkeys(names))
+
+
+def _sheet_rows_fields(sheet: dict) -> list[str]:
+    """Fields a sheet's own rows place (form rows, notes, before/after rows, checklist columns)."""
+    out: list[str] = []
+    for row in sheet.get("rows", []) + sheet.get("before", []) + sheet.get("after", []):
+        out.extend(row[k] for k in ("field", "note") if k in row)
+        out.extend(row.get("fields", ()))
+    return out
+
+
+def field_placements(r: Rubric) -> list[tuple[str, str]]:
+    """(field id, sheet name) for every input cell the template writes, in sheet order;
+    a field placed twice appears twice."""
+    shown = score_sheet_inputs(r)
+    out: list = []
+    for s in r.sheets:
+        out.extend((f, s["name"]) for f in _sheet_rows_fields(s))
+        if s.get("layout") == "score":
+            out.extend((f, s["name"]) for names in shown.values() for f in names)
+    return out
+
+
+def score_sheet_inputs(r: Rubric) -> dict[str, tuple[str, ...]]:
+    """Which input fields a score sheet shows under each item: those no form sheet already has."""
+    on_forms = {f for s in r.sheets for f in _sheet_rows_fields(s)}
+    shown: dict[str, tuple[str, ...]] = {}
+    for it in r.items:
+        mine = tuple(n for n in it.inputs if n not in on_forms)
+        on_forms.update(mine)
+        shown[it.id] = mine
+    return shown
+
+
+def _expressions(r: Rubric):
+    for c in r.checks:
+        yield c.test, f"checks.{c.code}"
+    for g in r.gates:
+        yield g.test, f"gates.{g.code}"
+    for cond in r.conditions:
+        yield cond.test, f"conditions.{cond.code}"
+    if r.zero_if:
+        yield r.zero_if.test, "total.zero_if"
+    for it in r.items:
+        for j, chk in enumerate(it.params.get("checks", [])):
+            yield chk["test"], f"items.{it.id}.checks[{j}]"
+
+
+def _check_sheets(r: Rubric, path: Path) -> None:
+    placed = [f for f, _ in field_placements(r)]
+    for s in r.sheets:
+        if len(s["name"]) > 31 or re.search(r"[\[\]:*?/\\]", s["name"]):
+            _fail(path, f"sheets.{s['name']}", "not a valid Excel sheet name")
+        for line in s.get("lines", []):
+            for name in re.findall(r"\{(\w+)\}", line):
+                if name not in r.fields:
+                    _fail(path, f"sheets.{s['name']}", f"unknown field {name!r} in a letter line")
+        if s.get("layout") == "table" and s["table"] not in r.tables:
+            _fail(path, f"sheets.{s['name']}", f"unknown table {s['table']!r}")
+    unknown = [f for f in placed if f not in r.fields]
+    if unknown:
+        _fail(path, "sheets", f"unknown fields {unknown}")
+    dupes = sorted({f for f in placed if placed.count(f) > 1})
+    if dupes:
+        _fail(path, "sheets", f"fields placed twice: {dupes}")
+    missing = [f for f in r.fields if f not in placed]
+    if missing:
+        _fail(path, "sheets", f"fields not placed on any sheet: {missing}")
