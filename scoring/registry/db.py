@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import sqlite3
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+
+from ..files import exclusive_lock
 
 __all__ = ["open_registry", "RegistryBusy", "RegistryDateError", "audit_hash", "migrate", "audit", "MIGRATIONS"]
 
@@ -60,32 +62,26 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def open_registry(path: str | Path, write: bool = True):
-    """Open (creating and migrating) the registry. A writer holds an exclusive lock file beside it;
-    a second writer is refused at once with RegistryBusy rather than waiting or interleaving."""
+    """Open (creating and migrating) the registry. A writer holds an exclusive lock file beside it
+    (`<registry>.lock`, with the writer's pid); a second writer is refused at once with RegistryBusy
+    rather than waiting or interleaving."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = None
-    if write:
-        lock = open(f"{path}.lock", "a+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise RegistryBusy(f"登记库 {path} 正由另一个进程更新（如夜间发布），请稍后再试") from None
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
-    con = connect(path)
-    try:
+    with ExitStack() as held:
         if write:
-            migrate(con)
-        yield con
-    finally:
-        con.close()
-        if lock:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            lock.close()
+            busy = partial(RegistryBusy, f"登记库 {path} 正由另一个进程更新（如夜间发布），请稍后再试")
+            lock = held.enter_context(exclusive_lock(Path(f"{path}.lock"), busy))
+            lock.seek(0)
+            lock.truncate()
+            lock.write(str(os.getpid()))
+            lock.flush()
+        con = connect(path)
+        try:
+            if write:
+                migrate(con)
+            yield con
+        finally:
+            con.close()
 
 
 def audit_hash(previous: str | None, row: tuple) -> str:
