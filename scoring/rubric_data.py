@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -246,7 +246,7 @@ def read_rubric(path: Path) -> Rubric:
         raise RubricError(f"{path}: {type(exc).__name__}: {exc}") from exc
 
 
-def _fail(path: Path, where: str, msg: str):
+def _fail(path: Path, where: str, msg: str) -> NoReturn:
     raise RubricError(f"{path}: {where}: {msg}")
 
 
@@ -289,141 +289,18 @@ def _build(raw: dict, path: Path) -> Rubric:
     decisions = {did: Decision(did, d["value"], d["title"], d["text"]) for did, d in (raw.get("decisions") or {}).items()}
     raw = {k: (v if k == "decisions" else _resolve(v, decisions, path, k)) for k, v in raw.items()}
 
-    fields: dict[str, Field] = {}
-    for fid, f in raw["fields"].items():
-        where = f"fields.{fid}"
-        if not ID_PATTERN.match(fid):
-            _fail(path, where, "field ids are lower-case ASCII with underscores")
-        ftype = f.get("type")
-        if ftype not in FIELD_TYPES:
-            _fail(path, where, f"unknown type {ftype!r}")
-        choices = tuple(f.get("choices", BOOL_CHOICES if ftype == "bool" else ()))
-        if ftype == "bool" and len(choices) != 2:
-            _fail(path, where, "a bool has two choices: the word for true, then for false (是/否, 有/无)")
-        if ftype == "enum" and not choices:
-            _fail(path, where, "enum needs choices")
-        lo = f.get("min", 0 if ftype in {"int", "num", "pct", "pts"} else None)
-        hi = f.get("max", 100 if ftype == "pct" else None)
-        if ftype == "pts" and (hi is None or "step" not in f):
-            _fail(path, where, "pts needs max and step")
-        fields[fid] = Field(
-            id=fid,
-            type=ftype,
-            label=str(f.get("label") or _fail(path, where, "needs a label")),
-            required=bool(f.get("required", False)),
-            public=bool(f.get("public", False)),
-            choices=choices,
-            min=None if lo is None else Decimal(str(lo)),
-            max=None if hi is None else Decimal(str(hi)),
-            step=Decimal(str(f["step"])) if "step" in f else None,
-            max_length=int(f.get("max_length", 500)),
-            default=f.get("default"),
-            hint=str(f.get("hint", "")),
-            stage=f.get("stage", "score"),
-        )
-        if fields[fid].stage not in {"identity", "gate", "score"}:
-            _fail(path, where, f"unknown stage {fields[fid].stage!r}")
+    fields = {fid: _field(fid, f, path) for fid, f in raw["fields"].items()}
     for must in ("org_name", "credit_code"):
         if must not in fields:
             _fail(path, "fields", f"every scheme needs {must}")
-
-    tables = {}
-    for tid, t in (raw.get("tables") or {}).items():
-        cols = tuple(
-            TableColumn(c["id"], c["type"], c["label"], Decimal(str(c["max"])) if "max" in c else None, int(c.get("max_length", 500)))
-            for c in t["columns"]
-        )
-        if cols[0].type != "text":
-            _fail(path, f"tables.{tid}", "the first column is the row name (text)")
-        if any(c.type not in ("text", "int", "credit_code") for c in cols):
-            _fail(path, f"tables.{tid}", "table columns are text, int or credit_code")
-        unique = t.get("unique")
-        if unique is not None and unique not in {c.id for c in cols}:
-            _fail(path, f"tables.{tid}.unique", f"no column {unique!r}")
-        tables[tid] = Table(tid, t["label"], int(t["rows"]), cols, bool(t.get("listed")), unique)
-        if tid in fields:
-            _fail(path, f"tables.{tid}", "table id clashes with a field id")
-
-    checks = tuple(Check(c["code"], c["test"], c["field"], c["message"]) for c in raw.get("checks") or [])
-    for c in checks:
-        if c.field not in fields:
-            _fail(path, f"checks.{c.code}", f"unknown field {c.field!r}")
-    gates = tuple(Gate(g["code"], g["status"], g["test"], g["reason"], tuple(g.get("list_false", ()))) for g in raw.get("gates") or [])
-    for g in gates:
-        if g.status not in {"incomplete", "ineligible"}:
-            _fail(path, f"gates.{g.code}", f"status must be incomplete or ineligible, not {g.status!r}")
-
-    sections = tuple(
-        Section(
-            s["name"],
-            None if s.get("max") is None else _centi(s["max"], path, f"sections.{s['name']}"),
-            None if s.get("floor") is None else _centi(s["floor"], path, f"sections.{s['name']}.floor"),
-            bool(s.get("bonus", False)),
-        )
-        for s in raw.get("sections") or []
-    )
-    section_names = {s.name for s in sections}
-
-    items = []
-    for i, it in enumerate(raw.get("items") or []):
-        where = f"items[{i}] ({it.get('id')})"
-        rule = dict(it["rule"])
-        kind = rule.pop("kind")
-        if it["section"] not in section_names:
-            _fail(path, where, f"unknown section {it['section']!r}")
-        lo = it.get("min", 0)
-        inputs = _rule_inputs(rule, fields)
-        for name in inputs:
-            if name not in fields:
-                _fail(path, where, f"unknown input field {name!r}")
-        items.append(
-            Item(
-                id=it["id"],
-                section=it["section"],
-                group=str(it.get("group", "")),
-                max=_centi(it["max"], path, where),
-                min=None if lo is None else _centi(lo, path, where),
-                wording=it["wording"],
-                kind=kind,
-                params=rule,
-                inputs=inputs,
-                bonus=bool(it.get("bonus", False)),
-                points=str(it.get("points", "")),
-            )
-        )
-    for s in sections:
-        declared = sum(it.max for it in items if it.section == s.name)
-        if s.max is not None and declared != s.max:
-            _fail(path, f"sections.{s.name}", f"items add up to {declared / 100}, section max is {s.max / 100}")
-
-    conditions = tuple(Condition(c["code"], str(c["test"]), c["effect"], c["reason"]) for c in raw.get("conditions") or [])
-    for cond in conditions:
-        if cond.effect not in CONDITION_EFFECTS:
-            _fail(path, f"conditions.{cond.code}", f"unknown effect {cond.effect!r}")
-
-    g = raw["grades"]
-    if g["kind"] == "bands":
-        bands = tuple(Band(b["label"], b["op"], _centi(b["value"], path, "grades"), b.get("text", "")) for b in g["bands"])
-        for b in bands:
-            if b.op not in {">=", ">"}:
-                _fail(path, f"grades.{b.label}", f"op must be >= or >, not {b.op!r}")
-        if [b.value for b in bands] != sorted((b.value for b in bands), reverse=True):
-            _fail(path, "grades", "bands must be listed from the highest down")
-        grades = Grades("bands", bands, g["otherwise"], g.get("veto_grade"), otherwise_text=g.get("otherwise_text", ""))
-    elif g["kind"] == "conditions":
-        grades = Grades("conditions", pass_label=g["pass"], fail_label=g["fail"])
-    elif g["kind"] == "none":
-        grades = Grades("none")
-    else:
-        _fail(path, "grades", f"unknown kind {g['kind']!r}")
-
-    total = raw.get("total") or {}
-    clip = total.get("clip") or [None, None]
-    total_clip = tuple(None if v is None else _centi(v, path, "total.clip") for v in clip)
-    zero_if = None
-    if "zero_if" in total:
-        z = total["zero_if"]
-        zero_if = Condition(z["code"], str(z["test"]), "zero", z["reason"])
+    tables = _tables(raw.get("tables") or {}, fields, path)
+    checks = _checks(raw.get("checks") or [], fields, path)
+    gates = _gates(raw.get("gates") or [], path)
+    sections = _sections(raw.get("sections") or [], path)
+    items = _items(raw.get("items") or [], sections, fields, path)
+    conditions = _conditions(raw.get("conditions") or [], path)
+    grades = _grades(raw["grades"], path)
+    total_clip, zero_if = _total(raw.get("total") or {}, path)
 
     rubric = Rubric(
         scheme=raw["scheme"],
@@ -438,10 +315,10 @@ def _build(raw: dict, path: Path) -> Rubric:
         checks=checks,
         gates=gates,
         sections=sections,
-        items=tuple(items),
+        items=items,
         conditions=conditions,
         grades=grades,
-        total_clip=(total_clip[0], total_clip[1]),
+        total_clip=total_clip,
         zero_if=zero_if,
         item_notes=bool(raw.get("item_notes", False)),
         sheets=tuple(raw["sheets"]),
@@ -452,11 +329,173 @@ def _build(raw: dict, path: Path) -> Rubric:
         kind=raw.get("kind", "assessment"),
         office=raw.get("office") or {},
     )
+    _check_whole(rubric, path)
+    return rubric
+
+
+def _field(fid: str, f: dict, path: Path) -> Field:
+    where = f"fields.{fid}"
+    if not ID_PATTERN.match(fid):
+        _fail(path, where, "field ids are lower-case ASCII with underscores")
+    ftype: Any = f.get("type")
+    if ftype not in FIELD_TYPES:
+        _fail(path, where, f"unknown type {ftype!r}")
+    choices = tuple(f.get("choices", BOOL_CHOICES if ftype == "bool" else ()))
+    if ftype == "bool" and len(choices) != 2:
+        _fail(path, where, "a bool has two choices: the word for true, then for false (是/否, 有/无)")
+    if ftype == "enum" and not choices:
+        _fail(path, where, "enum needs choices")
+    lo = f.get("min", 0 if ftype in {"int", "num", "pct", "pts"} else None)
+    hi = f.get("max", 100 if ftype == "pct" else None)
+    if ftype == "pts" and (hi is None or "step" not in f):
+        _fail(path, where, "pts needs max and step")
+    field = Field(
+        id=fid,
+        type=ftype,
+        label=str(f.get("label") or _fail(path, where, "needs a label")),
+        required=bool(f.get("required", False)),
+        public=bool(f.get("public", False)),
+        choices=choices,
+        min=None if lo is None else Decimal(str(lo)),
+        max=None if hi is None else Decimal(str(hi)),
+        step=Decimal(str(f["step"])) if "step" in f else None,
+        max_length=int(f.get("max_length", 500)),
+        default=f.get("default"),
+        hint=str(f.get("hint", "")),
+        stage=f.get("stage", "score"),
+    )
+    if field.stage not in {"identity", "gate", "score"}:
+        _fail(path, where, f"unknown stage {field.stage!r}")
+    return field
+
+
+def _tables(raw: dict, fields: dict[str, Field], path: Path) -> dict[str, Table]:
+    tables = {}
+    for tid, t in raw.items():
+        cols = tuple(
+            TableColumn(c["id"], c["type"], c["label"], Decimal(str(c["max"])) if "max" in c else None, int(c.get("max_length", 500)))
+            for c in t["columns"]
+        )
+        if cols[0].type != "text":
+            _fail(path, f"tables.{tid}", "the first column is the row name (text)")
+        if any(c.type not in ("text", "int", "credit_code") for c in cols):
+            _fail(path, f"tables.{tid}", "table columns are text, int or credit_code")
+        unique = t.get("unique")
+        if unique is not None and unique not in {c.id for c in cols}:
+            _fail(path, f"tables.{tid}.unique", f"no column {unique!r}")
+        tables[tid] = Table(tid, t["label"], int(t["rows"]), cols, bool(t.get("listed")), unique)
+        if tid in fields:
+            _fail(path, f"tables.{tid}", "table id clashes with a field id")
+    return tables
+
+
+def _checks(raw: list, fields: dict[str, Field], path: Path) -> tuple[Check, ...]:
+    checks = tuple(Check(c["code"], c["test"], c["field"], c["message"]) for c in raw)
+    for c in checks:
+        if c.field not in fields:
+            _fail(path, f"checks.{c.code}", f"unknown field {c.field!r}")
+    return checks
+
+
+def _gates(raw: list, path: Path) -> tuple[Gate, ...]:
+    gates = tuple(Gate(g["code"], g["status"], g["test"], g["reason"], tuple(g.get("list_false", ()))) for g in raw)
+    for g in gates:
+        if g.status not in {"incomplete", "ineligible"}:
+            _fail(path, f"gates.{g.code}", f"status must be incomplete or ineligible, not {g.status!r}")
+    return gates
+
+
+def _sections(raw: list, path: Path) -> tuple[Section, ...]:
+    return tuple(
+        Section(
+            s["name"],
+            None if s.get("max") is None else _centi(s["max"], path, f"sections.{s['name']}"),
+            None if s.get("floor") is None else _centi(s["floor"], path, f"sections.{s['name']}.floor"),
+            bool(s.get("bonus", False)),
+        )
+        for s in raw
+    )
+
+
+def _items(raw: list, sections: tuple[Section, ...], fields: dict[str, Field], path: Path) -> tuple[Item, ...]:
+    section_names = {s.name for s in sections}
+    items = tuple(_item(i, it, section_names, fields, path) for i, it in enumerate(raw))
+    for s in sections:
+        declared = sum(it.max for it in items if it.section == s.name)
+        if s.max is not None and declared != s.max:
+            _fail(path, f"sections.{s.name}", f"items add up to {declared / 100}, section max is {s.max / 100}")
+    return items
+
+
+def _item(i: int, it: dict, section_names: set[str], fields: dict[str, Field], path: Path) -> Item:
+    """One item; its rule's parameters are checked against the rule kind by the loader."""
+    where = f"items[{i}] ({it.get('id')})"
+    rule = dict(it["rule"])
+    kind = rule.pop("kind")
+    if it["section"] not in section_names:
+        _fail(path, where, f"unknown section {it['section']!r}")
+    lo = it.get("min", 0)
+    inputs = _rule_inputs(rule, fields)
+    for name in inputs:
+        if name not in fields:
+            _fail(path, where, f"unknown input field {name!r}")
+    return Item(
+        id=it["id"],
+        section=it["section"],
+        group=str(it.get("group", "")),
+        max=_centi(it["max"], path, where),
+        min=None if lo is None else _centi(lo, path, where),
+        wording=it["wording"],
+        kind=kind,
+        params=rule,
+        inputs=inputs,
+        bonus=bool(it.get("bonus", False)),
+        points=str(it.get("points", "")),
+    )
+
+
+def _conditions(raw: list, path: Path) -> tuple[Condition, ...]:
+    conditions = tuple(Condition(c["code"], str(c["test"]), c["effect"], c["reason"]) for c in raw)
+    for cond in conditions:
+        if cond.effect not in CONDITION_EFFECTS:
+            _fail(path, f"conditions.{cond.code}", f"unknown effect {cond.effect!r}")
+    return conditions
+
+
+def _grades(g: dict, path: Path) -> Grades:
+    if g["kind"] == "bands":
+        bands = tuple(Band(b["label"], b["op"], _centi(b["value"], path, "grades"), b.get("text", "")) for b in g["bands"])
+        for b in bands:
+            if b.op not in {">=", ">"}:
+                _fail(path, f"grades.{b.label}", f"op must be >= or >, not {b.op!r}")
+        if [b.value for b in bands] != sorted((b.value for b in bands), reverse=True):
+            _fail(path, "grades", "bands must be listed from the highest down")
+        return Grades("bands", bands, g["otherwise"], g.get("veto_grade"), otherwise_text=g.get("otherwise_text", ""))
+    if g["kind"] == "conditions":
+        return Grades("conditions", pass_label=g["pass"], fail_label=g["fail"])
+    if g["kind"] == "none":
+        return Grades("none")
+    _fail(path, "grades", f"unknown kind {g['kind']!r}")
+
+
+def _total(total: dict, path: Path) -> tuple[tuple[int | None, int | None], Condition | None]:
+    """The total's clip (min, max in centi-points) and its zero_if condition."""
+    clip = total.get("clip") or [None, None]
+    clipped = tuple(None if v is None else _centi(v, path, "total.clip") for v in clip)
+    zero_if = None
+    if "zero_if" in total:
+        z = total["zero_if"]
+        zero_if = Condition(z["code"], str(z["test"]), "zero", z["reason"])
+    return (clipped[0], clipped[1]), zero_if
+
+
+def _check_whole(rubric: Rubric, path: Path) -> None:
+    """What needs the whole rubric: office stages, roles, kind, every expression, the sheets."""
     for i, st in enumerate(rubric.office.get("stages", [])):
         if not isinstance(st, dict) or not st.get("name") or not isinstance(st.get("days", 0), int):
             _fail(path, f"office.stages[{i}]", "each stage has a name and optionally days (working days, D12)")
     for role, fid in rubric.roles.items():
-        if role not in ROLES or fid not in fields:
+        if role not in ROLES or fid not in rubric.fields:
             _fail(path, f"roles.{role}", f"roles are {', '.join(ROLES)}, each naming a field")
     if rubric.kind not in ("assessment", "form"):
         _fail(path, "kind", f"must be assessment or form, not {rubric.kind!r}")
@@ -469,7 +508,6 @@ def _build(raw: dict, path: Path) -> Rubric:
         except ValueError as exc:
             _fail(path, where, str(exc))
     _check_sheets(rubric, path)
-    return rubric
 
 
 def _rule_inputs(rule: dict, fields: dict) -> tuple[str, ...]:
