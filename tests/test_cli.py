@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SCHEMES
+from helpers import SCHEMES
 
 from scoring.cli import main
 

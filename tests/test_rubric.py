@@ -1,5 +1,5 @@
 import pytest
-from conftest import SCHEMES
+from helpers import SCHEMES
 
 from scoring.rubric import RUBRIC_DIR, RubricError, load_rubric, parse_rubric, scheme_ids
 

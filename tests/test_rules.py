@@ -4,68 +4,12 @@ import random
 
 import numpy as np
 import pytest
+from helpers import AREAS, PERFECT_ZJ
 
 from scoring.pipeline import score_rows
 from scoring.rules import round_half_up
 from scoring.samples import random_entry
 from scoring.validate import parse_workbook, raw_from_values
-
-PERFECT_ZJ = {
-    "cert_iso9001": "是",
-    "cert_iso14001": "是",
-    "cert_ohsas18001": "是",
-    "tech_staff_college": 10,
-    "controllers_total": 100,
-    "controllers_spare": 3,
-    "valve_models": 4,
-    "valve_models_spared": 4,
-    "spare_change_recorded": "是",
-    "pts_archives": 2,
-    "sys_training": "是",
-    "sys_post_duty": "是",
-    "sys_data_truth": "是",
-    "sys_inspection_repair": "是",
-    "sys_info_exchange": "是",
-    "st_ops_mgmt": "有已张贴",
-    "st_operation": "有已张贴",
-    "st_manual": "有已张贴",
-    "st_emergency": "有已张贴",
-    "transmission_rate": 90,
-    "check_water": "通过",
-    "check_gas": "通过",
-    "recovery_over_3d": 0,
-    "fault_excess": 0,
-    "pts_records": 5,
-    "ledger_entry_rate": 100,
-    "late_responses": 0,
-    "late_repairs": 0,
-    "missing_suspension_reports": 0,
-    "nonconforming_repair_records": 0,
-    "annual_plan": "是",
-    "missing_monthly_reports": 0,
-    "missing_year_end_summaries": 0,
-    "missing_major_fault_reports": 0,
-    "remote_days_unrecorded": 0,
-    "warnings_missed": 0,
-    "offhours_missed": 0,
-    "site_inspections_missing": 0,
-    "complaints": 0,
-    "commend_province": 0,
-    "commend_city": 0,
-    "commend_district": 0,
-    "innovations": 0,
-    "tech_staff": 10,
-    "devices_water": 100,
-    "devices_gas": 100,
-    "vehicles": 2,
-    "spare_warehouses": 1,
-    "service_area_count": 1,
-    "basic_1": "是",
-    "basic_2": "是",
-    "basic_3": "是",
-    "basic_4": "是",
-}
-AREAS = [["杭州分公司", 10, 200, 2, 1]]
 
 
 def result(scheme, overrides=None, tables=None, seed=3):

@@ -3,12 +3,12 @@
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
+
+from helpers import ROOT
 
 from scoring.excel.reader import read_raw
 from scoring.pipeline import score_paths
 
-ROOT = Path(__file__).resolve().parents[1]
 WORKBOOKS = ROOT / "workbooks"
 
 

@@ -5,7 +5,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from conftest import SCHEMES
+from helpers import SCHEMES
 from reference_scorer import reference_score
 
 from scoring.excel.fill import fill_template

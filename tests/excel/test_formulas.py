@@ -7,9 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SCHEMES
+from helpers import AREAS, PERFECT_ZJ, SCHEMES
 from openpyxl import load_workbook
-from test_rules import AREAS, PERFECT_ZJ
 
 from scoring.excel.fill import fill_template
 from scoring.excel.template import write_template

@@ -4,6 +4,7 @@ import shutil
 import zipfile
 
 import pytest
+from helpers import A, zj_workbook
 from openpyxl import load_workbook
 
 from scoring.excel.template import write_template
@@ -283,3 +284,27 @@ def test_blank_template_is_invalid_with_required_errors(tmp_path):
     res, errs = errors(write_template("xuzhou-service", tmp_path / "blank.xlsx"))
     assert res["status"] == "invalid" and ("required", "org_name") in errs and ("required", "pro_staff") in errs
     assert ("required", "other_adjust") not in errs  # optional, defaults to 0
+
+
+def test_a_number_in_a_date_cell_is_an_input_error(tmp_path):
+    for bad in (20261115, -800000):
+        path = zj_workbook(tmp_path / f"{bad}.xlsx", A, "5A", application="2026-09-01")
+        wbk = load_workbook(path)
+        dest = wbk.defined_names["application_date"].attr_text
+        sheet, ref = dest.split("!")
+        wbk[sheet.strip("'")][ref.replace("$", "")].value = bad
+        wbk.save(path)
+        (res,) = score_paths([path])
+        assert res.status == "invalid" and [e.code for e in res.errors if e.field == "application_date"] == ["bad_date"]
+
+
+def test_named_ranges_are_bounded_by_the_template(tmp_path):
+    path = zj_workbook(tmp_path / "wide.xlsx", A, "5A", application="2026-09-01")
+    wbk = load_workbook(path)
+    sheet = wbk.defined_names["service_areas"].attr_text.split("!")[0]
+    wbk.defined_names["service_areas"].attr_text = f"{sheet}!$A$1:$XFD$1048576"
+    wbk.defined_names["org_name"].attr_text = f"{sheet}!$A$1:$C$9"
+    wbk.save(path)
+    (res,) = score_paths([path])
+    assert res.status == "invalid"
+    assert {e.field for e in res.errors if e.code == "name_missing"} == {"service_areas", "org_name"}

@@ -19,13 +19,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, SCHEMES
 
 from scoring.excel.fill import fill_template
 from scoring.jobs import publish
 from scoring.samples import credit_code, random_entry
-
-ROOT = Path(__file__).resolve().parents[1]
-SCHEMES = ["zj-skpw", "maturity", "datong-filing", "xuzhou-service", "hosting"]
 
 
 def tree(root: Path) -> dict[str, bytes]:

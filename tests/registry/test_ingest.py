@@ -1,6 +1,6 @@
-"""The registry over a replayed multi-year timeline, with real 2025–2026 holidays."""
+"""Recording a night in the registry (`registry/ingest.py`): a replayed multi-year timeline with real
+2025–2026 holidays, datong filings and their draw, a kill during the transaction."""
 
-import csv
 import hashlib
 import json
 import os
@@ -14,17 +14,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
-from test_rules import AREAS, PERFECT_ZJ
+from helpers import CODES, ORGS, C, cert_of, ingest_on, read_on, table_counts, write_round, zj_workbook
 
 from scoring.excel.fill import fill_template
-from scoring.jobs import ingest as refresh
 from scoring.registry import (
-    RegistryBusy,
     certificates,
     draw_sample,
     draws,
-    export_open_data,
     open_registry,
     organisation_history,
     published_notices,
@@ -32,116 +28,6 @@ from scoring.registry import (
     renewals_due,
 )
 from scoring.samples import credit_code, random_entry
-from scoring.workdays import UnknownYear, load_calendar, notice_period
-
-D = date.fromisoformat
-ORGS = {  # name -> (credit code, what the workbook scores)
-    "杭州甲环保科技有限公司": "5A",
-    "宁波乙环境工程有限公司": "4A",
-    "温州丙运维服务有限公司": "3A",
-    "嘉兴丁环保科技有限公司": "2A",
-}
-GRADE_ENTRIES = {
-    "5A": {},
-    "4A": {"transmission_rate": 75},
-    "3A": {"transmission_rate": 75, "pts_records": 0, "ledger_entry_rate": 90},
-    "2A": {"transmission_rate": 75, "pts_records": 0, "ledger_entry_rate": 76},
-    "不合格": {
-        "transmission_rate": 75,
-        "pts_records": 0,
-        "ledger_entry_rate": 76,
-        "complaints": 4,
-        "late_responses": 4,
-        "missing_suspension_reports": 3,
-    },
-}
-CODES = {name: credit_code(random.Random(name)) for name in ORGS}
-
-
-def zj_workbook(path: Path, name: str, grade: str, application: str = "2025-08-01", **extra):
-    values, _ = random_entry("zj-skpw", random.Random(name), 1.0)
-    values.update(PERFECT_ZJ)
-    values.update({f"mat_app_{i:02d}": "是" for i in range(1, 13)})
-    values.update(
-        org_name=name,
-        credit_code=CODES.get(name) or credit_code(random.Random(name)),
-        ops_start_date=D("2018-01-01"),
-        founded_date=D("2015-06-01"),
-        application_date=D(application),
-        reg_address=f"浙江省{name[:2]}市某路1号",
-    )
-    values.update(GRADE_ENTRIES[grade])
-    values.update(extra)
-    return fill_template("zj-skpw", values, path, {"service_areas": AREAS})
-
-
-def write_round(folder: Path, title: str, notice: str, withheld=(), issue=None):
-    folder.mkdir(parents=True, exist_ok=True)
-    text = f'title = "{title}"\nnotice_date = {notice}\n'
-    if issue:
-        text += f"issue_date = {issue}\n"
-    if withheld:
-        text += "withheld = [" + ", ".join(f'"{c}"' for c in withheld) + "]\n"
-    (folder / "round.toml").write_text(text, encoding="utf-8")
-
-
-@pytest.fixture
-def world(tmp_path):
-    wb = tmp_path / "workbooks"
-    r1 = wb / "zj-skpw" / "2025-1"
-    write_round(r1, "2025年度第一批运维服务能力评估结果", "2025-09-26", withheld=[CODES["温州丙运维服务有限公司"]])
-    for name, grade in ORGS.items():
-        zj_workbook(r1 / f"{name}.xlsx", name, grade)
-    return tmp_path, wb, tmp_path / "registry.sqlite"
-
-
-def run(db, wb, today):
-    with open_registry(db) as con:
-        return refresh(con, wb, D(today))
-
-
-def table_counts(db):
-    con = sqlite3.connect(db)
-    tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    counts = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
-    con.close()
-    return counts
-
-
-def read(db, fn, today, *args):
-    with open_registry(db, write=False) as con:
-        return fn(con, D(today), *args)
-
-
-def cert_of(db, today, name):
-    rows = [c for c in read(db, certificates, today) if c["credit_code"] == CODES.get(name, name)]
-    return rows
-
-
-def test_notice_periods_around_national_day():
-    cal = load_calendar(None)
-    p = notice_period(cal, D("2025-09-26"), 5)  # Fri; Sun 28 Sep is a make-up working day; 1–8 Oct off
-    assert (p.start, p.end, p.announce) == (D("2025-09-26"), D("2025-10-09"), D("2025-10-10"))
-    p = notice_period(cal, D("2026-09-30"), 5)  # 1–7 Oct off, Sat 10 Oct is a make-up working day
-    assert (p.start, p.end, p.announce) == (D("2026-09-30"), D("2026-10-12"), D("2026-10-13"))
-    p = notice_period(cal, D("2026-10-03"), 7)  # published on a holiday: starts on the next working day
-    assert (p.start, p.end) == (D("2026-10-08"), D("2026-10-15"))  # 8, 9, 10 (Sat, make-up), 12, 13, 14, 15
-    assert p.days_left(D("2026-10-10"), cal) == 5 and p.days_left(D("2026-10-17"), cal) == 0
-    with pytest.raises(UnknownYear) as err:
-        notice_period(cal, D("2027-01-04"), 5)
-    assert "2027" in str(err.value) and "calendar.toml" in str(err.value)
-
-
-def test_calendar_overrides_supply_an_unknown_year(tmp_path):
-    path = tmp_path / "calendar.toml"
-    path.write_text("[2027]\nholidays = [2027-01-01]\nworkdays = [2027-01-09]\n", encoding="utf-8")
-    cal = load_calendar(path)
-    assert not cal.is_workday(D("2027-01-01")) and cal.is_workday(D("2027-01-09")) and cal.is_workday(D("2027-01-04"))
-    p = notice_period(cal, D("2026-12-30"), 5)  # a 公示 started late in December runs into 2027
-    assert (p.end, p.announce) == (D("2027-01-06"), D("2027-01-07"))
-    path.write_text("[2027]\nholidays = [2026-01-01]\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="2027"):
-        load_calendar(path)
 
 
 def test_three_year_timeline(world):
@@ -150,13 +36,13 @@ def test_three_year_timeline(world):
     a, b, c, d = ORGS
 
     # before the notice date nothing is public
-    run(db, wb, "2025-09-25")
-    assert read(db, published_results, "2025-09-25") == [] and read(db, published_notices, "2025-09-25") == []
+    ingest_on(db, wb, "2025-09-25")
+    assert read_on(db, published_results, "2025-09-25") == [] and read_on(db, published_notices, "2025-09-25") == []
 
     # 公示 opens; results are 公示中 with the period end
-    rep = run(db, wb, "2025-09-26")
+    rep = ingest_on(db, wb, "2025-09-26")
     assert [n.split(" ")[1] for n in rep.notices] == ["公示"]
-    res = read(db, published_results, "2025-09-26")
+    res = read_on(db, published_results, "2025-09-26")
     assert {r["org_name"]: (r["grade"], r["status"], r["period_end"]) for r in res} == {
         a: ("5A", "公示中", "2025-10-09"),
         b: ("4A", "公示中", "2025-10-09"),
@@ -166,27 +52,27 @@ def test_three_year_timeline(world):
 
     # a re-filled workbook replaces its result during 公示 (last day 9 Oct)…
     zj_workbook(r1 / f"{b}.xlsx", b, "4A", transmission_rate=76)
-    rep = run(db, wb, "2025-10-09")
+    rep = ingest_on(db, wb, "2025-10-09")
     assert len(rep.replaced_results) == 1 and rep.refused == []
-    assert {r["org_name"]: r["grade"] for r in read(db, published_results, "2025-10-09")}[b] == "4A"
+    assert {r["org_name"]: r["grade"] for r in read_on(db, published_results, "2025-10-09")}[b] == "4A"
     # …and is refused after it, the published result standing
     zj_workbook(r1 / f"{b}.xlsx", b, "5A")
-    rep = run(db, wb, "2025-10-10")
+    rep = ingest_on(db, wb, "2025-10-10")
     assert [p.code for p in rep.refused] == ["result_final"] and "公示期已于 2025-10-09 结束" in rep.refused[0].message
-    assert {r["org_name"]: r["grade"] for r in read(db, published_results, "2025-10-10")}[b] == "4A"
+    assert {r["org_name"]: r["grade"] for r in read_on(db, published_results, "2025-10-10")}[b] == "4A"
 
     # 公告 on the first working day after the period; the withheld organisation gets no certificate
-    certs = {x["org_name"]: x for x in read(db, certificates, "2025-10-10")}
+    certs = {x["org_name"]: x for x in read_on(db, certificates, "2025-10-10")}
     assert set(certs) == {a, b, d}
     assert all(x["issued"] == "2025-10-10" and x["expires"] == "2028-10-09" and x["status"] == "有效" for x in certs.values())
     numbers = sorted(x["number"] for x in certs.values())
     assert numbers == ["ZJSK-2025-0001", "ZJSK-2025-0002", "ZJSK-2025-0003"]
-    status = {r["org_name"]: r["status"] for r in read(db, published_results, "2025-10-10")}
+    status = {r["org_name"]: r["status"] for r in read_on(db, published_results, "2025-10-10")}
     assert status[c] == "暂缓公告" and status[a] == "已公告"
 
     # same inputs, same day: nothing new anywhere
     before = table_counts(db)
-    rep = run(db, wb, "2025-10-10")
+    rep = ingest_on(db, wb, "2025-10-10")
     assert not rep.changed and table_counts(db)["results"] == before["results"]
     assert {k: v for k, v in table_counts(db).items() if k != "audit"} == {k: v for k, v in before.items() if k != "audit"}
     assert table_counts(db)["audit"] == before["audit"]
@@ -202,7 +88,7 @@ def test_three_year_timeline(world):
         "2026-13-01,x,注销,,\n",
         encoding="utf-8-sig",
     )
-    rep = run(db, wb, "2026-03-02")
+    rep = ingest_on(db, wb, "2026-03-02")
     old_b_number = next(x["number"] for x in cert_of(db, "2026-03-02", b) if x["grade"] == "4A")
     with open(wb / "zj-skpw" / "actions.csv", "a", encoding="utf-8") as fh:  # D21: the downgraded certificate comes back in time
         fh.write(f"2026-03-17,{CODES[b]},证书退回,{old_b_number},\n")
@@ -212,44 +98,44 @@ def test_three_year_timeline(world):
     new_b = next(x for x in b_certs.values() if x["grade"] == "3A")
     assert (old_b["status"], old_b["replaced_by"]) == ("已换发", new_b["number"])
     assert new_b["number"] == "ZJSK-2026-0001" and new_b["expires"] == "2028-10-09"  # same validity, new year's number
-    assert [n["kind"] for n in read(db, published_notices, "2026-03-02") if n["kind"] != "公示" and n["kind"] != "公告"] == ["降级公告"]
+    assert [n["kind"] for n in read_on(db, published_notices, "2026-03-02") if n["kind"] != "公示" and n["kind"] != "公告"] == ["降级公告"]
 
     # the objection is resolved: the withheld organisation is released and announced in a 补充公告
     write_round(r1, "2025年度第一批运维服务能力评估结果", "2025-09-26")
     zj_workbook(r1 / f"{b}.xlsx", b, "4A", transmission_rate=76)  # back to the published content
-    rep = run(db, wb, "2026-04-01")
+    rep = ingest_on(db, wb, "2026-04-01")
     (cc,) = cert_of(db, "2026-04-01", c)
     assert (cc["number"], cc["issued"], cc["expires"]) == ("ZJSK-2026-0002", "2026-04-01", "2029-03-31")
     assert any("补充公告" in n for n in rep.notices)
 
     # 撤销: certificate revoked; not returned within 15 days (D21: deadline 05-26) -> 公告作废 on 05-27
-    run(db, wb, "2026-05-11")
+    ingest_on(db, wb, "2026-05-11")
     (dc,) = cert_of(db, "2026-05-11", d)
     assert dc["status"] == "已撤销"
-    assert not any(n["kind"] == "作废公告" for n in read(db, published_notices, "2026-05-26"))  # b's returned one neither
-    rep = run(db, wb, "2026-05-26")
+    assert not any(n["kind"] == "作废公告" for n in read_on(db, published_notices, "2026-05-26"))  # b's returned one neither
+    rep = ingest_on(db, wb, "2026-05-26")
     assert not [n for n in rep.notices if "作废公告" in n]
-    rep = run(db, wb, "2026-05-27")
+    rep = ingest_on(db, wb, "2026-05-27")
     assert [n for n in rep.notices if "作废公告" in n] and dc["number"] in rep.notices[0]
     assert cert_of(db, "2026-05-27", d)[0]["status"] == "已作废"
 
     # 变更: re-issued with the same validity, name history kept, no person's name published
-    rep = run(db, wb, "2026-06-02")
+    rep = ingest_on(db, wb, "2026-06-02")
     a_certs = sorted(cert_of(db, "2026-06-02", a), key=lambda x: x["number"])
     assert [(x["org_name"], x["status"]) for x in a_certs] == [(a, "已换发"), ("杭州甲生态环境科技有限公司", "有效")]
     assert a_certs[1]["expires"] == a_certs[0]["expires"] == "2028-10-09"
     assert any(p.code == "action_not_applied" and "第 6 行" in p.message and "不能“降级”" in p.message for p in rep.action_problems)
-    hist = read(db, lambda con, today: organisation_history(con, CODES[a], today), "2026-06-02")
+    hist = read_on(db, lambda con, today: organisation_history(con, CODES[a], today), "2026-06-02")
     assert [n["name"] for n in hist["names"]] == [a, "杭州甲生态环境科技有限公司"]
-    notice = next(n for n in read(db, published_notices, "2026-06-02") if n["kind"] == "变更公告")
+    notice = next(n for n in read_on(db, published_notices, "2026-06-02") if n["kind"] == "变更公告")
     assert "王某" not in json.dumps(notice, ensure_ascii=False)
 
     # a revoked organisation applying again within the year is ineligible
     r2 = wb / "zj-skpw" / "2026-2"
     write_round(r2, "2026年度第二批运维服务能力评估结果", "2026-09-30")
     zj_workbook(r2 / f"{d}.xlsx", d, "5A", application="2026-09-01")
-    run(db, wb, "2026-10-13")
-    (res,) = [r for r in read(db, published_results, "2026-10-13") if r["round"] == "2026-2"] or [None]
+    ingest_on(db, wb, "2026-10-13")
+    (res,) = [r for r in read_on(db, published_results, "2026-10-13") if r["round"] == "2026-2"] or [None]
     assert res is None  # ineligible results are not in the published listing
     with open_registry(db, write=False) as con:
         row = con.execute(
@@ -258,17 +144,17 @@ def test_three_year_timeline(world):
     assert row["status"] == "ineligible" and "2027-05-11" in row["result_json"]
 
     # renewal due three months before expiry; a year nobody knows stops only its own round
-    assert CODES[b] not in {x["credit_code"] for x in read(db, renewals_due, "2028-07-09")}
-    due = {x["credit_code"]: x["renewal_due"] for x in read(db, renewals_due, "2028-07-10")}
+    assert CODES[b] not in {x["credit_code"] for x in read_on(db, renewals_due, "2028-07-09")}
+    due = {x["credit_code"]: x["renewal_due"] for x in read_on(db, renewals_due, "2028-07-10")}
     assert due[CODES[b]] == "2028-07-10"
     r3 = wb / "zj-skpw" / "2028-1"
     write_round(r3, "2028年度第一批运维服务能力评估结果", "2028-06-01")
     zj_workbook(r3 / f"{b}.xlsx", b, "4A", application="2028-05-01")
-    rep = run(db, wb, "2028-07-10")
+    rep = ingest_on(db, wb, "2028-07-10")
     assert any(p.code == "unknown_year" and "2028" in p.message and "calendar.toml" in p.message for p in rep.round_problems)
     assert "zj-skpw/2025-1" in rep.rounds
     (wb / "calendar.toml").write_text("[2028]\nholidays = []\nworkdays = []\n", encoding="utf-8")
-    rep = run(db, wb, "2028-07-10")
+    rep = ingest_on(db, wb, "2028-07-10")
     assert rep.round_problems == [] and any("4A" in x for x in rep.certificates)
     b_now = {x["status"] for x in cert_of(db, "2028-07-10", b)}
     assert b_now == {"已换发", "有效"}  # 复审 replaced the 3A certificate
@@ -278,7 +164,7 @@ def test_three_year_timeline(world):
     assert {x["status"] for x in cert_of(db, "2028-10-10", a) if x["status"] != "已换发"} == {"已过期"}
 
     # nothing issued was lost or renumbered along the way
-    numbers = [x["number"] for x in read(db, certificates, "2028-10-10")]
+    numbers = [x["number"] for x in read_on(db, certificates, "2028-10-10")]
     assert len(numbers) == len(set(numbers)) and {"ZJSK-2025-0001", "ZJSK-2025-0002", "ZJSK-2025-0003"} <= set(numbers)
     con = sqlite3.connect(db)
     with pytest.raises(sqlite3.IntegrityError, match="never"):
@@ -339,23 +225,23 @@ def test_datong_filings_numbers_notice_and_reproducible_draw(tmp_path):
     for i in range(23):
         _datong(rd, f"大同运营机构{i:02d}有限公司", ok=i % 5 != 0, seed=i, units=_units_of(i))
     db = tmp_path / "r.sqlite"
-    run(db, wb, "2026-10-12")
-    assert read(db, certificates, "2026-10-12") == []  # 7 working days: 28 Sep … 12 Oct
-    res = read(db, published_results, "2026-10-12")
+    ingest_on(db, wb, "2026-10-12")
+    assert read_on(db, certificates, "2026-10-12") == []  # 7 working days: 28 Sep … 12 Oct
+    res = read_on(db, published_results, "2026-10-12")
     refused = [r for r in res if r["grade"] == "不予备案"]
     assert len(refused) == 5 and all(r["failed_conditions"] == ["staff_certified"] and r["reasons"] for r in refused)
-    run(db, wb, "2026-10-13")
-    filings = read(db, certificates, "2026-10-13")
+    ingest_on(db, wb, "2026-10-13")
+    filings = read_on(db, certificates, "2026-10-13")
     assert [f["number"] for f in filings] == [f"2026-{i:03d}" for i in range(1, 19)]
     assert all(f["expires"] == "" and f["status"] == "有效" for f in filings)
-    run(db, wb, "2027-01-01")  # D22: drawn on the quarter's first day ...
+    ingest_on(db, wb, "2027-01-01")  # D22: drawn on the quarter's first day ...
     with open_registry(db, write=False) as con:
         (recorded,) = con.execute("SELECT * FROM draws").fetchall()
     assert recorded["quarter"] == "2027Q1" and recorded["published"] == "2027-04-01"
-    run(db, wb, "2027-03-31")  # ... and kept from the public until the quarter has ended
-    assert read(db, draws, "2027-03-31") == [] and not [n for n in read(db, published_notices, "2027-03-31") if n["kind"] == "抽查"]
-    run(db, wb, "2027-04-01")
-    draw = next(d for d in read(db, draws, "2027-04-01") if d["quarter"] == "2027Q1")
+    ingest_on(db, wb, "2027-03-31")  # ... and kept from the public until the quarter has ended
+    assert read_on(db, draws, "2027-03-31") == [] and not [n for n in read_on(db, published_notices, "2027-03-31") if n["kind"] == "抽查"]
+    ingest_on(db, wb, "2027-04-01")
+    draw = next(d for d in read_on(db, draws, "2027-04-01") if d["quarter"] == "2027Q1")
     filed = [i for i in range(23) if i % 5 != 0]
     population = sorted({u[1] for i in filed for u in _units_of(i)})  # units, each once, of valid filings only
     assert draw["population"] == population and len(population) == 41  # 18 filings × 3 units, neighbours sharing one
@@ -364,7 +250,7 @@ def test_datong_filings_numbers_notice_and_reproducible_draw(tmp_path):
     ranked = sorted(population, key=lambda c: hashlib.sha256(f"datong-filing-2027Q1:{c}".encode()).hexdigest())
     assert draw["drawn"] == sorted(ranked[:5])  # schemes.md: SHA-256 of "<scheme>-<year>Q<n>:<unit code>"
     assert draw_sample(["91330100MA2XXXXX0X"], "s", 10) == ["91330100MA2XXXXX0X"] and draw_sample([], "s", 10) == []
-    notice = next(n for n in read(db, published_notices, "2027-04-01") if n["kind"] == "抽查" and n["id"].endswith("2027Q1"))
+    notice = next(n for n in read_on(db, published_notices, "2027-04-01") if n["kind"] == "抽查" and n["id"].endswith("2027Q1"))
     assert notice["published"] == "2027-04-01" and all(e["seed"] == draw["seed"] and e["population"] == 41 for e in notice["entries"])
     shared = UNITS[4][1]  # operated by organisations 1 and 2
     assert all(e["unit_name"].startswith("大同市第") and e["operators"] for e in notice["entries"])
@@ -389,77 +275,15 @@ def test_schemes_without_a_notice_period_publish_on_the_notice_date(tmp_path):
         values["fraud"] = "是" if i == 0 else "否"
         fill_template("hosting", values, rd / f"{i}.xlsx")
     db = tmp_path / "r.sqlite"
-    run(db, wb, "2026-10-11")
-    assert read(db, published_results, "2026-10-11") == []
-    run(db, wb, "2026-10-12")
-    res = read(db, published_results, "2026-10-12")
+    ingest_on(db, wb, "2026-10-11")
+    assert read_on(db, published_results, "2026-10-11") == []
+    ingest_on(db, wb, "2026-10-12")
+    res = read_on(db, published_results, "2026-10-12")
     assert len(res) == 3 and {r["status"] for r in res} == {"已公布"} and {r["period_end"] for r in res} == {""}
     fraud = [r for r in res if r["veto"]]
     assert len(fraud) == 1 and fraud[0]["total"] == 0 and fraud[0]["grade"] == "不合格"  # 弄虚作假 is public
-    (notice,) = read(db, published_notices, "2026-10-12")
+    (notice,) = read_on(db, published_notices, "2026-10-12")
     assert notice["kind"] == "公告" and len(notice["entries"]) == 3
-
-
-def test_open_data_files_follow_the_contract_and_publish_nothing_private(world):
-    tmp, wb, db = world
-    r1 = wb / "zj-skpw" / "2025-1"
-    zj_workbook(r1 / "hostile.xlsx", '+HYPERLINK("http://x","点我")', "5A")
-    zj_workbook(r1 / "hostile2.xlsx", "@SUM(A1)<script>", "4A")
-    run(db, wb, "2025-10-10")
-    with open_registry(db, write=False) as con:
-        export_open_data(con, D("2025-10-10"), tmp / "data")
-    for name, cols in (
-        ("certificates", ["number", "scheme", "round", "org_name", "credit_code", "grade", "issued", "expires", "status", "replaced_by"]),
-        ("results", ["scheme", "round", "org_name", "credit_code", "total", "grade", "status", "notice_date", "period_end", "eligible"]),
-    ):
-        raw = (tmp / "data" / f"{name}.csv").read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf")
-        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
-        assert list(rows[0]) == cols
-        js = json.loads((tmp / "data" / f"{name}.json").read_text(encoding="utf-8"))
-        assert [list(r) for r in js] == [cols] * len(js) and len(js) == len(rows)
-        hostile = [r for r in rows if "HYPERLINK" in r["org_name"] or "SUM" in r["org_name"]]
-        assert len(hostile) == 2 and all(r["org_name"][:2] in ("'+", "'@") for r in hostile)
-        assert {r["org_name"] for r in js if "SUM" in r["org_name"]} == {"@SUM(A1)<script>"}  # JSON keeps the text as is
-        sheet = load_workbook(tmp / "data" / f"{name}.xlsx").active  # the Excel copy holds the CSV's cells
-        assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
-        cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
-        assert cells == [[r[c] if not isinstance(js[i][c], float) else str(js[i][c]) for c in cols] for i, r in enumerate(rows)]
-    notices = json.loads((tmp / "data" / "notices.json").read_text(encoding="utf-8"))
-    assert [list(n) for n in notices] == [["id", "scheme", "round", "kind", "title", "published", "period_end"]] * len(notices)
-    everything = "".join(p.read_text(encoding="utf-8-sig") for p in (tmp / "data").iterdir() if p.suffix != ".xlsx") + "".join(
-        str(v) for p in (tmp / "data").glob("*.xlsx") for row in load_workbook(p).active.iter_rows(values_only=True) for v in row
-    )
-    for private in ("张三", "李四", "13800000000", "13900000000", "0571-88888888", "ops@example.com"):
-        assert private not in everything
-    totals = [r["total"] for r in json.loads((tmp / "data" / "results.json").read_text(encoding="utf-8"))]
-    assert all(isinstance(t, (int, float)) for t in totals)
-
-
-def test_actions_csv_in_gb18030_as_excel_saves_it(world):
-    tmp, wb, db = world
-    a = next(iter(ORGS))
-    (wb / "zj-skpw" / "actions.csv").write_bytes(
-        f"date,credit_code,action,detail,document_no\r\n2026-01-05,{CODES[a]},注销,机构申请注销,浙环监协〔2026〕1号\r\n".encode("gb18030")
-    )
-    run(db, wb, "2026-01-05")
-    (cert,) = cert_of(db, "2026-01-05", a)
-    assert cert["status"] == "已注销"
-
-
-def test_a_second_writer_is_refused_cleanly(world):
-    tmp, wb, db = world
-    with open_registry(db):
-        with pytest.raises(RegistryBusy, match="另一个进程"):
-            with open_registry(db):
-                pass
-        out = subprocess.run(
-            [sys.executable, "-m", "scoring", "registry", "ingest", "--workbooks", str(wb), "--db", str(db), "--today", "2025-10-10"],
-            capture_output=True,
-            text=True,
-        )
-        assert out.returncode == 1 and "另一个进程" in out.stderr and "Traceback" not in out.stderr
-    run(db, wb, "2025-10-10")  # free again
 
 
 KILLER = """
@@ -483,7 +307,7 @@ with open_registry(sys.argv[1]) as con:
 
 def test_a_kill_during_ingest_leaves_the_registry_consistent(world):
     tmp, wb, db = world
-    run(db, wb, "2025-09-26")
+    ingest_on(db, wb, "2025-09-26")
     before = table_counts(db)
     flag = tmp / "issued"
     proc = subprocess.Popen([sys.executable, "-c", KILLER, str(db), str(wb), str(flag)])
@@ -498,7 +322,7 @@ def test_a_kill_during_ingest_leaves_the_registry_consistent(world):
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
     assert table_counts(db) == before  # the half-done refresh left nothing behind
-    rep = run(db, wb, "2025-10-10")  # and the next run completes
+    rep = ingest_on(db, wb, "2025-10-10")  # and the next run completes
     assert len(rep.certificates) == 3
 
 
@@ -517,22 +341,20 @@ def test_one_credit_code_under_two_names_in_two_schemes_is_said_on_both_files(tm
         values.update(org_name="徐州碧水环境工程有限公司", credit_code=same)
         fill_template(scheme, values, wb / scheme / "2026" / "b.xlsx", tables)
     db = tmp_path / "r.sqlite"
-    rep = run(db, wb, "2026-10-12")
+    rep = ingest_on(db, wb, "2026-10-12")
     warned = [p for p in rep.problems if p.code == "name_twice"]
     assert sorted(p.file for p in warned) == ["hosting/2026/a.xlsx", "maturity/2026/a.xlsx"]
     assert all(code in p.message and "清泓环保科技有限公司" in p.message and "股份有限公司" in p.message for p in warned)
-    assert len(read(db, published_results, "2026-10-12")) == 4  # recorded as usual
-    assert [p for p in run(db, wb, "2026-10-13").problems if p.code == "name_twice"] == []  # said once, when recorded
+    assert len(read_on(db, published_results, "2026-10-12")) == 4  # recorded as usual
+    assert [p for p in ingest_on(db, wb, "2026-10-13").problems if p.code == "name_twice"] == []  # said once, when recorded
 
 
-def test_the_excel_writer_keeps_text_numbers_and_hostile_characters(tmp_path):
-    from scoring.registry.xlsx import write_table
-
-    heading = [f"列{i}" for i in range(30)]  # past column Z
-    row = ["  前后空格  ", "<script>&\"'", "控制\x01字符", 12, 86.65, True, None, "=SUM(A1)", "第一行\n第二行"] + ["x"] * 21
-    path = write_table(tmp_path / "t.xlsx", '表"<1>', heading, [row], [10] * 30, date(2026, 11, 26))
-    sheet = load_workbook(path).active
-    assert sheet.title == '表"<1>' and sheet["AD1"].value == "列29" and sheet["AD2"].value == "x"
-    assert [c.value for c in sheet[2]][:9] == ["  前后空格  ", "<script>&\"'", "控制字符", 12, 86.65, True, None, "=SUM(A1)", "第一行\n第二行"]
-    assert sheet["H2"].data_type == "s"  # text, never a formula
-    assert write_table(tmp_path / "u.xlsx", '表"<1>', heading, [row], [10] * 30, date(2026, 11, 26)).read_bytes() == path.read_bytes()
+def test_a_workbook_after_the_period_gets_no_certificate(small_world):
+    tmp, wb, r1 = small_world
+    ingest_on(tmp / "registry.sqlite", wb, "2026-10-12")
+    zj_workbook(r1 / "late.xlsx", C, "3A", application="2026-09-01")
+    rep = ingest_on(tmp / "registry.sqlite", wb, "2026-10-19")  # period ended 10-16
+    assert [p.code for p in rep.refused] == ["result_late"] and "新的批次" in rep.refused[0].message
+    with open_registry(tmp / "registry.sqlite", write=False) as con:
+        assert con.execute("SELECT COUNT(*) FROM certificates WHERE credit_code=?", (CODES[C],)).fetchone()[0] == 0
+        assert con.execute("SELECT COUNT(*) FROM certificates").fetchone()[0] == 2

@@ -2,10 +2,8 @@
 applications in progress, the actions workbook. PDFs are read back with poppler (pdftotext,
 pdfinfo, pdffonts, pdftoppm) and their QR codes decoded with zxing-cpp."""
 
-import csv
 import dataclasses
 import hashlib
-import io
 import re
 import shutil
 import subprocess
@@ -16,18 +14,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from test_registry import write_round, zj_workbook
+from helpers import ROOT, write_round, zj_workbook
 
 from scoring.cli import main
-from scoring.inputs.applications import Application, read_applications
 from scoring.jobs import publish
-from scoring.office.due import application_items, return_items
 from scoring.publish import PublishError, load_site_config
 from scoring.registry import certificates, open_registry
-from scoring.rubric import load_rubric
-from scoring.workdays import Calendar
 
-ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 25)
 SITE_URL = "https://zjema.example.org/pingjia/"
 ISSUER = "浙江省环境监测协会（测试）"
@@ -274,94 +267,6 @@ def test_the_dashboard_and_office_due_list_what_is_late_or_due_soon(office):
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
-def _app(*stages: tuple[str, str], closed: str | None = None) -> Application:
-    return Application(
-        "zj-skpw",
-        "2027-1",
-        2,
-        "91330200FLL7DRUXW7",
-        "温州清源",
-        tuple((s, date.fromisoformat(d)) for s, d in stages),
-        date.fromisoformat(closed) if closed else None,
-    )
-
-
-def test_stage_deadlines_count_working_days_around_national_day_and_spring_festival():
-    cal = Calendar()
-
-    def one(app, today):
-        (item,) = application_items([app], {}, date.fromisoformat(today), cal)
-        return item
-
-    # 国庆 2026: 10-01..10-07 off, Saturday 10-10 worked. 受理 on Monday 09-28: 材料预审 within 10 working days
-    # = 09-28, 09-29, 09-30, 10-08, 10-09, 10-10, 10-12, 10-13, 10-14, 10-15.
-    app = _app(("机构申请", "2026-09-14"), ("协会受理", "2026-09-28"))
-    assert one(app, "2026-09-30").deadline == "2026-10-15"
-    assert (one(app, "2026-10-05").left, one(app, "2026-10-05").state) == (7, "进行中")  # a holiday: the week off does not count
-    assert (one(app, "2026-10-13").left, one(app, "2026-10-13").state) == (3, "即将到期")
-    assert (one(app, "2026-10-15").left, one(app, "2026-10-15").state) == (1, "即将到期")
-    assert (one(app, "2026-10-16").left, one(app, "2026-10-16").state) == (-1, "逾期")
-    # 春节 2026: 02-15..02-23 off, Saturdays 02-14 and 02-28 worked. Applied Tuesday 02-10: 受理 within 15
-    # working days = 02-10..02-14 (5), 02-24..02-28 (10), 03-02..03-06 (15).
-    app = _app(("机构申请", "2026-02-10"))
-    assert one(app, "2026-02-13").deadline == "2026-03-06"
-    assert one(app, "2026-02-20").left == 10  # mid-festival: 02-24 … 03-06
-    assert (one(app, "2026-03-09").left, one(app, "2026-03-09").state) == (-1, "逾期")
-    # an application filed on a holiday: its period starts on the next working day (D12)
-    assert one(_app(("机构申请", "2026-10-03")), "2026-10-03").deadline == "2026-10-27"  # 10-08 is the first of 15
-    # stages without a time limit, finished and ended applications
-    assert (
-        one(_app(("机构申请", "2026-09-01"), ("协会受理", "2026-09-02"), ("材料预审", "2026-09-03"), ("现场评估", "2026-09-04")), "2026-11-25").state
-        == "无时限"
-    )
-    assert one(_app(("机构申请", "2026-09-01"), closed="2026-09-10"), "2026-11-25").state == "已终止"
-    # a deadline in a year the calendar does not know: said, never guessed
-    late = one(_app(("机构申请", "2026-12-20"), ("协会受理", "2026-12-21"), ("材料预审", "2026-12-22")), "2026-12-23")
-    assert late.state == "日历未知" and "2027" in late.note
-
-
-def test_return_deadlines_are_calendar_days_and_end_when_returned_or_voided():
-    cal = Calendar()
-    d = {
-        "scheme": "zj-skpw",
-        "credit_code": "91330200FLL7DRUXW7",
-        "org_name": "甲",
-        "kind": "撤销",
-        "date": "2026-09-28",
-        "document_no": "x号",
-        "number": "N",
-    }
-    due = {**d, "return_by": "2026-10-13", "returned_on": "", "void_on": "2026-10-14"}
-    (item,) = return_items([due], date(2026, 10, 1), cal)
-    assert item.deadline == "2026-10-13" and item.left == 5 and item.state == "进行中"  # 10-08, 10-09, 10-10 (Saturday), 10-12, 10-13
-    assert return_items([{**due, "returned_on": "2026-10-09"}], date(2026, 10, 12), cal) == []
-    (late,) = return_items([due], date(2026, 10, 20), cal)
-    assert late.state == "已作废" and "2026-10-14" in late.note
-
-
-def test_applications_csv_rows_are_checked_and_bad_ones_skipped(tmp_path):
-    path = tmp_path / "applications.csv"
-    path.write_text(
-        "统一社会信用代码,单位名称,机构申请,协会受理,材料预审,终止,备注\n"
-        "91330200FLL7DRUXW7,甲,2026-09-01,2026-09-10,,,\n"
-        "91330200FLL7DRUXW8,乙,2026-09-01,,,,\n"  # a wrong check digit
-        "91330600XH04HE7Q9Y,丙,2026-09-01,,2026-09-20,,\n"  # a stage skipped
-        "91330300QJ3M3PA1BB,丁,2026-09-10,2026-09-01,,,\n"  # dates backwards
-        "913301004TTWG548JC,戊,2026/9/1,2026.9.3,,,\n"  # Excel's other date spellings are fine
-        "91330200FLL7DRUXW7,甲,2026-09-01,,,,\n"  # the same organisation twice
-        "91330500AR3F0MRN2Y,己,2026-09-01,,,2026-09-31,\n",  # no such day
-        encoding="gb18030",
-    )
-    apps, problems = read_applications(path, load_rubric("zj-skpw"), "2027-1")
-    assert [a.org_name for a in apps] == ["甲", "戊"]
-    assert apps[1].reached == (("机构申请", date(2026, 9, 1)), ("协会受理", date(2026, 9, 3)))
-    assert [p.code for p in problems] == ["application_invalid"] * 5
-    messages = " ".join(p.message for p in problems)
-    assert "第 3 行" in messages and "尚未填写" in messages and "早于" in messages and "每个机构每批次一行" in messages and "2026-09-31" in messages
-    path.write_text("名称,日期\n", encoding="utf-8")
-    assert [p.code for p in read_applications(path, load_rubric("zj-skpw"), "2027-1")[1]] == ["applications_unreadable"]
-
-
 def test_the_actions_workbook_is_read_like_actions_csv(office, tmp_path):
     tmp, wb, db, folder, out, result = office
     blank = tmp_path / "actions.xlsx"
@@ -413,13 +318,3 @@ def test_office_certificates_remakes_one_on_demand(office):
     assert target.read_bytes() == before  # the same certificate, byte for byte
     missing = CliRunner().invoke(main, [*base, "--number", "NOPE-1"])
     assert missing.exit_code == 1 and "没有编号为 NOPE-1" in missing.output
-
-
-def test_applications_csv_survives_excel_encodings(tmp_path):
-    for enc in ("utf-8-sig", "gb18030"):
-        path = tmp_path / f"{enc}.csv"
-        buf = io.StringIO()
-        csv.writer(buf).writerows([["统一社会信用代码", "单位名称", "机构申请"], ["91330200FLL7DRUXW7", "温州清源", "2026-11-02"]])
-        path.write_bytes(buf.getvalue().encode(enc))
-        apps, problems = read_applications(path, load_rubric("zj-skpw"), "r")
-        assert problems == [] and apps[0].org_name == "温州清源"

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import segno
-from test_registry import write_round, zj_workbook
+from helpers import ROOT, write_round, zj_workbook
 
 from scoring.jobs import publish
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = "<img src=x onerror=alert(1)>"
 SITE_URL = "https://pingjia.example.cn/"

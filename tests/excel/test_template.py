@@ -1,12 +1,21 @@
-"""The blank workbooks: official sheets in order, a defined name and a validation on every input."""
+"""The blank workbooks (`excel/template.py`): official sheets in order, a defined name and a validation
+on every input; filled workbooks print on A4 (every official sheet, no column cut, signature blocks
+present)."""
+
+import random
+import re
+import shutil
+import subprocess
 
 import pytest
-from conftest import SCHEMES
+from helpers import SCHEMES
 from openpyxl import load_workbook
 from openpyxl.worksheet.cell_range import CellRange
 
+from scoring.excel.fill import fill_template
 from scoring.excel.template import write_template
 from scoring.rubric import load_rubric
+from scoring.samples import random_entry
 
 OFFICIAL_SHEETS = {
     "zj-skpw": ["申请书", "附件2 诚信承诺书", "附表1 材料清单", "附表2 申请表", "附表3 运维服务区", "附表4 基本条件表", "附表5 得分表"],
@@ -191,3 +200,45 @@ def test_xuzhou_archive_is_a_form_checked_but_not_an_assessment(tmp_path):
     values["p_9_14_note"] = "企业无污染痕迹"
     (res,) = [r.as_json() for r in score_paths([fill_template("xuzhou-archive", values, tmp_path / "b.xlsx")])]
     assert res["errors"] == [] and res["total"] is None and res["grade"] is None
+
+
+needs_soffice_and_poppler = pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice and poppler-utils are installed by .ci/run"
+)
+
+
+LAST_COLUMN = {"zj-skpw": "得分", "maturity": "6.1 评分档", "datong-filing": "填写说明", "xuzhou-service": "考核结果", "hosting": "得分"}
+
+
+MAX_PAGES = {"zj-skpw": 10, "maturity": 6, "datong-filing": 5, "xuzhou-service": 5, "hosting": 5}
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("print")
+    for scheme in SCHEMES:
+        values, tables = random_entry(scheme, random.Random(f"print-{scheme}"), 0.8)
+        fill_template(scheme, values, tmp / f"{scheme}.xlsx", tables)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp), *map(str, sorted(tmp.glob("*.xlsx")))],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return tmp
+
+
+@pytest.mark.slow
+@needs_soffice_and_poppler
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_prints_on_a4_without_cut_columns_and_with_signatures(pdfs, scheme):
+    pdf = pdfs / f"{scheme}.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    assert (round(width), round(height)) == (595, 842)  # A4 portrait, in points
+    assert 2 <= pages <= MAX_PAGES[scheme]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert LAST_COLUMN[scheme] in text  # the rightmost column made it onto the page
+    assert "签字" in text and "日期" in text and "填表说明" in text
+    assert re.search(r"第 \d+ 页，共 \d+ 页", text)  # page numbers in the footer

@@ -5,11 +5,10 @@ BENCHMARKS.md)."""
 import importlib.util
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 

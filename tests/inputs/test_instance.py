@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SITE_URL = "https://pingjia.zjhjjc.org.cn/"
 ISSUER = "浙江省环境监测协会"
 

@@ -10,15 +10,14 @@ import shutil
 import sqlite3
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from scoring.jobs import publish
 from scoring.publish import load_site_config
 from scoring.registry import certificates, db, open_registry
 
-ROOT = Path(__file__).resolve().parents[1]
 GROWING = {"organisations", "org_details", "results", "certificates", "actions", "notices", "audit", "draws", "qr_cache"}
 LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+\b")
 
