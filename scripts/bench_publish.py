@@ -161,12 +161,13 @@ from pathlib import Path
 from scoring.inputs import collect_inputs
 from scoring.publish.pages import gather_pages
 from scoring.publish.site import environment, load_site_config
-from scoring.registry import open_registry, public_view
+from scoring.registry import cached_qr_codes, open_registry, public_view
 
 db, wb, out, today = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), date.fromisoformat(sys.argv[4])
 config = load_site_config()
 with open_registry(db, write=False) as con:
-    pages, _ = gather_pages(con, today, collect_inputs(wb).calendar, config.site_url, public_view(con, today), config.issuer, config.schemes)
+    view, cached = public_view(con, today), cached_qr_codes(con)
+pages, _ = gather_pages(view, collect_inputs(wb).calendar, config.site_url, config.issuer, config.schemes, cached)
 env = environment(config)
 start = time.perf_counter()
 for page in pages:  # every page's HTML by our templates alone, written to a file: no theme, no MkDocs

@@ -21,6 +21,8 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..publish.qr import draw_qr
+
 __all__ = ["Document", "OfficeWriter", "safe_name", "PdfUnavailable"]
 
 MANIFEST = ".manifest.json"
@@ -34,13 +36,8 @@ class PdfUnavailable(RuntimeError):
 def qr_data_uri(url: str) -> str:
     """A QR code of `url` as an SVG data URI (drawn by segno; no file, no network)."""
     import base64
-    import io
 
-    import segno
-
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(draw_qr(url, xmldecl=False).encode()).decode()
 
 
 def cn_date(iso: str) -> str:

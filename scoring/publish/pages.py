@@ -1,4 +1,5 @@
-"""Page data: what each page of the site shows, gathered from the registry (public fields only).
+"""Page data: what each page of the site shows, from the registry's public view (typed records whose
+fields are exactly what may be published; no connection to the registry).
 
 Every page is a (path, template, context) triple; paths come from our own identifiers only
 (scheme ids, validated credit codes, certificate numbers, checked round keys), never from file
@@ -11,22 +12,24 @@ import hashlib
 import html
 import json
 import re
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
+from typing import Any
 
 from ..fields import credit_code_ok
 from ..regions import region_of, regions_source
-from ..registry import PublicView, organisation_histories
+from ..registry import PublicView
 from ..registry.opendata import COLUMNS
+from ..registry.public import Certificate, Event, Notice, Organisation, OrgName, PublicAction, PublicRecord, PublicRound, PublishedResult, plain
 from ..registry.rounds import days_left, stored_period
 from ..rubric import load_rubric, scheme_ids
-from ..workdays import Calendar
+from ..workdays import Calendar, Period
 from .badge import badge_svg, certificate_record
 from .carry import digest
 from .charts import bar_chart, histogram
+from .qr import qr_codes
 
 __all__ = ["Page", "gather_pages", "safe_slug", "href", "url_of", "nav_for", "name_fragments"]
 
@@ -149,184 +152,307 @@ def grade_changes(results: list[dict]) -> list[dict]:
 def scheme_issuer(scheme: str, issuer: dict | None) -> str:
     """Who issues a scheme's notices and certificates: the instance's issuer (scoring.toml), else
     the scheme's own (its rubric)."""
-    return (issuer or {}).get("issuer") or load_rubric(scheme).lifecycle.get("certificate", {}).get("issuer", "")
+    return (issuer or {}).get("issuer") or load_rubric(scheme).lifecycle.issuer
+
+
+@dataclass(frozen=True, slots=True)
+class ListedResult(PublishedResult):
+    """A published result as a scheme's listings show and filter it."""
+
+    outcome: str  # the grade, or xuzhou's 基本要求
+    rank: int  # its place in the scheme's outcomes, best first
+    fail: bool
+    province: str
+    city: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSummary(PublicRecord):
+    """A round page: its dates, results, charts and notices."""
+
+    key: str
+    slug: str
+    title: str
+    notice_date: str
+    period: Period | None
+    days_left: int | None
+    announce_date: str
+    results: list[ListedResult]
+    charts: list[str]
+    path: str
+    notices: list[Notice]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeSummary(PublicRecord):
+    """A scheme's overview: its rubric, rounds (newest first), outcomes and results."""
+
+    id: str
+    rubric: Any
+    rounds: list[RoundSummary]
+    outcomes: list[tuple[str, int]]
+    has_scores: bool
+    results: list[ListedResult]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgPage(PublicRecord):
+    """An organisation page: its public history, why its grade changed, its name's fragments."""
+
+    credit_code: str
+    name: str
+    names: tuple[OrgName, ...]
+    results: tuple[PublishedResult, ...]
+    certificates: tuple[Certificate, ...]
+    actions: tuple[PublicAction, ...]
+    events: tuple[Event, ...]
+    changes: list[dict]
+    bigrams: str
+
+
+@dataclass
+class SiteData:
+    """What the build needs besides the pages: nav, feeds, search dictionary, new QR codes."""
+
+    schemes: list[SchemeSummary]
+    notices: list[Notice]
+    names: list[str]
+    notice_paths: dict[str, str]
+    summaries: dict[str, str]
+    qr_made: dict[str, str]  # url -> SVG drawn tonight (for the registry's cache)
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
 
 
 def gather_pages(
-    con: sqlite3.Connection, today: date, cal: Calendar, site_url: str, view: PublicView, issuer: dict | None = None, shown: tuple[str, ...] = ()
-) -> tuple[list[Page], dict]:
-    """All pages of the site and the shared data the build needs (nav, dictionaries, feed)."""
-    results, notices, certs = view.results, view.notices, view.certificates
-    renewals, sample_draws = view.renewals, view.draws
-    rounds = {
-        (r["scheme"], r["key"]): dict(r)
-        for r in con.execute("SELECT * FROM rounds WHERE notice_date <= ? ORDER BY notice_date, key", (today.isoformat(),))
-    }
-    pages: list[Page] = []
-    by_code = {c["credit_code"] for c in certs} | {r["credit_code"] for r in results}
-    codes = sorted(c for c in by_code if credit_code_ok(c))
-    org_path = {c: f"org/{c}.md" for c in codes}
-    cert_path = {c["number"]: f"certificates/{c['number']}.md" for c in certs if re.fullmatch(r"[A-Za-z0-9-]+", c["number"])}
-    npath = {n["id"]: notice_path(n) for n in notices}
-    (updated,) = con.execute("SELECT MAX(today) FROM audit").fetchone()
-    # who issues each scheme's notices and certificates: the instance's issuer, else the scheme's own
-    issuer_name = {s: scheme_issuer(s, issuer) for s in scheme_ids()}
-    expires_of = {c["number"]: c["expires"] for c in certs if c["expires"]}
-    shared = dict(
+    view: PublicView, cal: Calendar, site_url: str, issuer: dict | None = None, shown: tuple[str, ...] = (), qr_cache: dict[str, str] | None = None
+) -> tuple[list[Page], SiteData]:
+    """All pages of the site from the day's public view, and the shared data the build needs."""
+    today = date.fromisoformat(view.today)
+    rounds = {(r.scheme, r.key): r for r in view.rounds}
+    codes = sorted(c for c in {c.credit_code for c in view.certificates} | {r.credit_code for r in view.results} if credit_code_ok(c))
+    cert_path = {c.number: f"certificates/{c.number}.md" for c in view.certificates if re.fullmatch(r"[A-Za-z0-9-]+", c.number)}
+    shared = _shared(view, today, site_url, issuer, codes, cert_path)
+    schemes, listed = scheme_summaries(view, today, cal, rounds, shown)
+    pages = [page for s in schemes for page in scheme_pages(s, shared)]
+    results = [listed.get(id(r), r) for r in view.results]
+    notice_list, summaries = notice_pages(view, today, cal, rounds, results, shared)
+    pages += notice_list
+    records = {code: org_record(view.organisations[code], listed) for code in codes if code in view.organisations}
+    history_key = {code: digest(_json(rec)) for code, rec in records.items()}
+    urls = {c.number: verify_url(shared, c.number) for c in view.certificates if c.number in cert_path}
+    qr, made = qr_codes(qr_cache or {}, urls)
+    pages += certificate_pages(view, shared, qr, records, history_key)
+    pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": list(view.certificates), "renewals": list(view.renewals)}))
+    pages.append(Page("verify.md", "verify.md.j2", shared))
+    pages.append(Page("search.md", "search.md.j2", shared))
+    pages += org_pages(view, shared, codes, records, history_key, rounds)
+    pages += hub_pages(view, shared, schemes)
+    names = sorted({r.org_name for r in view.results} | {c.org_name for c in view.certificates})
+    return pages, SiteData(schemes, list(view.notices), names, shared["notice_path"], summaries, made)
+
+
+def _shared(view: PublicView, today: date, site_url: str, issuer: dict | None, codes: list[str], cert_path: dict[str, str]) -> dict:
+    """What every page's template may read: paths of every page by its key, the issuer, the day."""
+    return dict(
         today=today,
-        expires_of=expires_of,
-        updated=updated or today.isoformat(),
-        org_path=org_path,
+        expires_of={c.number: c.expires for c in view.certificates if c.expires},
+        updated=view.updated or today.isoformat(),
+        org_path={c: f"org/{c}.md" for c in codes},
         cert_path=cert_path,
-        notice_path=npath,
+        notice_path={n.id: notice_path(n) for n in view.notices},
         site_url=site_url.rstrip("/") + "/",
         issuer={k: (issuer or {}).get(k, "") for k in ("issuer", "address", "phone", "email", "icp")},  # scoring.toml's, public
-        issuer_name=issuer_name,
+        # who issues each scheme's notices and certificates: the instance's issuer, else the scheme's own
+        issuer_name={s: scheme_issuer(s, issuer) for s in scheme_ids()},
     )
 
-    schemes = []
+
+def listed_result(r: PublishedResult, order: list[str]) -> ListedResult:
+    outcome = r.grade or ("符合基本要求" if r.eligible else "不符合基本要求")
+    rank = order.index(outcome) if outcome in order else len(order)
+    province, city = region_of(r.credit_code)
+    return ListedResult(*(getattr(r, f) for f in r.keys()), outcome=outcome, rank=rank, fail=rank == len(order) - 1, province=province, city=city)
+
+
+def scheme_summaries(
+    view: PublicView, today: date, cal: Calendar, rounds: dict[tuple[str, str], PublicRound], shown: tuple[str, ...]
+) -> tuple[list[SchemeSummary], dict[int, ListedResult]]:
+    """The schemes shown that have published rounds, in the project's order; and each of their
+    results as listed (by the id of the view's record: the certificate records print them so)."""
+    schemes, listed = [], {}
     for scheme in sorted(shown or scheme_ids(), key=lambda s: (SCHEME_ORDER.index(s) if s in SCHEME_ORDER else 99, s)):
-        mine = [r for r in results if r["scheme"] == scheme]
-        rubric = load_rubric(scheme)
         srounds = [rd for (s, _), rd in rounds.items() if s == scheme]
         if not srounds:
             continue
+        rubric = load_rubric(scheme)
         order = outcome_order(rubric)
-        for r in mine:  # what the listing shows and filters on: the grade, or xuzhou's 基本要求
-            r["outcome"] = r["grade"] or ("符合基本要求" if r["eligible"] else "不符合基本要求")
-            r["rank"] = order.index(r["outcome"]) if r["outcome"] in order else len(order)
-            r["fail"] = r["rank"] == len(order) - 1
-            r["province"], r["city"] = region_of(r["credit_code"])
-        counts = Counter(r["outcome"] for r in mine)
-        info: dict = dict(
-            id=scheme,
-            rubric=rubric,
-            rounds=[],
-            outcomes=[(o, counts.get(o, 0)) for o in order] + [(o, n) for o, n in counts.items() if o not in order],
-            has_scores=bool(rubric.items),
-            results=mine,
-        )
-        for rd in sorted(srounds, key=lambda r: (r["notice_date"], r["key"]), reverse=True):
-            slug = safe_slug(rd["key"])
-            rres = [r for r in mine if r["round"] == rd["key"]]
-            period = stored_period(rd)
-            labels = [b.label for b in rubric.grades.bands] + ([rubric.grades.otherwise] if rubric.grades.otherwise else [])
-            if rubric.grades.kind == "conditions":
-                labels = [rubric.grades.pass_label or "", rubric.grades.fail_label or ""]
-            counts = Counter(r["grade"] for r in rres)
-            charts = []
-            if labels and rres:
-                charts.append(bar_chart(f"{rd['title']}：等级分布", labels, [counts.get(g, 0) for g in labels]))
-            totals = [r["total"] for r in rres if r["total"] is not None]
-            if totals:
-                charts.append(histogram(f"{rd['title']}：总分分布（分）", totals, 0, 110 if rubric.total_max > 10000 else 100, 10))
-            rinfo = dict(
-                key=rd["key"],
-                slug=slug,
-                title=rd["title"],
-                notice_date=rd["notice_date"],
-                period=period,
-                days_left=days_left(rd, today, cal),
-                announce_date=rd["announce_date"],
-                results=rres,
-                charts=charts,
-                path=f"{scheme}/{slug}.md",
-                notices=[n for n in notices if n["scheme"] == scheme and n["round"] == rd["key"]],
-            )
-            info["rounds"].append(rinfo)
-            pages.append(Page(rinfo["path"], "round.md.j2", {**shared, "scheme": info, "round": rinfo}))
-        schemes.append(info)
-        pages.append(Page(f"{scheme}/index.md", "scheme.md.j2", {**shared, "scheme": info}))
-        pages.append(Page(f"{scheme}/method.md", "method.md.j2", {**shared, "scheme": info}))
-
-    round_titles = {(s, k): rd["title"] for (s, k), rd in rounds.items()}
-    summaries: dict[str, str] = {}
-    for n in notices:
-        notice_round = rounds.get((n["scheme"], n["round"]))
-        entries = n["entries"]
-        if n["kind"] == "公示":
-            entries = [r for r in results if r["scheme"] == n["scheme"] and r["round"] == n["round"]]
-        left = days_left(notice_round, today, cal) if n["kind"] == "公示" and notice_round else None
-        draw = next((d for d in sample_draws if n["kind"] == "抽查" and n["id"].endswith(d["quarter"])), None)
-        summaries[n["id"]] = notice_summary(n["kind"], entries, expires_of)
-        pages.append(
-            Page(
-                npath[n["id"]],
-                "notice.md.j2",
-                {
-                    **shared,
-                    "notice": n,
-                    "entries": entries,
-                    "round": notice_round,
-                    "days_left": left,
-                    "draw": draw,
-                    "round_slug": safe_slug(n["round"]) if n["round"] else None,
-                },
+        mine = []
+        for r in view.results:
+            if r.scheme == scheme:
+                listed[id(r)] = lr = listed_result(r, order)
+                mine.append(lr)
+        counts = Counter(r.outcome for r in mine)
+        schemes.append(
+            SchemeSummary(
+                id=scheme,
+                rubric=rubric,
+                rounds=[round_summary(rd, rubric, mine, view, today, cal) for rd in sorted(srounds, key=lambda r: (r.notice_date, r.key), reverse=True)],
+                outcomes=[(o, counts.get(o, 0)) for o in order] + [(o, n) for o, n in counts.items() if o not in order],
+                has_scores=bool(rubric.items),
+                results=mine,
             )
         )
-    pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": notices}))
+    return schemes, listed
 
-    histories = organisation_histories(con, today, codes, results, certs)
-    # what an organisation's pages show of it (its events are its results, certificates and actions by date)
-    history_key = {code: digest(_json({k: v for k, v in h.items() if k != "events"})) for code, h in histories.items()}
-    qr = qr_codes(con, {c["number"]: f"{shared['site_url']}verify/?n={c['number']}" for c in certs if c["number"] in cert_path})
-    for c in certs:
-        if c["number"] not in cert_path:
-            continue
-        url = f"{shared['site_url']}verify/?n={c['number']}"
-        rubric = load_rubric(c["scheme"])
-        label = f"{rubric.short_title} {c['grade']}"
-        status = {"status_since": c["status_since"], "document_no": c["document_no"], "issuer": issuer_name[c["scheme"]], "verify_url": url}
-        links = [c["credit_code"] in org_path, c["replaces"] in cert_path, c["replaced_by"] in cert_path]
-        pages.append(
-            Page(
-                cert_path[c["number"]],
-                "certificate.md.j2",
-                {
-                    **shared,
-                    "cert": c,
-                    "qr": qr[c["number"]],
-                    "verify_url": url,
-                    "rubric": rubric,
-                    "issuer": issuer_name[c["scheme"]],
-                    # the snippet as the embedder pastes it: its own attribute values escaped (a name is data)
-                    "embed": f'<a href="{html.escape(url)}"><img src="{html.escape(str(shared["site_url"]))}certificates/{c["number"]}.svg" '
-                    f'alt="{html.escape(c["org_name"] + " " + c["grade"] + " 证书 " + c["number"])}"></a>',
-                    "beside": {  # files written next to the page, made when the page changes: the badge and the record
-                        "svg": partial(badge_svg, label, c["status"], c["status"]),
-                        "json": partial(certificate_record, c, COLUMNS["certificates"], status, histories.get(c["credit_code"])),
-                    },
-                },
-                key=digest(_json(c), issuer_name[c["scheme"]], _json(links), history_key.get(c["credit_code"], "")),
-            )
-        )
-    pages.append(Page("certificates/index.md", "certificates.md.j2", {**shared, "certs": certs, "renewals": renewals}))
-    pages.append(Page("verify.md", "verify.md.j2", shared))
-    pages.append(Page("search.md", "search.md.j2", shared))
 
-    registered = dict(con.execute("SELECT credit_code, rowid FROM organisations"))
-    for code, h in histories.items():
-        h["changes"] = grade_changes(h["results"])
-        h["bigrams"] = bigrams(" ".join(dict.fromkeys(n["name"] for n in h["names"])))
-        titles = {f"{r['scheme']}/{r['round']}": round_titles.get((r["scheme"], r["round"])) for r in h["results"]}
-        links = sorted(c["number"] for c in h["certificates"] if c["number"] in cert_path)
-        key = digest(history_key[code], _json(titles), _json(links))  # changes and bigrams follow from the history
-        pages.append(Page(org_path[code], "org.md.j2", {**shared, "org": h, "round_titles": round_titles}, key, registered.get(code, 0)))
-
-    pages.append(Page("data.md", "data.md.j2", {**shared, "schemes": schemes, "regions_source": regions_source()}))
-    pages.append(
-        Page("index.md", "home.md.j2", {**shared, "schemes": schemes, "notices": notices[:12], "n_certs": sum(c["status"] == "有效" for c in certs)})
+def round_summary(rd: PublicRound, rubric, mine: list[ListedResult], view: PublicView, today: date, cal: Calendar) -> RoundSummary:
+    slug = safe_slug(rd.key)
+    rres = [r for r in mine if r.round == rd.key]
+    labels = [b.label for b in rubric.grades.bands] + ([rubric.grades.otherwise] if rubric.grades.otherwise else [])
+    if rubric.grades.kind == "conditions":
+        labels = [rubric.grades.pass_label or "", rubric.grades.fail_label or ""]
+    counts = Counter(r.grade for r in rres)
+    charts = []
+    if labels and rres:
+        charts.append(bar_chart(f"{rd.title}：等级分布", labels, [counts.get(g, 0) for g in labels]))
+    totals = [r.total for r in rres if r.total is not None]
+    if totals:
+        charts.append(histogram(f"{rd.title}：总分分布（分）", totals, 0, 110 if rubric.total_max > 10000 else 100, 10))
+    return RoundSummary(
+        key=rd.key,
+        slug=slug,
+        title=rd.title,
+        notice_date=rd.notice_date,
+        period=stored_period(rd),
+        days_left=days_left(rd, today, cal),
+        announce_date=rd.announce_date,
+        results=rres,
+        charts=charts,
+        path=f"{rd.scheme}/{slug}.md",
+        notices=[n for n in view.notices if n.scheme == rd.scheme and n.round == rd.key],
     )
-    names = sorted({r["org_name"] for r in results} | {c["org_name"] for c in certs})
-    return pages, {
-        "schemes": schemes,
-        "notices": notices,
-        "names": names,
-        "certs": certs,
-        "results": results,
-        "notice_paths": npath,
-        "summaries": summaries,
+
+
+def scheme_pages(info: SchemeSummary, shared: dict) -> list[Page]:
+    """A scheme's round pages, its overview and its 评估方法."""
+    pages = [Page(rinfo.path, "round.md.j2", {**shared, "scheme": info, "round": rinfo}) for rinfo in info.rounds]
+    pages.append(Page(f"{info.id}/index.md", "scheme.md.j2", {**shared, "scheme": info}))
+    pages.append(Page(f"{info.id}/method.md", "method.md.j2", {**shared, "scheme": info}))
+    return pages
+
+
+def notice_pages(
+    view: PublicView, today: date, cal: Calendar, rounds: dict, results: list[PublishedResult], shared: dict
+) -> tuple[list[Page], dict[str, str]]:
+    """Every notice's page and the notices' index; and each notice's one-line summary (feeds)."""
+    pages, summaries = [], {}
+    for n in view.notices:
+        notice_round = rounds.get((n.scheme, n.round))
+        entries = n.entries
+        if n.kind == "公示":
+            entries = [r for r in results if r.scheme == n.scheme and r.round == n.round]
+        left = days_left(notice_round, today, cal) if n.kind == "公示" and notice_round else None
+        draw = next((d for d in view.draws if n.kind == "抽查" and n.id.endswith(d.quarter)), None)
+        summaries[n.id] = notice_summary(n.kind, entries, shared["expires_of"])
+        context = {
+            **shared,
+            "notice": n,
+            "entries": entries,
+            "round": notice_round,
+            "days_left": left,
+            "draw": draw,
+            "round_slug": safe_slug(n.round) if n.round else None,
+        }
+        pages.append(Page(shared["notice_path"][n.id], "notice.md.j2", context))
+    pages.append(Page("notices/index.md", "notices.md.j2", {**shared, "notices": list(view.notices)}))
+    return pages, summaries
+
+
+def org_record(org: Organisation, listed: dict[int, ListedResult]) -> dict:
+    """An organisation's public history as its certificates' records print it (and its pages'
+    keys digest it): results as listed, no events (they follow from the rest)."""
+    return {
+        "credit_code": org.credit_code,
+        "name": org.name,
+        "names": plain(org.names),
+        "results": [plain(listed.get(id(r), r)) for r in org.results],
+        "certificates": plain(org.certificates),
+        "actions": plain(org.actions),
     }
+
+
+def verify_url(shared: dict, number: str) -> str:
+    return f"{shared['site_url']}verify/?n={number}"
+
+
+def certificate_pages(view: PublicView, shared: dict, qr: dict[str, str], records: dict[str, dict], history_key: dict[str, str]) -> list[Page]:
+    """A page per certificate or filing, with its QR code, badge and JSON record beside it."""
+    cert_path, org_path, issuer_name = shared["cert_path"], shared["org_path"], shared["issuer_name"]
+    pages = []
+    for c in view.certificates:
+        if c.number not in cert_path:
+            continue
+        url = verify_url(shared, c.number)
+        rubric = load_rubric(c.scheme)
+        label = f"{rubric.short_title} {c.grade}"
+        status = {"status_since": c.status_since, "document_no": c.document_no, "issuer": issuer_name[c.scheme], "verify_url": url}
+        links = [c.credit_code in org_path, c.replaces in cert_path, c.replaced_by in cert_path]
+        context = {
+            **shared,
+            "cert": c,
+            "qr": qr[c.number],
+            "verify_url": url,
+            "rubric": rubric,
+            "issuer": issuer_name[c.scheme],
+            # the snippet as the embedder pastes it: its own attribute values escaped (a name is data)
+            "embed": f'<a href="{html.escape(url)}"><img src="{html.escape(str(shared["site_url"]))}certificates/{c.number}.svg" '
+            f'alt="{html.escape(c.org_name + " " + c.grade + " 证书 " + c.number)}"></a>',
+            "beside": {  # files written next to the page, made when the page changes: the badge and the record
+                "svg": partial(badge_svg, label, c.status, c.status),
+                "json": partial(certificate_record, c, COLUMNS["certificates"], status, records.get(c.credit_code)),
+            },
+        }
+        key = digest(_json(plain(c)), issuer_name[c.scheme], _json(links), history_key.get(c.credit_code, ""))
+        pages.append(Page(cert_path[c.number], "certificate.md.j2", context, key=key))
+    return pages
+
+
+def org_pages(
+    view: PublicView, shared: dict, codes: list[str], records: dict[str, dict], history_key: dict[str, str], rounds: dict
+) -> list[Page]:
+    """A page per organisation: its names, its history, why its grade changed."""
+    round_titles = {(s, k): rd.title for (s, k), rd in rounds.items()}
+    cert_path = shared["cert_path"]
+    pages = []
+    for code in codes:
+        org = view.organisations.get(code)
+        if org is None:
+            continue
+        page = OrgPage(
+            *(getattr(org, f) for f in org.keys()),
+            changes=grade_changes(list(org.results)),
+            bigrams=bigrams(" ".join(dict.fromkeys(n.name for n in org.names))),
+        )
+        titles = {f"{r.scheme}/{r.round}": round_titles.get((r.scheme, r.round)) for r in org.results}
+        links = sorted(c.number for c in org.certificates if c.number in cert_path)
+        key = digest(history_key[code], _json(titles), _json(links))  # changes and bigrams follow from the history
+        context = {**shared, "org": page, "round_titles": round_titles}
+        pages.append(Page(shared["org_path"][code], "org.md.j2", context, key, view.registered.get(code, 0)))
+    return pages
+
+
+def hub_pages(view: PublicView, shared: dict, schemes: list[SchemeSummary]) -> list[Page]:
+    """The open data page and the home page."""
+    return [
+        Page("data.md", "data.md.j2", {**shared, "schemes": schemes, "regions_source": regions_source()}),
+        Page(
+            "index.md",
+            "home.md.j2",
+            {**shared, "schemes": schemes, "notices": list(view.notices[:12]), "n_certs": sum(c.status == "有效" for c in view.certificates)},
+        ),
+    ]
 
 
 def outcome_order(rubric) -> list[str]:
@@ -350,37 +476,6 @@ def notice_summary(kind: str, entries: list[dict], expires_of: dict[str, str], m
         parts.append(who + (f" {grade}" if grade and kind != "抽查" else "") + (f"（有效期至 {until}）" if until else ""))
     more = f"等 {len(entries)} 家" if len(entries) > most else f"共 {len(entries)} 家"
     return "、".join(p for p in parts if p) + (f"，{more}" if entries else "")
-
-
-def make_qr(job: tuple[str, str]) -> str:
-    import io
-
-    import segno
-
-    url, number = job
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=True, svgns=True, title=f"核验 {number}")
-    return buf.getvalue().decode()
-
-
-def qr_codes(con: sqlite3.Connection, urls: dict[str, str]) -> dict[str, str]:
-    """number -> QR code (SVG) that opens its verification. Made once (in parallel when many),
-    then read back from the registry's cache."""
-    cached = {}
-    for url, svg in con.execute("SELECT url, svg FROM qr_cache"):
-        cached[url] = svg
-    missing = [(url, number) for number, url in urls.items() if url not in cached]
-    if len(missing) >= 64:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor() as pool:
-            made = list(pool.map(make_qr, missing, chunksize=32))
-    else:
-        made = [make_qr(job) for job in missing]
-    for (url, _), svg in zip(missing, made):
-        con.execute("INSERT INTO qr_cache VALUES (?, ?)", (url, svg))
-        cached[url] = svg
-    return {number: cached[url] for number, url in urls.items()}
 
 
 def nav_for(schemes: list[dict]) -> list:
