@@ -48,7 +48,7 @@ def layer_of(module: str) -> str:
         return "core"
     if head in ("validate", "pipeline"):
         return "pipeline"
-    if head in ("cli", "cli_text", "__main__"):
+    if head in ("cli", "cli_text", "cli_report", "__main__"):
         return "cli"
     if head in ALLOWED:
         return head
@@ -204,3 +204,49 @@ def test_the_check_sees_an_injected_cycle(tmp_path, module, source, cycle):
     target.write_text(target.read_text(encoding="utf-8") + "\n" + source, encoding="utf-8")
     found = cycles(copy)
     assert len(found) == 1 and set(cycle.split(" -> ")) <= set(found[0].split(" -> "))
+
+
+# --- SQL belongs to the registry --------------------------------------------------------------------
+
+SQL_CALLS = {"execute", "executemany", "executescript"}
+
+
+def sql_outside_registry(root: Path = PACKAGE) -> list[str]:
+    """Every call of a cursor's or connection's execute*, and every sqlite3.connect, outside
+    scoring/registry/: other layers call registry functions."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == "registry":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+                owner = node.func.value
+                if name in SQL_CALLS or (name == "connect" and isinstance(owner, ast.Name) and owner.id == "sqlite3"):
+                    found.append(f"{root.name}/{rel}:{node.lineno} {name}")
+    return found
+
+
+def test_no_sql_outside_the_registry():
+    assert sql_outside_registry() == []
+
+
+@pytest.mark.parametrize(
+    "module, source",
+    [
+        ("publish/pages.py", "def f(con):\n    return con.execute('SELECT 1')\n"),
+        ("jobs.py", "def f(con, rows):\n    con.executemany('INSERT INTO x VALUES (?)', rows)\n"),
+        ("cli.py", "import sqlite3\ndef f(p):\n    return sqlite3.connect(p)\n"),
+        ("office/content.py", "def f(con):\n    con.executescript('DELETE FROM x')\n"),
+    ],
+)
+def test_the_check_sees_sql_outside_the_registry(tmp_path, module, source):
+    import shutil
+
+    copy = tmp_path / "scoring"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.yaml", "*.sql"))
+    target = copy / module
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + source, encoding="utf-8")
+    found = sql_outside_registry(copy)
+    assert len(found) == 1 and module in found[0]
