@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
@@ -35,6 +36,11 @@ __all__ = [
     "Band",
     "Grades",
     "Decision",
+    "CertificateRules",
+    "Lifecycle",
+    "Stage",
+    "ReportWording",
+    "OfficeSettings",
     "Rubric",
     "read_rubric",
     "score_sheet_inputs",
@@ -190,6 +196,64 @@ class Grades:
 
 
 @dataclass(frozen=True)
+class CertificateRules:
+    """What a scheme issues for a passing result (`lifecycle.certificate`)."""
+
+    kind: str  # certificate (graded, may be downgraded) | filing (备案)
+    number: str  # its number, formatted with {year} and {seq}
+    passing_grades: tuple[str, ...]  # the grades that get one, highest first
+    issuer: str = ""  # who issues it, unless the instance's scoring.toml names the issuer
+    validity_years: int | None = None  # None: valid until ended by an action
+    renewal_months: int | None = None  # 即将到期: the renewal is due this many months before expiry
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What happens to a scheme's results after scoring (`lifecycle:`); each rule is off when absent."""
+
+    certificate: CertificateRules | None = None
+    notice_working_days: int | None = None  # 公示期 in working days (D12); None: no 公示
+    spot_check_percent: int | None = None  # 抽查: the share of certificates drawn each year
+    revocation_bar_years: int | None = None  # after 撤销 no application for this many years
+    return_days: int | None = None  # D21: a 降级/撤销 certificate is returned within these calendar days
+
+    @property
+    def issuer(self) -> str:
+        """Who issues the scheme's certificates (its rubric's word); "" when it issues none."""
+        return self.certificate.issuer if self.certificate else ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the application procedure (`office.stages`), e.g. zj-skpw 第九条's 协会受理."""
+
+    name: str
+    days: int | None = None  # working days it may take from the stage before (D12); None: no time limit
+
+
+@dataclass(frozen=True)
+class ReportWording:
+    """The 评估报告's / 结果告知书's own words (`office.report`)."""
+
+    title: str  # default: the scheme's title + 结果告知书
+    headings: tuple[str, ...] = ("一、概况", "二、评估", "三、结论", "四、附表")
+    conditions_table: str = ""
+    score_table: str = ""
+    signatures: tuple[str, ...] = ("评估组长", "审核人")
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """The issuing body's documents for a scheme (`office:`): wording that differs by scheme."""
+
+    certificate_title: str  # default: the scheme's title
+    report: ReportWording
+    cite: str = ""  # the text a letter cites, 《…》; default: the first part of the rubric's source
+    decision_basis: str = ""  # the articles a 降级/撤销 decision cites
+    stages: tuple[Stage, ...] = ()  # the application procedure, in order; () when none is tracked
+
+
+@dataclass(frozen=True)
 class Rubric:
     scheme: str
     title: str
@@ -210,12 +274,12 @@ class Rubric:
     zero_if: Condition | None
     item_notes: bool
     sheets: tuple[dict, ...]
-    lifecycle: dict
+    lifecycle: Lifecycle
+    office: OfficeSettings  # the issuing body's documents: report wording, application stages
     bands_display: dict
     roles: dict = field(default_factory=dict)  # role (address, legal_rep, application_date) -> field id
     path: Path = field(compare=False, default=Path())
     kind: str = "assessment"  # assessment | form (a printed/checked form that is not scored)
-    office: dict = field(default_factory=dict)  # the issuing body's documents: report wording, application stages
 
     @property
     def total_max(self) -> int:
@@ -301,6 +365,8 @@ def _build(raw: dict, path: Path) -> Rubric:
     conditions = _conditions(raw.get("conditions") or [], path)
     grades = _grades(raw["grades"], path)
     total_clip, zero_if = _total(raw.get("total") or {}, path)
+    lifecycle = _lifecycle(raw.get("lifecycle"), path)
+    office = _office(raw.get("office"), raw["title"], path)
 
     rubric = Rubric(
         scheme=raw["scheme"],
@@ -322,12 +388,12 @@ def _build(raw: dict, path: Path) -> Rubric:
         zero_if=zero_if,
         item_notes=bool(raw.get("item_notes", False)),
         sheets=tuple(raw["sheets"]),
-        lifecycle=raw.get("lifecycle") or {},
+        lifecycle=lifecycle,
         bands_display=raw.get("bands_display") or {},
         roles=dict(raw.get("roles") or {}),
         path=path,
         kind=raw.get("kind", "assessment"),
-        office=raw.get("office") or {},
+        office=office,
     )
     _check_whole(rubric, path)
     return rubric
@@ -489,11 +555,103 @@ def _total(total: dict, path: Path) -> tuple[tuple[int | None, int | None], Cond
     return (clipped[0], clipped[1]), zero_if
 
 
+def _settings(raw: Any, cls: type, path: Path, where: str) -> dict:
+    """A block of settings: a mapping (or nothing) whose keys are the fields of `cls`."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        _fail(path, where, f"must be a mapping, not {raw!r}")
+    known = [f.name for f in dataclass_fields(cls)]
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        _fail(path, where, f"unknown key {unknown[0]!r}; known: {', '.join(known)}")
+    return raw
+
+
+def _whole(raw: dict, key: str, path: Path, where: str) -> int | None:
+    value = raw.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        _fail(path, f"{where}.{key}", f"must be a whole number, not {value!r}")
+    return value
+
+
+def _text(raw: dict, key: str, default: str, path: Path, where: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        _fail(path, f"{where}.{key}", f"must be text, not {value!r}")
+    return value
+
+
+def _texts(raw: dict, key: str, default: tuple[str, ...], path: Path, where: str) -> tuple[str, ...]:
+    value = raw.get(key, default)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        _fail(path, f"{where}.{key}", f"must be a list of texts, not {value!r}")
+    return tuple(value)
+
+
+def _lifecycle(raw: Any, path: Path) -> Lifecycle:
+    raw = _settings(raw, Lifecycle, path, "lifecycle")
+    cert = raw.get("certificate")
+    return Lifecycle(
+        certificate=None if cert is None else _certificate(cert, path),
+        **{k: _whole(raw, k, path, "lifecycle") for k in ("notice_working_days", "spot_check_percent", "revocation_bar_years", "return_days")},
+    )
+
+
+def _certificate(raw: Any, path: Path) -> CertificateRules:
+    where = "lifecycle.certificate"
+    raw = _settings(raw, CertificateRules, path, where)
+    missing = [k for k in ("kind", "number", "passing_grades") if k not in raw]
+    if missing:
+        _fail(path, where, f"needs {', '.join(missing)}")
+    if raw["kind"] not in ("certificate", "filing"):
+        _fail(path, f"{where}.kind", f"must be certificate or filing, not {raw['kind']!r}")
+    return CertificateRules(
+        kind=raw["kind"],
+        number=_text(raw, "number", "", path, where),
+        passing_grades=_texts(raw, "passing_grades", (), path, where),
+        issuer=_text(raw, "issuer", "", path, where),
+        validity_years=_whole(raw, "validity_years", path, where),
+        renewal_months=_whole(raw, "renewal_months", path, where),
+    )
+
+
+def _office(raw: Any, title: str, path: Path) -> OfficeSettings:
+    raw = _settings(raw, OfficeSettings, path, "office")
+    stages = raw.get("stages") or []
+    if not isinstance(stages, list):
+        _fail(path, "office.stages", "a list of stages, each with a name and optionally days")
+    return OfficeSettings(
+        certificate_title=_text(raw, "certificate_title", title, path, "office"),
+        report=_report(raw.get("report"), title, path),
+        cite=_text(raw, "cite", "", path, "office"),
+        decision_basis=_text(raw, "decision_basis", "", path, "office"),
+        stages=tuple(_stage(i, st, path) for i, st in enumerate(stages)),
+    )
+
+
+def _report(raw: Any, title: str, path: Path) -> ReportWording:
+    where = "office.report"
+    raw = _settings(raw, ReportWording, path, where)
+    return ReportWording(
+        title=_text(raw, "title", f"{title}结果告知书", path, where),
+        headings=_texts(raw, "headings", ReportWording.headings, path, where),
+        conditions_table=_text(raw, "conditions_table", "", path, where),
+        score_table=_text(raw, "score_table", "", path, where),
+        signatures=_texts(raw, "signatures", ReportWording.signatures, path, where),
+    )
+
+
+def _stage(i: int, st: Any, path: Path) -> Stage:
+    where = f"office.stages[{i}]"
+    if not isinstance(st, dict) or not st.get("name") or not isinstance(st.get("days", 0), int):
+        _fail(path, where, "each stage has a name and optionally days (working days, D12)")
+    st = _settings(st, Stage, path, where)
+    return Stage(_text(st, "name", "", path, where), st.get("days"))
+
+
 def _check_whole(rubric: Rubric, path: Path) -> None:
-    """What needs the whole rubric: office stages, roles, kind, every expression, the sheets."""
-    for i, st in enumerate(rubric.office.get("stages", [])):
-        if not isinstance(st, dict) or not st.get("name") or not isinstance(st.get("days", 0), int):
-            _fail(path, f"office.stages[{i}]", "each stage has a name and optionally days (working days, D12)")
+    """What needs the whole rubric: roles, kind, every expression, the sheets."""
     for role, fid in rubric.roles.items():
         if role not in ROLES or fid not in rubric.fields:
             _fail(path, f"roles.{role}", f"roles are {', '.join(ROLES)}, each naming a field")

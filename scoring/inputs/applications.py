@@ -42,7 +42,7 @@ class Application:
 
 
 def header_for(rubric: Rubric) -> list[str]:
-    return [*ID_COLUMNS, *(s["name"] for s in rubric.office.get("stages", [])), *END_COLUMNS]
+    return [*ID_COLUMNS, *(s.name for s in rubric.office.stages), *END_COLUMNS]
 
 
 def _date(text: str) -> date | None:
@@ -58,7 +58,7 @@ def read_applications(path: Path, rubric: Rubric, round_key: str) -> tuple[list[
     if not path.exists() and not path.is_symlink():
         return [], []
     where = f"{rubric.scheme}/{round_key}/{FILE_NAME}"
-    stages = [s["name"] for s in rubric.office.get("stages", [])]
+    stages = [s.name for s in rubric.office.stages]
     try:
         rows = list(csv.reader(io.StringIO(decode_text(read_small_file(path)))))
     except (ValueError, csv.Error) as exc:

@@ -146,7 +146,7 @@ title = "{today.year}年度第一批{rubric.short_title}结果"
 notice_date = {today.isoformat()}   # 公示（或公布）开始日期：请改为实际日期
 """,
         )
-        if rubric.office.get("stages"):  # applications in progress: the office dashboard tracks each stage's deadline
+        if rubric.office.stages:  # applications in progress: the office dashboard tracks each stage's deadline
             write(f"workbooks/{scheme}/{key}/applications.csv", "\ufeff" + ",".join(header_for(rubric)) + "\n")
     write(
         "workbooks/calendar.toml",

@@ -85,7 +85,7 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     withheld = data.get("withheld", [])
     if not isinstance(withheld, list) or not all(isinstance(c, str) and credit_code_ok(c.strip().upper()) for c in withheld):
         raise RoundError(f'{path}: withheld 应为统一社会信用代码列表，如 withheld = ["91330100…"]')
-    days = load_rubric(scheme).lifecycle.get("notice_working_days")
+    days = load_rubric(scheme).lifecycle.notice_working_days
     start: date | None
     end: date | None
     if days:

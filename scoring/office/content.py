@@ -27,8 +27,8 @@ def issuer_of(scheme: str, issuer: dict) -> str:
 
 def _cited(r: Rubric) -> str:
     """The scheme's text as a letter cites it: 《title》 (the source line's first part)."""
-    if r.office.get("cite"):
-        return str(r.office["cite"])
+    if r.office.cite:
+        return r.office.cite
     title = r.source.split("，")[0].strip()
     return f"《{title}》" if title else ""
 
@@ -74,7 +74,7 @@ def _certificate_context(c: dict, entries_of: Callable[[str], dict], verify: str
     wide = [f for f in shown if r.fields[f].type == "text" and r.fields[f].max_length >= 500]
     opinion = next((f for f in wide if r.fields[f].label == "备案意见"), None)
     return {
-        "title": r.office.get("certificate_title", r.title),
+        "title": r.office.certificate_title,
         "scheme_title": r.title,
         "number": c["number"],
         "org_name": c["org_name"],
@@ -149,13 +149,13 @@ def _report_context(row: dict, issuer: dict) -> dict:
             tables.append(
                 {"label": t.label, "columns": [c.label for c in t.columns], "rows": [[row_.get(c.id, "") for c in t.columns] for row_ in rows]}
             )
-    office = r.office.get("report", {})
+    office = r.office.report
     return {
-        "title": office.get("title", f"{r.title}结果告知书"),
-        "headings": office.get("headings", ["一、概况", "二、评估", "三、结论", "四、附表"]),
-        "conditions_table": office.get("conditions_table", ""),
-        "score_table": office.get("score_table", ""),
-        "signatures": office.get("signatures", ["评估组长", "审核人"]),
+        "title": office.title,
+        "headings": office.headings,
+        "conditions_table": office.conditions_table,
+        "score_table": office.score_table,
+        "signatures": office.signatures,
         "scheme_title": r.title,
         "source": _cited(r),
         "issuer": issuer_of(row["scheme"], issuer),
@@ -215,8 +215,8 @@ def letter_documents(decided: list[dict], rounds: list[dict], issuer: dict) -> l
                     "scheme_title": r.title,
                     "issuer": issuer_of(d["scheme"], issuer),
                     "source": _cited(r),
-                    "basis": r.office.get("decision_basis", ""),
-                    "bar_years": {1: "一", 2: "两", 3: "三"}.get(int(r.lifecycle.get("revocation_bar_years") or 0), ""),
+                    "basis": r.office.decision_basis,
+                    "bar_years": {1: "一", 2: "两", 3: "三"}.get(int(r.lifecycle.revocation_bar_years or 0), ""),
                 },
             )
         )

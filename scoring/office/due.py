@@ -64,7 +64,7 @@ def _state(left: int) -> str:
 def application_items(apps: list[Application], titles: dict[tuple[str, str], str], today: date, cal: Calendar) -> list[DueItem]:
     out = []
     for a in apps:
-        stages = load_rubric(a.scheme).office.get("stages", [])
+        stages = load_rubric(a.scheme).office.stages
         stage, since = a.reached[-1]
         base = dict(kind="申请", scheme=a.scheme, round=titles.get((a.scheme, a.round), a.round), credit_code=a.credit_code, org_name=a.org_name)
         if a.closed:
@@ -74,21 +74,21 @@ def application_items(apps: list[Application], titles: dict[tuple[str, str], str
             out.append(DueItem(**base, stage=stage, since=since.isoformat(), next="", deadline="", left=None, state="已完成", note=a.note))
             continue
         nxt = stages[len(a.reached)]
-        if not nxt.get("days"):
-            out.append(DueItem(**base, stage=stage, since=since.isoformat(), next=nxt["name"], deadline="", left=None, state="无时限", note=a.note))
+        if not nxt.days:
+            out.append(DueItem(**base, stage=stage, since=since.isoformat(), next=nxt.name, deadline="", left=None, state="无时限", note=a.note))
             continue
         try:
-            deadline = notice_period(cal, since, int(nxt["days"])).end
+            deadline = notice_period(cal, since, int(nxt.days)).end
             left = workdays_between(cal, today, deadline)
         except UnknownYear as exc:
             note = f"{exc.year} 年工作日历未知，无法计算时限：请在 calendar.toml 中补充"
-            out.append(DueItem(**base, stage=stage, since=since.isoformat(), next=nxt["name"], deadline="", left=None, state="日历未知", note=note))
+            out.append(DueItem(**base, stage=stage, since=since.isoformat(), next=nxt.name, deadline="", left=None, state="日历未知", note=note))
             continue
         item = DueItem(
             **base,
             stage=stage,
             since=since.isoformat(),
-            next=f"{nxt['name']}（{nxt['days']} 个工作日内）",
+            next=f"{nxt.name}（{nxt.days} 个工作日内）",
             deadline=deadline.isoformat(),
             left=left,
             state=_state(left),

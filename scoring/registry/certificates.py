@@ -95,10 +95,11 @@ def issue(
     source=None,
 ) -> str:
     """Give the next number of (scheme, year) and record the certificate; end the one it replaces."""
-    cfg = load_rubric(scheme).lifecycle["certificate"]
+    cfg = load_rubric(scheme).lifecycle.certificate
+    assert cfg is not None, f"{scheme} issues no certificates"
     year = issued.year
     (last,) = con.execute("SELECT COALESCE(MAX(seq), 0) FROM certificates WHERE scheme=? AND year=?", (scheme, year)).fetchone()
-    number = cfg["number"].format(year=year, seq=last + 1)
+    number = cfg.number.format(year=year, seq=last + 1)
     if replaces is None:
         old = current_certificate(con, scheme, credit_code, issued)
         replaces = old["number"] if old is not None else None
@@ -108,7 +109,7 @@ def issue(
         (
             number,
             scheme,
-            cfg["kind"],
+            cfg.kind,
             credit_code,
             result_id,
             round_id,

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from ..errors import ACTION_CODES, FOLDER_CODES, REFUSAL_CODES, ROUND_CODES, WARNING_CODES, Problem
 from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
 from ..result import Result
-from ..rubric import load_rubric
+from ..rubric import CertificateRules, load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
 from .db import RegistryDateError, audit
 from .verify import RegistryTampered, content_digest, last_checkpoint, verify
@@ -119,8 +119,8 @@ def record(con: sqlite3.Connection, inputs: Inputs, results: dict[str, Result], 
             _run_events(con, s.scheme, s.actions, today, rep)
             _round_notices(con, s.scheme, today, rep)
             _void_notices(con, s.scheme, today, rep)
-            if rubric.lifecycle.get("spot_check_percent"):
-                _draws(con, s.scheme, int(rubric.lifecycle["spot_check_percent"]), today, rep)
+            if rubric.lifecycle.spot_check_percent:
+                _draws(con, s.scheme, int(rubric.lifecycle.spot_check_percent), today, rep)
         _name_warnings(con, today, rep)
         # what the registry itself wrote, for `verify` to compare against; a run that changed no row
         # leaves the verified content, and its checkpoint, as they were
@@ -244,7 +244,7 @@ def _record_results(
     if not new:
         return
     current = {f.rel: f.sha256 for f in rnd_in.files}
-    bar_years = load_rubric(spec.scheme).lifecycle.get("revocation_bar_years")
+    bar_years = load_rubric(spec.scheme).lifecycle.revocation_bar_years
     copies = _copies(new, active, current)
     for f, res in new:
         rel = f.rel
@@ -341,7 +341,7 @@ def _ensure_org(con: sqlite3.Connection, code: str | None, name: str | None, add
 
 
 def _run_events(con: sqlite3.Connection, scheme: str, actions: list[Action], today: date, rep: Report) -> None:
-    cfg = load_rubric(scheme).lifecycle.get("certificate")
+    cfg = load_rubric(scheme).lifecycle.certificate
     events = []
     if cfg:
         for rnd in con.execute("SELECT * FROM rounds WHERE scheme=? AND announce_date<=? ORDER BY announce_date, key", (scheme, today.isoformat())):
@@ -357,7 +357,7 @@ def _run_events(con: sqlite3.Connection, scheme: str, actions: list[Action], tod
             _apply_action(con, cfg, ev, today, rep)
 
 
-def _issue_round(con: sqlite3.Connection, cfg: dict, rnd, today: date, rep: Report) -> None:
+def _issue_round(con: sqlite3.Connection, cfg: CertificateRules, rnd, today: date, rep: Report) -> None:
     withheld = set(json.loads(rnd["withheld"]))
     if rnd["withheld_at_announce"] is None:
         con.execute("UPDATE rounds SET withheld_at_announce=? WHERE id=?", (json.dumps(sorted(withheld)), rnd["id"]))
@@ -370,9 +370,9 @@ def _issue_round(con: sqlite3.Connection, cfg: dict, rnd, today: date, rep: Repo
            AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id) ORDER BY r.credit_code""",
         (rnd["id"],),
     ).fetchall()
-    years = cfg.get("validity_years")
+    years = cfg.validity_years
     for r in pending:
-        if r["grade"] not in cfg["passing_grades"] or r["credit_code"] in withheld:
+        if r["grade"] not in cfg.passing_grades or r["credit_code"] in withheld:
             continue
         issued = today if r["credit_code"] in late else announce  # released after an objection: issued now
         address = json.loads(r["result_json"]).get("address")
@@ -428,7 +428,7 @@ def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: 
 def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: bool) -> None:
     """D21: a 降级/撤销 certificate is to be returned within `return_days` calendar days of the
     action (the day itself not counted); if not, it is void from the day after the deadline."""
-    days = load_rubric(a.scheme).lifecycle.get("return_days")
+    days = load_rubric(a.scheme).lifecycle.return_days
     if days is None:
         return
     con.execute(
@@ -437,7 +437,7 @@ def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: b
     )
 
 
-def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: date, rep: Report) -> None:
+def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Action, today: date, rep: Report) -> None:
     where = f"{a.scheme}/{a.source} 第 {a.line} 行"
     if a.action == "证书退回":
         _return_certificate(con, a, today, where, rep)
@@ -449,8 +449,8 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
         )
         return
     if a.action == "降级":
-        order = list(cfg["passing_grades"])
-        if cfg["kind"] != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
+        order = list(cfg.passing_grades)
+        if cfg.kind != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
             rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=f"{cert['grade']} 不能“降级”为 {a.detail}"))
             return
     _record_action(con, a, today, where, cert["number"])
@@ -471,7 +471,7 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
     elif a.action == "撤销":
         end(con, today, cert["number"], a.date, "已撤销", source=where)
         _set_return_due(con, a, cert["number"], returned="已退回" in a.detail)  # 已退回: handed back with the decision
-        what = "运维服务能力评估等级" if cfg["kind"] == "certificate" else "备案"
+        what = "运维服务能力评估等级" if cfg.kind == "certificate" else "备案"
         notice = ("撤销公告", f"关于撤销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     elif a.action == "变更":
         changes = dict(a.changes)
@@ -486,12 +486,12 @@ def _apply_action(con: sqlite3.Connection, cfg: dict | None, a: Action, today: d
         public = {k: v for k, v in changes.items() if k != "legal_rep"}  # a person's name is never published
         notice = (
             "变更公告",
-            f"关于{cert['org_name']}{'评估证书' if cfg['kind'] == 'certificate' else '备案'}变更的公告",
+            f"关于{cert['org_name']}{'评估证书' if cfg.kind == 'certificate' else '备案'}变更的公告",
             {"old_number": cert["number"], "new_number": new, "changes": public},
         )
     elif a.action == "注销":
         end(con, today, cert["number"], a.date, "已注销", source=where)
-        what = "评估证书" if cfg["kind"] == "certificate" else "备案"
+        what = "评估证书" if cfg.kind == "certificate" else "备案"
         notice = ("注销公告", f"关于注销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     if notice:
         kind, title, entry = notice
