@@ -41,6 +41,13 @@ def test_private_fields_are_not_public():
         (('- {label: 4A, op: ">=", value: 80', '- {label: 4A, op: "=>", value: 80'), "op must be"),
         (("max: 15\n    wording: 每家", "max: 16\n    wording: 每家"), "items add up to"),
         (("@D4 tech_staff", "@D99 tech_staff"), "undefined decision D99"),
+        (("rule: {kind: awarded, input: pts_archives}", "rule: {kind: awarded, input: pts_archives, cap: 3}"), "does not take cap"),
+        (("  return_days: 15 ", "  retrun_days: 15 "), "lifecycle: unknown key 'retrun_days'"),
+        (("    renewal_months: 3 ", "    renewal_months: three "), "lifecycle.certificate.renewal_months: must be a whole number"),
+        (("    kind: certificate\n", "    kind: licence\n"), "lifecycle.certificate.kind: must be certificate or filing"),
+        (("    signatures: [评估组长, 报告审核专家]", "    signature: [评估组长, 报告审核专家]"), "office.report: unknown key 'signature'"),
+        (("    - {name: 协会受理, days: 15}", "    - {name: 协会受理, days: 15, owner: 协会}"), "office.stages[1]: unknown key 'owner'"),
+        (("    - {name: 协会受理, days: 15}", "    - {days: 15}"), "office.stages[1]: each stage has a name"),
     ],
 )
 def test_a_broken_rubric_fails_loudly_naming_its_file(tmp_path, change, message):
@@ -64,3 +71,23 @@ def test_no_message_a_clerk_reads_shows_a_field_id():
         for text in texts:
             shown = re.sub(r"\{[\w.]+\}", "", text)  # placeholders are filled with values
             assert not re.search(r"[a-z]+_[a-z_]+", shown), (scheme, text)
+
+
+def test_lifecycle_and_office_settings_are_typed_with_the_defaults_of_the_text():
+    from scoring.rubric import CertificateRules, Lifecycle, ReportWording, Stage
+
+    zj = load_rubric("zj-skpw")
+    assert zj.lifecycle == Lifecycle(
+        certificate=CertificateRules("certificate", "ZJSK-{year}-{seq:04d}", ("5A", "4A", "3A", "2A"), "浙江省环境监测协会", 3, 3),
+        notice_working_days=5,  # @D12
+        revocation_bar_years=1,
+        return_days=15,
+    )
+    assert zj.office.stages[:2] == (Stage("机构申请"), Stage("协会受理", 15))
+    # a scheme that says nothing gets what the documents fall back on: its own title, no stages
+    form = load_rubric("xuzhou-archive")
+    assert form.lifecycle == Lifecycle() and form.lifecycle.issuer == ""
+    assert form.office.certificate_title == form.title and form.office.stages == () and form.office.cite == ""
+    assert form.office.report == ReportWording(
+        f"{form.title}结果告知书", ("一、概况", "二、评估", "三、结论", "四、附表"), "", "", ("评估组长", "审核人")
+    )
