@@ -6,6 +6,11 @@ of action, the date moving on — are applied night after night to the bundled s
 night the same registry is rebuilt from scratch into an empty folder and the two sites compared
 file for file. Damaged carry-over state (a live file gone, a manifest of another build) must cost
 a rebuild of what is missing, never a wrong site.
+
+The unit tests at the end drive `publish.carry.Carry` alone, on a live build and a new one in a tmp
+folder: an unchanged key links the live file, a changed key writes a new inode, the spare's files
+are kept or replaced, what the new build lacks is swept, and nothing is ever written into the live
+build.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from helpers import ROOT, SCHEMES
 
 from scoring.excel.fill import fill_template
 from scoring.jobs import publish
+from scoring.publish.carry import Carry, digest
 from scoring.samples import credit_code, random_entry
 
 
@@ -240,3 +246,134 @@ def test_search_bundles_index_exactly_their_pages_whatever_their_paths(tmp_path)
     for name, count in (("orgs-0", 1), ("main", 2)):
         entry = json.loads((site / "pagefind" / name / "pagefind-entry.json").read_text(encoding="utf-8"))
         assert sum(lang["page_count"] for lang in entry["languages"].values()) == count, (name, entry)
+
+
+# --- Carry on its own ---------------------------------------------------------------------------------
+
+
+def live_build(tmp: Path, files: dict[str, str]) -> tuple[Path, dict]:
+    """A live build holding `files` (path -> text) and its manifest, each file keyed by its text."""
+    live = tmp / "live"
+    for rel, text in files.items():
+        (live / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).write_text(text, encoding="utf-8")
+    return live, {"build": "live", "files": {rel: digest(text) for rel, text in files.items()}, "groups": {}}
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def never(rel: str):
+    def make():
+        raise AssertionError(f"{rel} was made again although its key is unchanged")
+
+    return make
+
+
+def test_an_unchanged_key_links_the_live_file_and_a_changed_one_writes_a_new_inode(tmp_path):
+    live, manifest = live_build(tmp_path, {"index.html": "首页", "org/a/index.html": "甲", "org/b/index.html": "乙"})
+    before = snapshot(live)
+    carry = Carry(previous=live, old=manifest)
+    site = tmp_path / "new"
+    carry.put(site, "index.html", digest("首页"), never("index.html"))
+    carry.put(site, "org/a/index.html", digest("甲（新名称）"), lambda: "甲（新名称）")
+    carry.put(site, "org/c/index.html", digest("丙"), lambda: "丙")  # new: the live build never had it
+    assert (site / "index.html").stat().st_ino == (live / "index.html").stat().st_ino  # a hard link
+    assert (live / "index.html").stat().st_nlink == 2
+    assert (site / "org/a/index.html").stat().st_ino != (live / "org/a/index.html").stat().st_ino
+    assert (site / "org/a/index.html").read_text(encoding="utf-8") == "甲（新名称）"
+    assert carry.linked == 1 and carry.written == {"org/a/index.html", "org/c/index.html"}
+    assert carry.files == {"index.html": digest("首页"), "org/a/index.html": digest("甲（新名称）"), "org/c/index.html": digest("丙")}
+    assert carry.manifest("new") == {"build": "new", "files": carry.files, "groups": {}}
+    assert not carry.superset()  # org/b is gone: every link of the new build must be checked
+    assert snapshot(live) == before  # nothing written into the live build
+
+
+def test_a_file_without_a_key_is_made_and_keyed_by_its_bytes(tmp_path):
+    live, manifest = live_build(tmp_path, {"feed.xml": "<feed/>"})
+    carry = Carry(previous=live, old=manifest)
+    site = tmp_path / "new"
+    carry.put(site, "feed.xml", None, lambda: "<feed/>")  # made to learn its key, then linked: same bytes
+    carry.put(site, "data.json", None, lambda: b"{}")
+    assert carry.files == {"feed.xml": digest("<feed/>"), "data.json": digest(b"{}")}
+    assert (site / "feed.xml").stat().st_ino == (live / "feed.xml").stat().st_ino and carry.written == {"data.json"}
+
+
+def test_without_a_live_build_or_with_its_file_gone_everything_is_made(tmp_path):
+    carry = Carry()
+    carry.put(tmp_path / "a", "index.html", "k", lambda: "首页")
+    assert (tmp_path / "a" / "index.html").read_text(encoding="utf-8") == "首页" and carry.linked == 0
+    live, manifest = live_build(tmp_path, {"index.html": "首页"})
+    (live / "index.html").unlink()  # the manifest says unchanged, the file is gone: made again
+    carry = Carry(previous=live, old=manifest)
+    carry.put(tmp_path / "b", "index.html", digest("首页"), lambda: "首页")
+    assert (tmp_path / "b" / "index.html").read_text(encoding="utf-8") == "首页" and carry.written == {"index.html"}
+
+
+def test_made_in_the_spare_unchanged_files_stay_changed_ones_are_replaced_and_the_rest_swept(tmp_path):
+    live, manifest = live_build(tmp_path, {"index.html": "首页 2", "org/a/index.html": "甲", "org/b/index.html": "乙"})
+    site = tmp_path / "spare"  # the build before the live one, as adopt_spare hands it over
+    spare_files = {"index.html": "首页 1", "org/a/index.html": "甲", "org/old/index.html": "旧", "theme/x.css": "x"}
+    for rel, text in spare_files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    os.unlink(site / "org/a/index.html")
+    os.link(live / "org/a/index.html", site / "org/a/index.html")  # carried into the live build from the spare: one inode
+    spare = {"build": "spare", "files": {rel: digest(text) for rel, text in spare_files.items()}, "groups": {}}
+    before = snapshot(live)
+    kept_inode = (site / "org/a/index.html").stat().st_ino
+    carry = Carry(previous=live, old=manifest, spare=spare, present=set(spare_files))
+    carry.put(site, "org/a/index.html", digest("甲"), never("org/a/index.html"))  # unchanged since the spare: stays
+    carry.put(site, "index.html", digest("首页 2"), never("index.html"))  # changed since the spare, as live: linked
+    carry.put(site, "org/b/index.html", digest("乙（更正）"), lambda: "乙（更正）")  # changed: written
+    carry.sweep(site, keep_under="theme/")
+    assert (site / "org/a/index.html").stat().st_ino == kept_inode
+    assert (site / "index.html").stat().st_ino == (live / "index.html").stat().st_ino
+    assert (site / "org/b/index.html").read_text(encoding="utf-8") == "乙（更正）"
+    assert not (site / "org/old").exists()  # swept, and its emptied folder with it
+    assert (site / "theme/x.css").exists()  # under keep_under: a group still to be made
+    carry.sweep(site)
+    assert not (site / "theme").exists()
+    assert carry.linked == 2 and carry.written == {"org/b/index.html"}
+    assert snapshot(live) == before
+
+
+def test_a_changed_file_that_shares_its_inode_with_the_live_build_is_replaced_never_written_into(tmp_path):
+    live, manifest = live_build(tmp_path, {"org/a/index.html": "甲"})
+    site = tmp_path / "spare"
+    (site / "org/a").mkdir(parents=True)
+    os.link(live / "org/a/index.html", site / "org/a/index.html")
+    carry = Carry(previous=live, old=manifest, spare={"files": {"org/a/index.html": digest("甲")}}, present={"org/a/index.html"})
+    carry.put(site, "org/a/index.html", digest("甲（撤销）"), lambda: "甲（撤销）")
+    assert (live / "org/a/index.html").read_text(encoding="utf-8") == "甲" and (live / "org/a/index.html").stat().st_nlink == 1
+    assert (site / "org/a/index.html").read_text(encoding="utf-8") == "甲（撤销）"
+
+
+def test_a_group_is_carried_whole_or_not_at_all(tmp_path):
+    live, manifest = live_build(tmp_path, {"assets/a.js": "a", "assets/b.css": "b"})
+    manifest["groups"] = {"mkdocs": {"key": "k1", "files": ["assets/a.js", "assets/b.css"]}}
+    carry = Carry(previous=live, old=manifest)
+    assert carry.link_group(tmp_path / "one", "mkdocs", "k2") is None  # another key: the tool makes it
+    assert carry.link_group(tmp_path / "one", "mkdocs", "k1") == manifest["groups"]["mkdocs"]
+    assert (tmp_path / "one" / "assets/b.css").stat().st_ino == (live / "assets/b.css").stat().st_ino and carry.linked == 2
+    assert carry.listing() == {"assets/a.js", "assets/b.css"}
+    (live / "assets/b.css").unlink()  # a file of the group gone: nothing of it is carried
+    carry = Carry(previous=live, old=manifest)
+    assert carry.link_group(tmp_path / "two", "mkdocs", "k1") is None
+    assert not (tmp_path / "two" / "assets/a.js").exists() and carry.linked == 0
+    carry.record_group("mkdocs", "k3", ["assets/b.css", "assets/a.js"], extra=1)
+    assert carry.groups["mkdocs"] == {"key": "k3", "files": ["assets/a.js", "assets/b.css"], "extra": 1}
+    assert carry.written == {"assets/a.js", "assets/b.css"}
+
+
+def test_superset_ignores_the_search_index_but_not_pages():
+    old = {"files": {"index.html": "1"}, "groups": {"search-main": {"key": "s", "files": ["pagefind/x.pf"]}}}
+    carry = Carry(previous=Path("/nonexistent"), old=old, files={"index.html": "2"})
+    assert carry.superset()  # the new build has every page the live one had; search files are replaced whole
+    assert not Carry(previous=Path("/nonexistent"), old=old, files={}).superset()
+    assert not Carry(files={"index.html": "1"}).superset()  # no live build: nothing to compare with
+
+
+def test_digest_parts_cannot_run_together():
+    assert digest("ab", "c") != digest("a", "bc") and digest("x") == digest(b"x") and len(digest("x")) == 40
