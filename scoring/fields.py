@@ -122,65 +122,87 @@ def _clean_text(value) -> str:
 
 def parse_value(f: Field, value, number_format: str = "General"):
     """Typed value of a non-blank cell: int micro-units, bool, enum code, days, or str."""
+    if f.type in ("int", "num", "pct", "pts"):
+        return _parse_number(f, value, number_format)
+    return _PARSERS.get(f.type, _parse_text)(f, value)
+
+
+def _parse_number(f: Field, value, number_format: str) -> int:
     t = f.type
-    if t in ("int", "num", "pct", "pts"):
-        try:
-            d = _decimal_of(value, number_format, pct=(t == "pct"))
-        except InvalidOperation:
-            raise ParseError("wrong_type", f"应填写数字，实际为“{_shown(value)}”") from None
-        if t == "int" and d != d.to_integral_value():
-            raise ParseError("wrong_type", f"应填写整数，实际为“{_shown(value)}”")
-        if f.min is not None and d < f.min or f.max is not None and d > f.max:
-            unit = "%" if t == "pct" else ""
-            lo = "" if f.min is None else f"{f.min}{unit}"
-            hi = "" if f.max is None else f"{f.max}{unit}"
-            raise ParseError("out_of_range", f"应在 {lo} 到 {hi} 之间，实际为 {format(d.normalize(), 'f')}{unit}")
-        if t == "pts" and f.step is not None and (d / f.step) != (d / f.step).to_integral_value():
-            raise ParseError("bad_step", f"评分应以 {f.step} 分为步长（如 1、1.5、2），实际为 {_shown(value)}")
-        return _to_micro(d)
-    if t == "bool":
-        if isinstance(value, bool):
-            return value
-        text = unicodedata.normalize("NFKC", str(value)).strip()
-        if text in f.accepted:
-            return text in f.yes_words
-        yes, no = f.choices
-        raise ParseError("bad_choice", f"应填写“{yes}”或“{no}”，实际为“{_shown(value)}”")
-    if t == "enum":
-        choice = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
-        if choice in f.choices:
-            return f.choices.index(choice)
-        raise ParseError("bad_choice", f"应从“{'、'.join(f.choices)}”中选择，实际为“{_shown(value)}”")
-    if t == "date":
-        if isinstance(value, datetime):
-            day = value.date()
-        elif isinstance(value, date):
-            day = value
-        elif isinstance(value, str):
-            m = _DATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
-            try:
-                parsed = date(int(m[1]), int(m[2]), int(m[3])) if m else None
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为“{_shown(value)}”")
-            day = parsed
-        else:
-            raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为数字 {_shown(value)}；请将单元格设为日期格式后重新输入")
-        if not MIN_DATE <= day <= MAX_DATE:
-            raise ParseError("out_of_range", f"日期应在 1950-01-01 到 2100-12-31 之间，实际为 {day.isoformat()}")
-        return day.toordinal() - EPOCH
-    if t == "credit_code":
-        if not isinstance(value, str):
-            raise ParseError("credit_code", "被存成了数字（可能已丢失位数）；请将单元格设为文本格式后重新输入")
-        code = unicodedata.normalize("NFKC", value).strip().replace(" ", "").upper()
-        if len(code) != 18:
-            raise ParseError("credit_code", f"应为 18 位，实际为 {len(code)} 位（“{_shown(value)}”）")
-        if not credit_code_ok(code):
-            raise ParseError("credit_code", f"“{code}”校验位不正确或含有无效字符（GB 32100），请核对")
-        return code
-    # text
+    try:
+        d = _decimal_of(value, number_format, pct=(t == "pct"))
+    except InvalidOperation:
+        raise ParseError("wrong_type", f"应填写数字，实际为“{_shown(value)}”") from None
+    if t == "int" and d != d.to_integral_value():
+        raise ParseError("wrong_type", f"应填写整数，实际为“{_shown(value)}”")
+    if f.min is not None and d < f.min or f.max is not None and d > f.max:
+        unit = "%" if t == "pct" else ""
+        lo = "" if f.min is None else f"{f.min}{unit}"
+        hi = "" if f.max is None else f"{f.max}{unit}"
+        raise ParseError("out_of_range", f"应在 {lo} 到 {hi} 之间，实际为 {format(d.normalize(), 'f')}{unit}")
+    if t == "pts" and f.step is not None and (d / f.step) != (d / f.step).to_integral_value():
+        raise ParseError("bad_step", f"评分应以 {f.step} 分为步长（如 1、1.5、2），实际为 {_shown(value)}")
+    return _to_micro(d)
+
+
+def _parse_bool(f: Field, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text in f.accepted:
+        return text in f.yes_words
+    yes, no = f.choices
+    raise ParseError("bad_choice", f"应填写“{yes}”或“{no}”，实际为“{_shown(value)}”")
+
+
+def _parse_enum(f: Field, value) -> int:
+    choice = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else None
+    if choice in f.choices:
+        return f.choices.index(choice)
+    raise ParseError("bad_choice", f"应从“{'、'.join(f.choices)}”中选择，实际为“{_shown(value)}”")
+
+
+def _parse_date(f: Field, value) -> int:
+    day = _day_of(value)
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ParseError("out_of_range", f"日期应在 1950-01-01 到 2100-12-31 之间，实际为 {day.isoformat()}")
+    return day.toordinal() - EPOCH
+
+
+def _day_of(value) -> date:
+    """The day a date cell holds: a date (or datetime) as Excel stores it, or a date written as text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为数字 {_shown(value)}；请将单元格设为日期格式后重新输入")
+    m = _DATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
+    try:
+        parsed = date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ParseError("bad_date", f"应填写日期（如 2026-03-15），实际为“{_shown(value)}”")
+    return parsed
+
+
+def _parse_credit_code(f: Field, value) -> str:
+    if not isinstance(value, str):
+        raise ParseError("credit_code", "被存成了数字（可能已丢失位数）；请将单元格设为文本格式后重新输入")
+    code = unicodedata.normalize("NFKC", value).strip().replace(" ", "").upper()
+    if len(code) != 18:
+        raise ParseError("credit_code", f"应为 18 位，实际为 {len(code)} 位（“{_shown(value)}”）")
+    if not credit_code_ok(code):
+        raise ParseError("credit_code", f"“{code}”校验位不正确或含有无效字符（GB 32100），请核对")
+    return code
+
+
+def _parse_text(f: Field, value) -> str:
     text = _clean_text(value)
     if len(text) > f.max_length:
         raise ParseError("too_long", f"不超过 {f.max_length} 个字，实际 {len(text)} 个字")
     return text
+
+
+_PARSERS = {"bool": _parse_bool, "enum": _parse_enum, "date": _parse_date, "credit_code": _parse_credit_code}
