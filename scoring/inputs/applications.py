@@ -71,45 +71,50 @@ def read_applications(path: Path, rubric: Rubric, round_key: str) -> tuple[list[
     out: list[Application] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-
-    def bad(line: int, detail: str) -> None:
-        problems.append(Problem.of("application_invalid", where, where=f"{where} 第 {line} 行", detail=detail))
-
     for line, row in enumerate(rows[1:], start=2):
         cells = {h: (row[i].strip() if i < len(row) else "") for h, i in col.items()}
         if not any(cells.values()):
             continue
-        code = cells["统一社会信用代码"].upper()
-        if not credit_code_ok(code):
-            bad(line, f"统一社会信用代码“{code}”有误")
+        app = _application(cells, stages, seen, rubric.scheme, round_key, line)
+        if isinstance(app, str):
+            problems.append(Problem.of("application_invalid", where, where=f"{where} 第 {line} 行", detail=app))
             continue
-        if code in seen:
-            bad(line, f"与第 {seen[code]} 行是同一机构；每个机构每批次一行")
-            continue
-        reached: list[tuple[str, date]] = []
-        problem = ""
-        for s in stages:
-            text = cells.get(s, "")
-            if not text:
-                continue
-            d = _date(text)
-            if d is None:
-                problem = f"“{s}”的日期“{text}”应为 YYYY-MM-DD"
-            elif len(reached) != stages.index(s):
-                problem = f"“{s}”已填日期，但之前的“{stages[len(reached)]}”尚未填写"
-            elif reached and d < reached[-1][1]:
-                problem = f"“{s}”的日期 {d} 早于“{reached[-1][0]}”的 {reached[-1][1]}"
-            if problem:
-                break
-            reached.append((s, d))  # type: ignore[arg-type]
-        closed = _date(cells.get("终止", "")) if cells.get("终止") else None
-        if not problem and cells.get("终止") and closed is None:
-            problem = f"“终止”的日期“{cells['终止']}”应为 YYYY-MM-DD"
-        if not problem and not reached:
-            problem = f"至少应填写“{stages[0]}”的日期"
-        if problem:
-            bad(line, problem)
-            continue
-        seen[code] = line
-        out.append(Application(rubric.scheme, round_key, line, code, cells["单位名称"], tuple(reached), closed, cells.get("备注", "")))
+        seen[app.credit_code] = line
+        out.append(app)
     return out, problems
+
+
+def _application(cells: dict[str, str], stages: list[str], seen: dict[str, int], scheme: str, round_key: str, line: int) -> Application | str:
+    """One row's application, or what is wrong with it."""
+    code = cells["统一社会信用代码"].upper()
+    if not credit_code_ok(code):
+        return f"统一社会信用代码“{code}”有误"
+    if code in seen:
+        return f"与第 {seen[code]} 行是同一机构；每个机构每批次一行"
+    reached = _reached(cells, stages)
+    if isinstance(reached, str):
+        return reached
+    closed = _date(cells.get("终止", "")) if cells.get("终止") else None
+    if cells.get("终止") and closed is None:
+        return f"“终止”的日期“{cells['终止']}”应为 YYYY-MM-DD"
+    if not reached:
+        return f"至少应填写“{stages[0]}”的日期"
+    return Application(scheme, round_key, line, code, cells["单位名称"], reached, closed, cells.get("备注", ""))
+
+
+def _reached(cells: dict[str, str], stages: list[str]) -> tuple[tuple[str, date], ...] | str:
+    """The stages reached, with their dates, in the procedure's order; or what is wrong with them."""
+    reached: list[tuple[str, date]] = []
+    for s in stages:
+        text = cells.get(s, "")
+        if not text:
+            continue
+        d = _date(text)
+        if d is None:
+            return f"“{s}”的日期“{text}”应为 YYYY-MM-DD"
+        if len(reached) != stages.index(s):
+            return f"“{s}”已填日期，但之前的“{stages[len(reached)]}”尚未填写"
+        if reached and d < reached[-1][1]:
+            return f"“{s}”的日期 {d} 早于“{reached[-1][0]}”的 {reached[-1][1]}"
+        reached.append((s, d))
+    return tuple(reached)
