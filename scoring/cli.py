@@ -226,24 +226,10 @@ def _open(db: Path, write: bool):
 
 
 def print_report(rep) -> None:
-    click.echo(
-        f"登记库更新（{rep.today}）：新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，"
-        f"新公告/公示 {len(rep.notices)}，新证书/备案 {len(rep.certificates)}，执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}"
-    )
-    for title, lines in (
-        ("新公告", rep.notices),
-        ("新证书/备案", rep.certificates),
-        ("执行的操作", rep.actions),
-        ("抽查", rep.draws),
-        ("未接受的更改", [p.message for p in rep.refused]),
-        ("提示", [p.message for p in rep.warnings]),
-        ("批次问题", [p.message for p in rep.round_problems]),
-        ("操作表问题", [p.message for p in rep.action_problems]),
-    ):
-        for line in lines:
-            click.echo(f"  [{title}] {line}")
-    for file, problems in rep.workbook_problems.items():
-        click.echo(f"  [无效评估表] {file}：{len(problems)} 个问题，首个：{problems[0].message}")
+    from .cli_report import report_lines
+
+    for line in report_lines(rep):
+        click.echo(line)
 
 
 @registry.command()
@@ -295,20 +281,14 @@ def list_certificates(scheme, due, today, db):
 @DB
 def show(who, today, db):
     """显示一个机构的全部公开记录（WHO：统一社会信用代码，或名称中的一段文字）。"""
-    from .registry import organisation_history
+    from .registry import find_organisations, organisation_history
 
     with _open(db, False) as con:
-        code = who.strip().upper()
-        if con.execute("SELECT 1 FROM organisations WHERE credit_code=?", (code,)).fetchone() is None:
-            found = sorted({(r["credit_code"], r["name"]) for r in con.execute(
-                "SELECT credit_code, name FROM org_details WHERE instr(name, ?) > 0", (who.strip(),))})  # fmt: skip
-            exact = [(c, n) for c, n in found if n == who.strip()]
-            if len(found) > 1 and len({c for c, _ in exact}) == 1:
-                found = exact[:1]  # the full name of one organisation, also part of another's name
-            if len(found) > 1:
-                lines = "\n".join(f"  {c}\t{n}" for c, n in found[:50])
-                raise click.ClickException(f"有 {len(found)} 个机构的名称含“{who}”，请用统一社会信用代码查询：\n{lines}")
-            code = found[0][0] if found else code
+        found = find_organisations(con, who)
+        if len(found) > 1:
+            lines = "\n".join(f"  {c}\t{n}" for c, n in found[:50])
+            raise click.ClickException(f"有 {len(found)} 个机构的名称含“{who}”，请用统一社会信用代码查询：\n{lines}")
+        code = found[0][0] if found else who.strip().upper()
         h = organisation_history(con, code, _today(today))
     if h is None:
         raise click.ClickException(f"登记库中没有统一社会信用代码或名称为“{who}”的机构")
@@ -336,7 +316,7 @@ def verify_registry(site, db):
     """
     import tempfile
 
-    from .publish.site import read_state
+    from .publish.layout import read_state
     from .registry import export_open_data, verify
 
     with _open(db, False) as con:
@@ -426,16 +406,10 @@ def publish(workbooks, out, today, db, office, no_office):
         result = run_publish(workbooks, out, _today(today), db, _site_config(), office=None if no_office else office)
     except (PublishError, RegistryBusy) as exc:
         raise click.ClickException(str(exc)) from None
-    print_report(result.report)
-    from .jobs import carried_line, office_lines
+    from .cli_report import publish_lines
 
-    for line in office_lines(result.office):
+    for line in publish_lines(result, out):
         click.echo(line)
-    timing = "，".join(f"{k} {v:.1f} 秒" for k, v in result.seconds.items())
-    if result.skipped:
-        click.echo(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）")
-    else:
-        click.echo(f"已发布 {result.pages} 个页面到 {out}（{carried_line(result)}；{timing}）")
 
 
 @main.command()
@@ -468,9 +442,10 @@ def nightly(workbooks, out, today, db, log, backups, keep, office, no_office):
 
     退出码 0：已发布或无需更新；1：未能发布（原网站保持不变）；2：用法错误；3：另一个发布正在运行。
     """
+    from .cli_report import nightly_summary
     from .jobs import nightly as run_nightly
 
-    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config, None if no_office else office)
+    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config, None if no_office else office, summary=nightly_summary)
     click.echo("\n".join(outcome.lines))
     sys.exit(outcome.code)
 
@@ -555,8 +530,8 @@ def office_due(db, workbooks, today, quiet):
 
     有逾期事项时退出码为 1，否则为 0。
     """
+    from .cli_report import due_line
     from .inputs import collect_inputs
-    from .jobs import due_line
     from .office import due_items
 
     day = _today(today)

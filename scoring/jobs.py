@@ -11,8 +11,6 @@ overlap; the registry's own lock keeps any other writer out of the database.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
 import sqlite3
 import time
@@ -26,41 +24,30 @@ from pathlib import Path
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
-from .publish.carry import builds_folder, load_carry, retire, save_manifest
+from .publish.carry import load_carry
+from .publish.check import check_site
+from .publish.config import SiteConfig, code_fingerprint, load_site_config, site_state
 from .publish.detail import assemble_details, write_sitemap
+from .publish.layout import clean_leftovers, is_our_output, new_work_folder, publish_lock, read_state, retire, save_manifest, swap_in, write_state
+from .publish.mkdocs_build import build_epoch, build_hubs, material_search
+from .publish.outcome import PublishBusy, PublishError, PublishResult
 from .publish.pages import gather_pages, nav_for, url_of
-from .publish.site import (
-    PublishError,
-    PublishResult,
-    SiteConfig,
-    build_epoch,
-    build_hubs,
-    check_site,
-    clean_leftovers,
-    code_fingerprint,
-    load_site_config,
-    material_search,
-    new_work_folder,
-    read_state,
-    render,
-    search_index,
-    site_state,
-    swap_in,
-    write_feed,
-    write_search_dictionary,
-    write_state,
-)
+from .publish.render import render, write_feed, write_search_dictionary
+from .publish.search import search_index
 from .registry import (
     RegistryBusy,
     RegistryDateError,
     RegistryTampered,
     Report,
-    certificates,
+    backup_registry,
+    cache_qr_codes,
+    cached_qr_codes,
     export_open_data,
+    known_hashes,
     open_registry,
     public_view,
     record,
-    renewals_due,
+    save_hashes,
     unread_files,
 )
 from .result import Result
@@ -81,10 +68,6 @@ __all__ = [
 EXIT_PUBLISHED, EXIT_NOTHING, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
-class PublishBusy(PublishError):
-    """Another publish (manual or nightly) of the same --out is running."""
-
-
 class Stopwatch:
     """Seconds per stage: `with clock.stage("mkdocs"): …`."""
 
@@ -98,24 +81,6 @@ class Stopwatch:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
-
-
-@contextmanager
-def publish_lock(out: Path) -> Iterator[None]:
-    """One publish of `out` at a time; a second one is refused at once."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(out.parent / f".{out.name}.lock", "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PublishBusy(f"另一个发布（如夜间发布）正在更新 {out}，本次未执行") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    finally:
-        fh.close()
 
 
 @contextmanager
@@ -185,16 +150,6 @@ def _paths(workbooks: Path, out: Path, db: Path, office: Path | None = None) -> 
     return workbooks, out, db
 
 
-def is_our_output(out: Path) -> bool:
-    """Only what `swap_in` made may be replaced: a link into `.<out>.builds/`, an empty folder, or nothing."""
-    if out.is_symlink():
-        target = (out.parent / os.readlink(out)).resolve()
-        return target.parent == builds_folder(out).resolve()
-    if out.is_dir():
-        return not any(out.iterdir())
-    return not out.exists()
-
-
 def publish(
     workbooks: Path, out: Path, today: date, db: Path, config: SiteConfig | None = None, force: bool = False, office: Path | None = None
 ) -> PublishResult:
@@ -204,26 +159,6 @@ def publish(
     with publish_lock(out):
         clean_leftovers(out)
         return _publish(workbooks, out, today, db, config or load_site_config(), force, office)
-
-
-def known_hashes(con: sqlite3.Connection) -> dict[str, tuple[str, str]]:
-    """The workbooks' hashes as the last run took them (registry table file_stats)."""
-    return {path: (stat, sha) for path, stat, sha in con.execute("SELECT path, stat, sha256 FROM file_stats")}
-
-
-def save_hashes(con: sqlite3.Connection, hashes: dict[str, tuple[str, str]], known: dict[str, tuple[str, str]]) -> None:
-    """Tonight's hashes for the next run, when they differ from what it had (bookkeeping: not part
-    of the record or its checkpoint). One transaction: the connection commits each statement otherwise."""
-    if hashes == known:
-        return
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        con.execute("DELETE FROM file_stats")
-        con.executemany("INSERT INTO file_stats VALUES (?, ?, ?)", [(p, stat, sha) for p, (stat, sha) in sorted(hashes.items())])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def make_office(con: sqlite3.Connection, inputs: Inputs, today: date, config: SiteConfig, office: Path) -> OfficeReport:
@@ -265,13 +200,14 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             with clock.stage("view"):
                 view = public_view(con, today)
                 base = code_fingerprint(config.root) + config.fingerprint()
-                state = site_state(con, today, inputs.calendar, view, base)
+                state = site_state(view, inputs.calendar, base)
                 stored = read_state(out)
                 carry = load_carry(out, enabled=not force)
             if not force and stored.get("state") == state and (out / "index.html").is_file():
                 return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True, office=office_report)
             with clock.stage("pages"):
-                pages, shared = gather_pages(con, today, inputs.calendar, config.site_url, view, config.issuer, config.schemes)
+                pages, shared = gather_pages(view, inputs.calendar, config.site_url, config.issuer, config.schemes, cached_qr_codes(con))
+                cache_qr_codes(con, shared.qr_made)
                 export_open_data(con, today, docs / "data", view)
         with clock.stage("render"):
             details = render(pages, docs, config)
@@ -306,7 +242,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
         with clock.stage("swap"):
             build, previous = swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
-            save_manifest(out, carry, build)
+            save_manifest(out, carry.manifest(build))
             retire(previous, out, carry.old if carry.previous is not None else None)
         return PublishResult(
             report, out, len(pages), clock.seconds, hubs.warnings, office=office_report, carried=carry.linked, made=len(carry.written)
@@ -320,93 +256,15 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
 # --- the unattended nightly run ----------------------------------------------------------------------
 
 
+# the log's lines about a publish: (result, registry, --today, the last run's day, seconds) -> lines
+Summary = Callable[[PublishResult, Path, date, date | None, float], list[str]]
+
+
 @dataclass
 class NightlyOutcome:
     code: int  # EXIT_*
     lines: list[str] = field(default_factory=list)
     result: PublishResult | None = None
-
-
-def backup_registry(db: Path, folder: Path, today: date, keep: int) -> Path | None:
-    """A consistent dated copy (SQLite's online backup), before tonight's changes."""
-    if not db.exists():
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{db.stem}-{today.isoformat()}.sqlite"
-    tmp = target.with_suffix(".partial")
-    src, dst = sqlite3.connect(db), sqlite3.connect(tmp)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    tmp.replace(target)
-    for old in sorted(folder.glob(f"{db.stem}-*.sqlite"))[:-keep]:
-        old.unlink()
-    return target
-
-
-def office_lines(office: OfficeReport | None) -> list[str]:
-    """What the office stage did and what is due (the nightly mail shows it first thing)."""
-    if office is None:
-        return []
-    late = sum(1 for d in office.urgent if d.state == "逾期")
-    lines = [f"办公文件（{office.folder}）：新生成或更新 {len(office.made)} 份，未变 {office.kept} 份；待办 {len(office.urgent)} 项（逾期 {late}）"]
-    lines += [f"  [待办] {due_line(d)}" for d in office.urgent]
-    lines += [f"  [办公文件问题] {p}" for p in office.problems]
-    return lines
-
-
-def carried_line(result: PublishResult) -> str:
-    return f"新写 {result.made} 个文件，沿用未变的 {result.carried} 个" if result.carried else f"全部重建，共 {result.made} 个文件"
-
-
-def due_line(d) -> str:
-    left = "" if d.left is None else (f"，已逾期 {-d.left} 个工作日" if d.left < 0 else f"，剩余 {d.left} 个工作日")
-    where = f"（{d.round}）" if d.round else ""
-    return f"{d.state}：{d.org_name}{where} {d.stage}（{d.since}）→ {d.next}，时限 {d.deadline}{left}"
-
-
-def summary_lines(result: PublishResult, db: Path, today: date, since: date | None) -> list[str]:
-    rep = result.report
-    lines = []
-    with open_registry(db, write=False) as con:
-        due = renewals_due(con, today)
-        expired = [
-            c
-            for c in certificates(con, today)
-            if c["status"] == "已过期" and c["expires"] and (since is None or date.fromisoformat(c["expires"]) >= since)
-        ]
-        closed = con.execute(
-            "SELECT scheme, key, title, period_end FROM rounds WHERE period_end < ? AND period_end >= ?",
-            (today.isoformat(), (since or date.min).isoformat()),
-        ).fetchall()
-    workbook_problems = rep.workbook_problems
-    lines.append(f"新结果 {len(rep.new_results)}，更正 {len(rep.replaced_results)}，拒绝更改 {len(rep.refused)}")
-    lines.append(f"新公告/公示 {len(rep.notices)}，公示期结束 {len(closed)}")
-    lines.append(f"新证书/备案 {len(rep.certificates)}，即将到期 {len(due)}，{'自上次运行以来' if since else ''}已过期 {len(expired)}")
-    lines.append(f"执行操作 {len(rep.actions)}，抽查 {len(rep.draws)}，有问题的评估表 {len(workbook_problems)}")
-    for label, items in (
-        ("新结果", rep.new_results),
-        ("更正", rep.replaced_results),
-        ("拒绝更改", [p.message for p in rep.refused]),
-        ("提示", [p.message for p in rep.warnings]),
-        ("新公告/公示", rep.notices),
-        ("公示期结束", [f"{r['scheme']}/{r['key']} {r['title']}（{r['period_end']}）" for r in closed]),
-        ("新证书/备案", rep.certificates),
-        ("即将到期", [f"{c['number']} {c['org_name']} 有效期至 {c['expires']}" for c in due]),
-        ("已过期", [f"{c['number']} {c['org_name']}（{c['expires']}）" for c in expired]),
-        ("执行操作", rep.actions),
-        ("抽查", rep.draws),
-        ("批次问题", [f"[{p.code}] {p.message}" for p in rep.round_problems]),
-        ("操作表问题", [f"[{p.code}] {p.message}" for p in rep.action_problems]),
-    ):
-        lines += [f"  [{label}] {x}" for x in items]
-    lines += office_lines(result.office)
-    for file, problems in workbook_problems.items():
-        lines.append(f"  [评估表问题] {file}：{len(problems)} 个")
-        lines += [f"      {p.sheet}!{p.cell} {p.field} [{p.code}] {p.message}" for p in problems[:20]]
-    return lines
 
 
 def nightly(
@@ -419,10 +277,14 @@ def nightly(
     keep: int = 30,
     config: Callable[[], SiteConfig] = load_site_config,
     office: Path | None = None,
+    *,
+    summary: Summary,
 ) -> NightlyOutcome:
     """Lock, clean up after a killed run, back up the registry, publish, and append a summary to `log`
     (also when it fails). Never raises: the outcome's code says what happened. `config` loads the
-    site's settings inside the guarded part, so a broken setting is logged like any failure."""
+    site's settings inside the guarded part, so a broken setting is logged like any failure.
+    `summary` makes the log's lines about a publish (the CLI's `cli_report.nightly_summary`: the
+    report's text lives beside the CLI), also inside the guarded part."""
     started = datetime.now()
     outcome = NightlyOutcome(EXIT_PUBLISHED, [f"== 夜间发布 {started:%Y-%m-%d %H:%M:%S}，--today {today} =="])
     lines = outcome.lines
@@ -439,11 +301,7 @@ def nightly(
                 lines.append(f"登记库已备份：{saved}")
             t = time.perf_counter()
             outcome.result = result = _publish(workbooks, out, today, db, config(), False, office)
-            lines += summary_lines(result, db, today, since)
-            if result.skipped:
-                lines.append(f"网站内容没有变化，未重新构建（{time.perf_counter() - t:.1f} 秒）")
-            else:
-                lines.append(f"已发布 {result.pages} 个页面到 {out}（{time.perf_counter() - t:.1f} 秒；{carried_line(result)}）")
+            lines += summary(result, db, today, since, time.perf_counter() - t)
     except PublishBusy as exc:
         lines.append(f"未执行：{exc}")
         outcome.code = EXIT_LOCKED

@@ -160,7 +160,8 @@ from datetime import date
 from pathlib import Path
 from scoring.inputs import collect_inputs
 from scoring.publish.pages import gather_pages
-from scoring.publish.site import environment, load_site_config
+from scoring.publish.config import load_site_config
+from scoring.publish.render import environment
 from scoring.registry import cached_qr_codes, open_registry, public_view
 
 db, wb, out, today = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), date.fromisoformat(sys.argv[4])

@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, D
 
-from scoring.jobs import publish, publish_lock
+from scoring.jobs import publish
 from scoring.publish import PublishError
-from scoring.publish.site import check_site
+from scoring.publish.check import check_site
+from scoring.publish.layout import publish_lock
 from scoring.registry import open_registry, verify
 
 NIGHTLY = ROOT / "scripts" / "nightly-publish"
@@ -286,7 +287,7 @@ DRIVER = """
 import os, signal, sys
 from datetime import date
 from pathlib import Path
-import scoring.jobs as jobs, scoring.registry.ingest as ingest, scoring.publish.site as site
+import scoring.jobs as jobs, scoring.registry.ingest as ingest
 module, name, n, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 target = {"jobs": jobs, "ingest": ingest, "os": os}[module]
 real, calls = getattr(target, name), [0]

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from ..inputs import Inputs
-from ..publish.site import SiteConfig
+from ..publish.config import SiteConfig
 from ..registry import certificates as all_certificates
 from ..registry import renewals_due
 from ..registry.office import assessed_results, certificate_entries, decisions, noticed_rounds, registry_head
@@ -79,7 +79,7 @@ def build_office(
     to one (`scoring office certificates --number N`)."""
     folder.mkdir(parents=True, exist_ok=True)
     writer = OfficeWriter(folder, office_template_dirs(config))
-    certs = all_certificates(con, today)
+    certs = all_certificates(con, today, public=False)  # the office's own copy: every particular
     # The documents depend on the registry's content alone (and the templates and settings): when
     # none of them moved since the last complete run, there is nothing to re-make (the no-change night).
     state = hashlib.sha256(

@@ -21,6 +21,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..files import write_atomic
 from ..publish.qr import draw_qr
 
 __all__ = ["Document", "OfficeWriter", "safe_name", "PdfUnavailable"]
@@ -138,12 +139,12 @@ class OfficeWriter:
             target = self.folder / doc.path
             target.parent.mkdir(parents=True, exist_ok=True)
             if doc.html:
-                _atomic_write(target.with_name(target.name + ".html"), html.encode("utf-8"))
+                write_atomic(target.with_name(target.name + ".html"), html.encode("utf-8"))
             if doc.pdf:
                 pdf = next(pdfs)
                 if pdf is None:
                     continue  # reported once; without a manifest entry the PDF is made when it can be
-                _atomic_write(target.with_name(target.name + ".pdf"), pdf)
+                write_atomic(target.with_name(target.name + ".pdf"), pdf)
             self.manifest[doc.path] = key
             self.made.append(doc.path)
 
@@ -184,7 +185,7 @@ class OfficeWriter:
         return dict(sorted(out.items()))
 
     def save_manifest(self) -> None:
-        _atomic_write(self.manifest_path, json.dumps(self.manifest, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8"))
+        write_atomic(self.manifest_path, json.dumps(self.manifest, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8"))
 
     def write_page(self, rel: str, html: str) -> None:
         """A page that is not a document (the dashboard): written when its text changed."""
@@ -193,7 +194,7 @@ class OfficeWriter:
         if target.is_file() and target.read_bytes() == data:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, data)
+        write_atomic(target, data)
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -202,12 +203,3 @@ def html_to_pdf(html: str) -> bytes:
     import weasyprint
 
     return weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=["data"])).write_pdf()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

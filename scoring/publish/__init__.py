@@ -1,9 +1,13 @@
 """The public site: the registry's public view rendered into a static MkDocs Material site.
 
-The stages live in `site` (render, build, check, swap) and `pages` (what each page shows); the
-publish job that runs them in order is `scoring.jobs.publish`.
+One module per job: `config` (settings, fingerprints, the state digest), `pages` (what each page
+shows), `render` (Jinja2, feeds), `mkdocs_build` (MkDocs Material), `detail` (detail pages),
+`search` (Pagefind), `check` (the link check), `carry` (what is carried over from the live build)
+and `layout` (the files beside --out: builds, spare, manifest, state, lock, the swap). The publish
+job that runs them in order is `scoring.jobs.publish`.
 """
 
-from .site import PublishError, PublishResult, SiteConfig, load_site_config
+from .config import SiteConfig, load_site_config
+from .outcome import PublishError, PublishResult
 
 __all__ = ["PublishResult", "PublishError", "SiteConfig", "load_site_config"]

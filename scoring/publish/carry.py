@@ -5,11 +5,11 @@ Every file a build makes is recorded with a key: a digest of everything that dec
 unchanged from the live build instead of making it again, and writes what changed as new files —
 never into a linked one, whose inode the live site shares. What one tool makes in one go (MkDocs'
 hub pages and theme, Pagefind's index) is a *group*: carried over whole when its key is unchanged,
-else made whole by the tool. The keys live in `.<out>.builds/manifest.json`, next to the state
-file, and name the build they describe: a manifest of any other build is ignored (a full build).
+else made whole by the tool. The keys live in the manifest beside the builds (`layout`), and name
+the build they describe: a manifest of any other build is ignored (a full build).
 
-The build the swap replaced is kept as the *spare* (`.<out>.builds/spare`, described by
-`spare.json`) and becomes the next build's folder: a file whose key is unchanged since the spare was
+The build the swap replaced is kept as the *spare* (`layout.retire`, described by its manifest)
+and becomes the next build's folder (`layout.take_spare`): a file whose key is unchanged since the spare was
 live stays as it is, the rest is replaced, what the new build lacks is removed. A night then costs
 file operations for what changed, not a new tree of every page's folder and the removal of the old.
 """
@@ -17,30 +17,14 @@ file operations for what changed, not a new tree of every page's folder and the 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Carry", "digest", "load_carry", "save_manifest", "retire", "spare_is_kept", "walk_files", "builds_folder", "write_atomic"]
+from .layout import live_build, read_manifest, take_spare
 
-MANIFEST = "manifest.json"
-SPARE = "spare"  # the previous build, reused as the next one's folder; described by spare.json
-
-
-def builds_folder(out: Path) -> Path:
-    """Where the builds of `out` live, beside it: `.<out>.builds/` (the live one, the spare, the
-    state, the manifest)."""
-    return out.parent / f".{out.name}.builds"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Written to a temporary name, then renamed: a kill leaves the old file or the new one, never a part."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+__all__ = ["Carry", "digest", "load_carry", "walk_files", "write_new"]
 
 
 def digest(*parts: str | bytes) -> str:
@@ -140,15 +124,8 @@ class Carry:
     def adopt_spare(self, out: Path, site: Path) -> None:
         """Make this build in the spare build (moved to `site`) when there is one and it is
         described; else start from an empty folder."""
-        builds = builds_folder(out)
-        description = builds / f"{SPARE}.json"
-        try:
-            spare = json.loads(description.read_text(encoding="utf-8")) if self.previous is not None else None
-        except (OSError, ValueError):
-            spare = None
-        if isinstance(spare, dict) and spare.get("build") == SPARE and (builds / SPARE).is_dir():
-            description.unlink()  # from here on the folder is this build's, whatever happens
-            os.replace(builds / SPARE, site)
+        spare = take_spare(out, site) if self.previous is not None else None
+        if spare is not None:
             self.spare = spare
             self.present = set(walk_files(site))
         else:
@@ -215,48 +192,13 @@ def write_new(path: Path, data: str | bytes) -> None:
         path.write_bytes(data)
 
 
-def manifest_file(out: Path) -> Path:
-    return builds_folder(out) / MANIFEST
-
-
 def load_carry(out: Path, enabled: bool = True) -> Carry:
     """What may be carried over from the build `out` points at; nothing when disabled (--force), when
     there is no live build or when the manifest describes another build (a run killed after its swap)."""
-    if not enabled or not out.is_symlink():
+    live = live_build(out) if enabled else None
+    if live is None:
         return Carry()
-    live = (out.parent / os.readlink(out)).resolve()
-    try:
-        old = json.loads(manifest_file(out).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return Carry()
-    if not isinstance(old, dict) or old.get("build") != live.name or not live.is_dir():
+    old = read_manifest(out)
+    if old is None or old.get("build") != live.name or not live.is_dir():
         return Carry()
     return Carry(previous=live, old=old)
-
-
-def save_manifest(out: Path, carry: Carry, build: str) -> None:
-    """Written atomically after the swap, naming the build it describes."""
-    write_atomic(manifest_file(out), json.dumps(carry.manifest(build), ensure_ascii=False, separators=(",", ":")))
-
-
-def retire(old_build: Path | None, out: Path, description: dict | None) -> None:
-    """The build the swap replaced: kept as the spare when its manifest describes it (the next build
-    is made in it), else removed."""
-    if old_build is None or not old_build.exists():
-        return
-    builds = builds_folder(out)
-    if not description or description.get("build") != old_build.name or old_build.parent != builds:
-        shutil.rmtree(old_build, ignore_errors=True)
-        return
-    spare = builds / SPARE
-    if spare.exists():  # a spare no run adopted (a --force run): replaced
-        shutil.rmtree(spare, ignore_errors=True)
-    os.replace(old_build, spare)
-    write_atomic(builds / f"{SPARE}.json", json.dumps({**description, "build": SPARE}, ensure_ascii=False, separators=(",", ":")))
-
-
-def spare_is_kept(builds: Path, path: Path) -> bool:
-    """`path` is the described spare build (clean_leftovers keeps it), or its description."""
-    if path.name == SPARE:
-        return (builds / f"{SPARE}.json").is_file()
-    return path.name == f"{SPARE}.json" and (builds / SPARE).is_dir()

@@ -235,7 +235,7 @@ def test_carrying_over_never_writes_into_the_live_site(tmp_path):
 def test_search_bundles_index_exactly_their_pages_whatever_their_paths(tmp_path):
     """Pagefind reads a bundle's pages by a glob of their paths, or from linked copies when a path
     is not plain (an instance's own page named in Chinese): each bundle holds its pages and no other."""
-    from scoring.publish.site import index_bundles
+    from scoring.publish.search import index_bundles
 
     site = tmp_path / "site"
     pages = {"org/A1/index.html": "甲机构", "org/B2/index.html": "乙机构", "关于 我们/index.html": "丙页面", "notices/x-1/index.html": "丁公告"}

@@ -36,7 +36,7 @@ def built(tmp_path_factory):
     write_round(odd, "2026年度托管服务第二批", "2026-11-20")
     shutil.copy(next((wb / "hosting" / "2026").glob("*.xlsx")), odd / "x.xlsx")
     with pytest.MonkeyPatch.context() as mp:  # search bundles of eight organisations: the browser merges several
-        mp.setattr("scoring.publish.site.SEARCH_CHUNK", 8)
+        mp.setattr("scoring.publish.search.SEARCH_CHUNK", 8)
         result = publish(wb, tmp / "public", TODAY, tmp / "registry.sqlite")
         zj = [c for c in certificates(tmp / "public") if c["scheme"] == "zj-skpw" and c["status"] == "有效"]
         (wb / "zj-skpw" / "actions.csv").write_text(  # one certificate revoked, so its card has a date and a decision
