@@ -19,7 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..expr import covers_arguments
-from ..rubric import Field, Rubric, expression_names, load_rubric, score_sheet_inputs
+from ..rubric import Field, Item, Rubric, Section, expression_names, load_rubric, score_sheet_inputs
 from .checks import BLANK_ANY, TO_FILL, WRONG, status_wrapped, write_checks, wrong_test
 from .formulas import COVERS_NAME, coverage_rows, expr_formula, grade_formula, item_formula, num, section_formula
 
@@ -305,58 +305,73 @@ class _SheetWriter:
             self._score_input_row(row["field"], no=row.get("seq", ""))
         numbered = bool(spec.get("numbered"))  # 表G.1: 序号 1… per 考核指标, the 细则 after it
         for no, section in enumerate(self.rubric.sections, 1):
-            first = self.row
-            items = [it for it in self.rubric.items if it.section == section.name]
-            head = section.name + (f"（{section.max // 100}分）" if section.max else "")
-            if section.bonus and len(items) == 1 and items[0].points:
-                head = f"{section.name}（{items[0].points}）"
-            for it in items:
-                inline = it.kind in ("awarded", "share_of_max") and len(shown[it.id]) == 1
-                text = it.wording
-                if numbered:
-                    own = it.group and it.group not in (section.name, head)
-                    text = f"{it.group}：{it.wording}" if own else it.wording
-                    self.label(3, text)
-                else:
-                    self.label(2, it.group, align=CENTER)
-                    self.label(3, it.wording)
-                self.label(4, it.max / 100 if it.max and not it.bonus else it.points, align=CENTER)
-                if inline:
-                    self.input(5, shown[it.id][0])
-                else:
-                    self.label(5, "")
-                if self.rubric.item_notes:
-                    self._note(6, it.id)
-                else:
-                    self.label(6, "")
-                self.formula(7, item_formula(it, self.rubric), f"out_{it.id}")
-                if bands:
-                    self.formula(8, band_formula(shown[it.id][0], bands["bands"]) if it.kind == "share_of_max" else '""', font=HINT)
-                self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(text) // 30))
-                self.row += 1
-                if not inline:
-                    for name in shown[it.id]:
-                        self._score_input_row(name)
-            if self.row > first:
-                merged: list[tuple[int, int | str]] = [(1, no), (2, head)] if numbered else [(1, head)]
-                for col, label in merged:
-                    for r in range(first, self.row):
-                        self.ws.cell(r, col).border = BORDER
-                    self.ws.merge_cells(start_row=first, start_column=col, end_row=self.row - 1, end_column=col)
-                    c = self.ws.cell(first, col, label)
-                    c.font, c.alignment = BOLD, CENTER
+            self._score_section(no, section, shown, numbered)
         for row in spec.get("after", []):
             self._score_input_row(row["field"])
         if spec.get("total_row"):  # the form's last numbered row: 总分 合计100分
-            self.label(1, len(self.rubric.sections) + 1, font=BOLD, align=CENTER)
-            self.label(2, "总分", font=BOLD, align=CENTER)
-            self.label(3, spec["total_row"])
-            self.label(4, self.rubric.total_max / 100, align=CENTER)
-            for col in (5, 6):
-                self.label(col, "")
-            self.formula(7, "out_total")
-            self.row += 1
+            self._total_row(spec["total_row"])
         self.results_block()
+
+    def _score_section(self, no: int, section: Section, shown: dict, numbered: bool) -> None:
+        """A section's item rows (each followed by its input rows), its name merged down the left."""
+        first = self.row
+        items = [it for it in self.rubric.items if it.section == section.name]
+        head = section.name + (f"（{section.max // 100}分）" if section.max else "")
+        if section.bonus and len(items) == 1 and items[0].points:
+            head = f"{section.name}（{items[0].points}）"
+        for it in items:
+            inline = it.kind in ("awarded", "share_of_max") and len(shown[it.id]) == 1
+            self._item_row(it, shown[it.id], inline, head if numbered else None)
+            if not inline:
+                for name in shown[it.id]:
+                    self._score_input_row(name)
+        if self.row > first:
+            merged: list[tuple[int, int | str]] = [(1, no), (2, head)] if numbered else [(1, head)]
+            for col, label in merged:
+                for r in range(first, self.row):
+                    self.ws.cell(r, col).border = BORDER
+                self.ws.merge_cells(start_row=first, start_column=col, end_row=self.row - 1, end_column=col)
+                c = self.ws.cell(first, col, label)
+                c.font, c.alignment = BOLD, CENTER
+
+    def _item_row(self, it: Item, inputs: tuple[str, ...], inline: bool, numbered_head: str | None) -> None:
+        """One item: its group and wording, points, the input (when it has one of its own), the
+        evaluators' note, its live score and, where the scheme shows one, its 评分档.
+        `numbered_head`: the section's heading on a numbered form (表G.1), which prints the group
+        before the wording; None on the others, which give the group a column of its own."""
+        bands = self.rubric.bands_display
+        text = it.wording
+        if numbered_head is not None:
+            own = it.group and it.group not in (it.section, numbered_head)
+            text = f"{it.group}：{it.wording}" if own else it.wording
+            self.label(3, text)
+        else:
+            self.label(2, it.group, align=CENTER)
+            self.label(3, it.wording)
+        self.label(4, it.max / 100 if it.max and not it.bonus else it.points, align=CENTER)
+        if inline:
+            self.input(5, inputs[0])
+        else:
+            self.label(5, "")
+        if self.rubric.item_notes:
+            self._note(6, it.id)
+        else:
+            self.label(6, "")
+        self.formula(7, item_formula(it, self.rubric), f"out_{it.id}")
+        if bands:
+            self.formula(8, band_formula(inputs[0], bands["bands"]) if it.kind == "share_of_max" else '""', font=HINT)
+        self.ws.row_dimensions[self.row].height = max(30, 15 * (1 + len(text) // 30))
+        self.row += 1
+
+    def _total_row(self, text: str) -> None:
+        self.label(1, len(self.rubric.sections) + 1, font=BOLD, align=CENTER)
+        self.label(2, "总分", font=BOLD, align=CENTER)
+        self.label(3, text)
+        self.label(4, self.rubric.total_max / 100, align=CENTER)
+        for col in (5, 6):
+            self.label(col, "")
+        self.formula(7, "out_total")
+        self.row += 1
 
     def formula(self, col: int, formula: str, name: str | None = None, font=BOLD):
         c = self.ws.cell(self.row, col, "=" + formula)
