@@ -1,10 +1,13 @@
 """Recording a night in the registry (`registry/ingest.py`): a replayed multi-year timeline with real
-2025–2026 holidays, datong filings and their draw, a kill during the transaction."""
+2025–2026 holidays, datong filings and their draw, a kill during the transaction, and each action
+kind of actions.csv on its own (年度检查, 降级, 撤销, 证书退回 and 作废, 变更 with 分立/合并, 注销):
+its effect on the certificates, the notices made, the return deadline, and what is refused."""
 
 import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -14,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import CODES, ORGS, C, cert_of, ingest_on, read_on, table_counts, write_round, zj_workbook
+from helpers import CODES, DD, ORGS, A, B, C, cert_of, ingest_on, read_on, table_counts, write_round, zj_workbook
 
 from scoring.excel.fill import fill_template
 from scoring.registry import (
@@ -358,3 +361,223 @@ def test_a_workbook_after_the_period_gets_no_certificate(small_world):
     with open_registry(tmp / "registry.sqlite", write=False) as con:
         assert con.execute("SELECT COUNT(*) FROM certificates WHERE credit_code=?", (CODES[C],)).fetchone()[0] == 0
         assert con.execute("SELECT COUNT(*) FROM certificates").fetchone()[0] == 2
+
+
+# --- each action kind ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory):
+    """The four ORGS' zj-skpw certificates, issued on the 公告 day 2025-10-10 (A 5A, B 4A, C 3A, DD 2A)."""
+    tmp = tmp_path_factory.mktemp("issued")
+    r1 = tmp / "workbooks" / "zj-skpw" / "2025-1"
+    write_round(r1, "2025年度第一批运维服务能力评估结果", "2025-09-26")
+    for name, grade in ORGS.items():
+        zj_workbook(r1 / f"{name}.xlsx", name, grade)
+    rep = ingest_on(tmp / "registry.sqlite", tmp / "workbooks", "2025-10-10")
+    assert len(rep.certificates) == 4
+    return tmp
+
+
+@pytest.fixture
+def acts(issued, tmp_path):
+    """acts(today, *rows) -> Report: the rows (date, org or credit code, action, detail, document_no)
+    written to actions.csv (appended to those of earlier calls) and recorded on `today`, in a copy of
+    the issued registry."""
+    shutil.copytree(issued / "workbooks", tmp_path / "workbooks")
+    shutil.copy(issued / "registry.sqlite", tmp_path / "registry.sqlite")
+    lines = ["date,credit_code,action,detail,document_no"]
+
+    def run(today: str, *rows: tuple[str, str, str, str, str]):
+        lines.extend(",".join([d, CODES.get(who, who), kind, detail, doc]) for d, who, kind, detail, doc in rows)
+        (tmp_path / "workbooks" / "zj-skpw" / "actions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return ingest_on(tmp_path / "registry.sqlite", tmp_path / "workbooks", today)
+
+    run.db = tmp_path / "registry.sqlite"
+    return run
+
+
+def certs(db, today, name):
+    return {c["number"]: c for c in cert_of(db, today, name)}
+
+
+def action_notices(db, today):
+    return [n for n in read_on(db, published_notices, today) if n["kind"] not in ("公示", "公告")]
+
+
+def return_state(db, number):
+    with open_registry(db, write=False) as con:
+        row = con.execute("SELECT void_on, returned_on FROM certificates WHERE number=?", (number,)).fetchone()
+    return row["void_on"], row["returned_on"]
+
+
+def not_applied(rep):
+    return [p.message for p in rep.problems if p.code == "action_not_applied"]
+
+
+def test_annual_inspections_are_recorded_and_change_no_certificate(acts):
+    before = read_on(acts.db, certificates, "2026-02-15")
+    rep = acts(
+        "2026-02-15",
+        ("2026-02-15", A, "年度检查合格", "", "浙环监协〔2026〕3号"),
+        ("2026-02-15", B, "年度检查不合格", "整改中", "浙环监协〔2026〕4号"),
+    )
+    assert rep.actions == [f"2026-02-15 {A} 年度检查合格", f"2026-02-15 {B} 年度检查不合格 整改中"] and rep.problems == []
+    assert rep.certificates == [] and rep.notices == [] and action_notices(acts.db, "2026-02-15") == []
+    assert read_on(acts.db, certificates, "2026-02-15") == before
+    with open_registry(acts.db, write=False) as con:
+        recorded = [(r["action"], r["document_no"], r["applied_on"]) for r in con.execute("SELECT * FROM actions ORDER BY id")]
+    assert recorded == [("年度检查合格", "浙环监协〔2026〕3号", "2026-02-15"), ("年度检查不合格", "浙环监协〔2026〕4号", "2026-02-15")]
+
+
+def test_a_downgrade_reissues_with_the_same_validity_and_voids_the_old_certificate_unless_returned(acts):
+    (old,) = certs(acts.db, "2026-03-02", B).values()
+    rep = acts("2026-03-02", ("2026-03-02", B, "降级", "3A", "浙环监协〔2026〕8号"))
+    b = certs(acts.db, "2026-03-02", B)
+    new = next(c for c in b.values() if c["number"] != old["number"])
+    assert (new["grade"], new["issued"], new["expires"], new["status"]) == ("3A", "2026-03-02", old["expires"], "有效")
+    assert new["number"] == "ZJSK-2026-0001" and rep.certificates == [f"{new['number']} {B} 3A（降级换发）"]
+    assert (b[old["number"]]["status"], b[old["number"]]["replaced_by"]) == ("已换发", new["number"])
+    (notice,) = action_notices(acts.db, "2026-03-02")
+    assert notice["kind"] == "降级公告" and notice["published"] == "2026-03-02" and "由4A降为3A" in notice["title"]
+    (entry,) = notice["entries"]
+    assert (entry["old_number"], entry["new_number"], entry["old_grade"], entry["new_grade"], entry["document_no"]) == (
+        old["number"],
+        new["number"],
+        "4A",
+        "3A",
+        "浙环监协〔2026〕8号",
+    )
+    assert return_state(acts.db, old["number"]) == ("2026-03-18", None)  # D21: 15 days to return it, the day itself not counted
+    assert [n["kind"] for n in action_notices(acts.db, "2026-03-17")] == ["降级公告"] and not acts("2026-03-17").notices
+    rep = acts("2026-03-18")
+    assert any("作废公告" in n for n in rep.notices)
+    void = next(n for n in action_notices(acts.db, "2026-03-18") if n["kind"] == "作废公告")
+    assert old["number"] in json.dumps(void["entries"], ensure_ascii=False)
+    assert certs(acts.db, "2026-03-18", B)[old["number"]]["status"] == "已作废"
+    assert certs(acts.db, "2026-03-18", B)[new["number"]]["status"] == "有效"
+
+
+def test_a_downgrade_must_lower_the_grade(acts):
+    rep = acts("2026-03-02", ("2026-03-02", A, "降级", "5A", "x"), ("2026-03-02", DD, "降级", "4A", "y"))
+    assert rep.actions == [] and rep.certificates == [] and len(not_applied(rep)) == 2
+    assert "5A 不能“降级”为 5A" in not_applied(rep)[0] and "2A 不能“降级”为 4A" in not_applied(rep)[1]
+    assert {c["status"] for c in read_on(acts.db, certificates, "2026-03-02")} == {"有效"}
+
+
+def test_a_revocation_ends_the_certificate_and_a_certificate_not_returned_is_void(acts):
+    (d,) = certs(acts.db, "2026-05-11", DD).values()
+    (a,) = certs(acts.db, "2026-05-11", A).values()
+    rep = acts(
+        "2026-05-11",
+        ("2026-05-11", DD, "撤销", "年度检查不合格", "浙环监协〔2026〕15号"),
+        ("2026-05-11", A, "撤销", "已退回", "浙环监协〔2026〕16号"),
+    )
+    assert rep.certificates == [] and len(rep.actions) == 2
+    assert certs(acts.db, "2026-05-11", DD)[d["number"]]["status"] == "已撤销" and certs(acts.db, "2026-05-11", A)[a["number"]]["status"] == "已撤销"
+    revoked = [n for n in action_notices(acts.db, "2026-05-11") if n["kind"] == "撤销公告"]
+    assert sorted(n["entries"][0]["number"] for n in revoked) == sorted([d["number"], a["number"]])
+    assert all(n["title"].endswith("运维服务能力评估等级的公告") for n in revoked)
+    assert return_state(acts.db, d["number"]) == ("2026-05-27", None)
+    assert return_state(acts.db, a["number"]) == ("2026-05-27", "2026-05-11")  # 已退回: handed back with the decision
+    assert not acts("2026-05-26").notices
+    rep = acts("2026-05-27")
+    void = [n for n in rep.notices if "作废公告" in n]
+    assert len(void) == 1 and d["number"] in void[0] and a["number"] not in void[0]
+    assert certs(acts.db, "2026-05-27", DD)[d["number"]]["status"] == "已作废"
+    assert certs(acts.db, "2026-05-27", A)[a["number"]]["status"] == "已撤销"
+
+
+def test_a_certificate_returned_in_time_is_never_void_and_bad_returns_are_refused(acts):
+    (b,) = certs(acts.db, "2026-05-11", B).values()
+    (a,) = certs(acts.db, "2026-05-11", A).values()
+    acts("2026-05-11", ("2026-05-11", B, "撤销", "", "浙环监协〔2026〕15号"))
+    rep = acts(
+        "2026-05-20",
+        ("2026-05-10", B, "证书退回", b["number"], ""),  # before it was revoked
+        ("2026-05-20", B, "证书退回", b["number"], ""),
+        ("2026-05-20", B, "证书退回", "ZJSK-2099-0001", ""),  # no such certificate
+        ("2026-05-20", A, "证书退回", a["number"], ""),  # still valid: nothing to return
+    )
+    assert rep.actions == [f"2026-05-20 {B} 证书退回 {b['number']}"]
+    refused = not_applied(rep)
+    assert len(refused) == 3 and "早于该日" in refused[0] and "没有编号为 ZJSK-2099-0001 的证书" in refused[1] and "未被降级或撤销" in refused[2]
+    assert return_state(acts.db, b["number"]) == ("2026-05-27", "2026-05-20")
+    rep = acts("2026-05-21", ("2026-05-21", B, "证书退回", b["number"], "again"))
+    assert rep.actions == [] and "已于 2026-05-20 退回" in not_applied(rep)[0]
+    rep = acts("2026-05-27")
+    assert not [n for n in rep.notices if "作废公告" in n] and certs(acts.db, "2026-05-27", B)[b["number"]]["status"] == "已撤销"
+
+
+def test_a_late_return_is_recorded_after_the_certificate_was_voided(acts):
+    (d,) = certs(acts.db, "2026-05-11", DD).values()
+    acts("2026-05-11", ("2026-05-11", DD, "撤销", "", "x号"))
+    acts("2026-05-27")
+    rep = acts("2026-06-01", ("2026-06-01", DD, "证书退回", d["number"], ""))
+    assert rep.actions == [f"2026-06-01 {DD} 证书退回 {d['number']}（逾期，已公告作废）"]
+    assert certs(acts.db, "2026-06-01", DD)[d["number"]]["status"] == "已作废"
+
+
+def test_a_change_reissues_under_the_new_particulars_and_never_publishes_the_legal_representative(acts):
+    (a,) = certs(acts.db, "2026-06-01", A).values()
+    rep = acts("2026-06-01", ("2026-06-01", A, "变更", "名称=杭州甲生态环境科技有限公司；地址=杭州市某路2号;法定代表人=王某", "浙环监协〔2026〕20号"))
+    now = sorted(certs(acts.db, "2026-06-01", "杭州甲环保科技有限公司").values(), key=lambda c: c["number"])
+    assert [(c["org_name"], c["status"], c["expires"]) for c in now] == [
+        ("杭州甲环保科技有限公司", "已换发", a["expires"]),
+        ("杭州甲生态环境科技有限公司", "有效", a["expires"]),
+    ]
+    assert now[1]["grade"] == "5A" and rep.certificates == [f"{now[1]['number']} 杭州甲生态环境科技有限公司 5A（变更换发）"]
+    history = read_on(acts.db, lambda con, today: organisation_history(con, CODES[A], today), "2026-06-01")
+    assert [n["name"] for n in history["names"]] == ["杭州甲环保科技有限公司", "杭州甲生态环境科技有限公司"]
+    (notice,) = action_notices(acts.db, "2026-06-01")
+    assert notice["kind"] == "变更公告" and notice["title"] == "关于杭州甲环保科技有限公司评估证书变更的公告"
+    assert notice["entries"][0]["changes"] == {"name": "杭州甲生态环境科技有限公司", "address": "杭州市某路2号"}
+    published = [(n["title"], n["entries"]) for n in read_on(acts.db, published_notices, "2026-06-01")]
+    assert "王某" not in json.dumps(published, ensure_ascii=False)
+    with open_registry(acts.db, write=False) as con:  # the office keeps it
+        (legal_rep,) = con.execute("SELECT legal_rep FROM org_details WHERE credit_code=? ORDER BY id DESC LIMIT 1", (CODES[A],)).fetchone()
+    assert legal_rep == "王某"
+
+
+def test_a_split_or_a_merger_is_a_change_naming_the_other_organisation(acts):
+    other, partner = credit_code(random.Random("分立")), credit_code(random.Random("合并"))
+    rep = acts(
+        "2026-07-01",
+        ("2026-07-01", B, "变更", f"分立={other.lower()}", "浙环监协〔2026〕30号"),
+        ("2026-07-01", C, "变更", f"合并={partner}", "浙环监协〔2026〕31号"),
+    )
+    assert len(rep.certificates) == 2 and all("（变更换发）" in line for line in rep.certificates)
+    changes = {n["entries"][0]["credit_code"]: n["entries"][0]["changes"] for n in action_notices(acts.db, "2026-07-01")}
+    assert changes == {CODES[B]: {"split": other}, CODES[C]: {"merge": partner}}  # the code upper-cased
+    valid = [c for c in cert_of(acts.db, "2026-07-01", B) if c["status"] == "有效"]
+    assert len(valid) == 1 and valid[0]["org_name"] == B  # the name stays
+
+
+def test_a_deregistration_ends_the_certificate_with_nothing_to_return(acts):
+    (c,) = certs(acts.db, "2026-08-03", C).values()
+    rep = acts("2026-08-03", ("2026-08-03", C, "注销", "机构申请注销", "浙环监协〔2026〕44号"))
+    assert rep.actions == [f"2026-08-03 {C} 注销 机构申请注销"]
+    assert certs(acts.db, "2026-08-03", C)[c["number"]]["status"] == "已注销"
+    (notice,) = action_notices(acts.db, "2026-08-03")
+    assert notice["kind"] == "注销公告" and notice["title"] == f"关于注销{C}评估证书的公告" and notice["entries"][0]["number"] == c["number"]
+    assert return_state(acts.db, c["number"]) == (None, None)
+    assert not [n for n in acts("2026-12-31").notices if "作废公告" in n]
+
+
+def test_an_action_needs_a_valid_certificate_on_its_date(acts):
+    nobody = credit_code(random.Random("nobody"))
+    rep = acts("2026-08-03", ("2026-08-03", nobody, "注销", "", ""), ("2025-10-01", A, "撤销", "", ""))  # before A's certificate
+    assert rep.actions == [] and len(not_applied(rep)) == 2 and all("没有有效的证书或备案" in m for m in not_applied(rep))
+    acts("2026-08-04", ("2026-08-04", B, "注销", "", ""))
+    rep = acts("2026-08-05", ("2026-08-05", B, "撤销", "", ""))  # ended the day before
+    assert rep.actions == [] and "没有有效的证书或备案" in not_applied(rep)[0]
+
+
+def test_an_action_waits_for_its_date_and_is_applied_once(acts):
+    row = ("2026-03-10", DD, "注销", "", "浙环监协〔2026〕9号")
+    assert acts("2026-03-09", row).actions == []
+    assert {c["status"] for c in cert_of(acts.db, "2026-03-09", DD)} == {"有效"}
+    assert len(acts("2026-03-10").actions) == 1
+    again = acts("2026-03-11")
+    assert again.actions == [] and again.problems == [] and not again.changed
+    assert len([n for n in action_notices(acts.db, "2026-03-11") if n["kind"] == "注销公告"]) == 1
