@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
+pytestmark = pytest.mark.slow  # a wheel built and installed in a fresh virtual environment
+
 SITE_URL = "https://pingjia.zjhjjc.org.cn/"
 ISSUER = "浙江省环境监测协会"
 

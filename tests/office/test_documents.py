@@ -221,6 +221,7 @@ def test_documents_are_remade_only_when_their_inputs_change(office):
     assert again.office.made == [] and again.office.kept == len(result.office.made) + result.office.kept
 
 
+@pytest.mark.slow
 @needs_poppler
 def test_documents_are_byte_reproducible(office, tmp_path):
     tmp, wb, db, folder, out, result = office

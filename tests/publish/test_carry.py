@@ -130,6 +130,7 @@ def refill(rng: random.Random, wb: Path) -> str:
     return f"refill {path.relative_to(wb)}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_change_sets_give_the_same_site_as_a_full_rebuild(tmp_path, seed):
     rng = random.Random(seed)
@@ -169,6 +170,7 @@ def test_random_change_sets_give_the_same_site_as_a_full_rebuild(tmp_path, seed)
     assert carried_nights >= 2 and made_in_spare >= 2
 
 
+@pytest.mark.slow
 def test_damaged_carry_over_state_costs_a_rebuild_never_a_wrong_site(tmp_path):
     wb = tmp_path / "workbooks"
     shutil.copytree(ROOT / "workbooks", wb)
@@ -210,6 +212,7 @@ def test_damaged_carry_over_state_costs_a_rebuild_never_a_wrong_site(tmp_path):
     assert_same_site(out.resolve(), full_rebuild(tmp_path, wb, day + timedelta(days=4), "full-b"))
 
 
+@pytest.mark.slow
 def test_carrying_over_never_writes_into_the_live_site(tmp_path):
     """Carried files share their inode with the live build: a night must leave every file of the
     site it replaces exactly as it was while it builds (readers are served it until the swap)."""

@@ -18,6 +18,8 @@ from scoring.jobs import publish
 from scoring.publish import load_site_config
 from scoring.registry import certificates, db, open_registry
 
+pytestmark = pytest.mark.slow  # four publishes traced and every statement planned: the scale guard, run in full only
+
 GROWING = {"organisations", "org_details", "results", "certificates", "actions", "notices", "audit", "draws", "qr_cache"}
 LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+\b")
 
