@@ -107,6 +107,18 @@ def _years_before(d: date, years: int) -> date:
 
 def zj_skpw(rng: random.Random, quality: float | None = None):
     q = rng.random() if quality is None else quality  # 0 poor .. 1 excellent
+    app, ops = _zj_dates(rng)
+    areas = _zj_service_areas(rng)
+    stock = _zj_stock(rng, areas)
+    values: dict = {**_zj_particulars(rng, app, ops, areas, stock), **_zj_capacity(rng, q, stock)}
+    values["check_gas"] = rng.choice(["通过", "未通过"] if values["check_water"] == "不适用" else ["通过", "通过", "未通过", "不适用"])
+    _zj_checklists(rng, q, values)
+    return values, {"service_areas": areas}
+
+
+def _zj_dates(rng: random.Random) -> tuple[date, date]:
+    """The application date and the start of operations: two years apart at least, mostly,
+    with the edges of D11's two-year rule (the same day, one day short, 29 February)."""
     app = date(2026, 1, 5) + timedelta(days=rng.randrange(300))
     r = rng.random()
     if r < 0.06:
@@ -117,6 +129,11 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
         app, ops = date(2026, 2, 28), date(2024, 2, 29)  # 29 Feb -> 28 Feb: eligible
     else:
         ops = _years_before(app, rng.randint(2, 12)) - timedelta(days=rng.randrange(200))
+    return app, ops
+
+
+def _zj_service_areas(rng: random.Random) -> list[list]:
+    """The 服务区域 table: name, tech staff, devices, vehicles, spare-part warehouses."""
     areas: list[list] = []
     for k in range(rng.choice([0, 1, 2, 3, 3, 4, 5, 6]) if rng.random() < 0.1 else rng.randint(1, 6)):
         areas.append(
@@ -128,6 +145,12 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
                 rng.choice([0, 1]) if rng.random() < 0.2 else rng.randint(1, 2),
             ]
         )
+    return areas
+
+
+def _zj_stock(rng: random.Random, areas: list[list]) -> dict[str, int]:
+    """Staff, devices and spares, drawn before the entries that show them (the same draws, in the
+    same order, as the bundled samples were made with)."""
     tech = sum(a[1] for a in areas)
     devices = sum(a[2] for a in areas)
     water = rng.randint(0, devices)
@@ -135,7 +158,13 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
     controllers = rng.randint(20, 400)
     spare = rng.choice([(controllers * 3 + 99) // 100, (controllers * 3) // 100, rng.randint(0, controllers // 10)])
     valves = rng.randint(1, 12)
-    values: dict = {
+    return dict(tech=tech, devices=devices, water=water, college=college, controllers=controllers, spare=spare, valves=valves)
+
+
+def _zj_particulars(rng: random.Random, app: date, ops: date, areas: list[list], stock: dict[str, int]) -> dict:
+    """The 申请书: who the organisation is, and its totals over the service areas."""
+    tech, devices, water = stock["tech"], stock["devices"], stock["water"]
+    return {
         "org_name": org_name(rng, CITIES[:11]),
         "credit_code": credit_code(rng),
         "reg_address": f"浙江省{rng.choice(CITIES[:11])}市某区{rng.randint(1, 999)}号",
@@ -166,12 +195,19 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
         "application_type": rng.choice(["首次", "复审", "监督", "其它"]),
         "remarks": "",
         "integrity_pledge": "是",
+    }
+
+
+def _zj_capacity(rng: random.Random, q: float, stock: dict[str, int]) -> dict:
+    """The scored capacity entries (certificates, staff, spares, records, rates, 比对监测)."""
+    valves = stock["valves"]
+    return {
         "cert_iso9001": _yn(rng, 0.3 + 0.7 * q),
         "cert_iso14001": _yn(rng, 0.2 + 0.7 * q),
         "cert_ohsas18001": _yn(rng, 0.1 + 0.7 * q),
-        "tech_staff_college": college,
-        "controllers_total": controllers,
-        "controllers_spare": spare,
+        "tech_staff_college": stock["college"],
+        "controllers_total": stock["controllers"],
+        "controllers_spare": stock["spare"],
         "valve_models": valves,
         "valve_models_spared": valves if rng.random() < 0.3 + 0.6 * q else rng.randint(0, valves),
         "spare_change_recorded": _yn(rng, 0.5 + 0.5 * q),
@@ -182,7 +218,10 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
         "ledger_entry_rate": _pct(rng, 70 + 25 * q, 100, (100, 99.99, 76, 88.885, 50)),
         "check_water": rng.choice(["通过", "通过", "未通过", "不适用"]),
     }
-    values["check_gas"] = rng.choice(["通过", "未通过"] if values["check_water"] == "不适用" else ["通过", "通过", "未通过", "不适用"])
+
+
+def _zj_checklists(rng: random.Random, q: float, values: dict) -> None:
+    """The materials, basic conditions, systems, postings, counted shortcomings and commendations."""
     for i in range(1, 13):
         values[f"mat_app_{i:02d}"] = "否" if rng.random() < 0.01 else "是"
     for i in range(1, 7):
@@ -216,7 +255,6 @@ def zj_skpw(rng: random.Random, quality: float | None = None):
     values["commend_city"] = _count(rng, 0.7, 2)
     values["commend_district"] = _count(rng, 0.6, 3)
     values["innovations"] = _count(rng, 0.6, 3)
-    return values, {"service_areas": areas}
 
 
 def maturity(rng: random.Random, quality: float | None = None):
