@@ -69,10 +69,6 @@ class Batch:
     def n(self) -> int:
         return len(self.rows)
 
-    @property
-    def invalid(self) -> np.ndarray:
-        return np.fromiter((bool(r.problems) for r in self.rows), dtype=bool, count=self.n)
-
 
 def build_batch(rubric: Rubric, rows: list[Row], scoring_date: date | None = None) -> Batch:
     """Stack rows into columns and run the cross-checks; `scoring_date` (the day the workbooks are

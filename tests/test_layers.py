@@ -28,6 +28,7 @@ CORE = {
     "formula",
     "rubric",
     "rubric_data",
+    "action_kinds",
     "rules",
     "batch",
     "engine",

@@ -13,7 +13,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-__all__ = ["write_actions_template", "ACTIONS_WORKBOOK", "ROWS", "ACTION_KINDS", "COLUMN_LABELS"]
+from ..action_kinds import ACTION_KINDS, COLUMN_LABELS
+
+__all__ = ["write_actions_template", "ACTIONS_WORKBOOK", "ROWS"]
 
 ACTIONS_WORKBOOK = "actions.xlsx"
 ROWS = 1000
@@ -22,19 +24,18 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEAD = PatternFill("solid", fgColor="E8EEF5")
 INPUT = PatternFill("solid", fgColor="FFF9E5")
 
-# the same as inputs.actions (the excel layer does not import the inputs layer; a test holds them equal)
-ACTION_KINDS = ("年度检查合格", "年度检查不合格", "降级", "撤销", "证书退回", "变更", "注销")
-COLUMN_LABELS = ("日期", "统一社会信用代码", "事项", "说明", "文号")
-
-PROMPTS = (
-    ("日期", "决定或事项发生的日期，如 2026-11-20。"),
-    ("统一社会信用代码", "18 位，以证书上的为准（字母大写）。"),
-    ("事项", "从下拉列表选择：" + "、".join(ACTION_KINDS) + "。"),
-    (
-        "说明",
-        "降级：填新的等级（如 3A）；证书退回：填退回的证书编号；变更：字段=新值（名称、法定代表人、地址，分立/合并填另一机构的统一社会信用代码），多项用分号分隔；撤销时证书已一并交回可填“已退回”。",
-    ),
-    ("文号", "决定文件的文号，如 浙环监协〔2026〕31号。"),
+PROMPTS = tuple(  # each column's input prompt: (its heading, what to write)
+    zip(
+        COLUMN_LABELS,
+        (
+            "决定或事项发生的日期，如 2026-11-20。",
+            "18 位，以证书上的为准（字母大写）。",
+            "从下拉列表选择：" + "、".join(ACTION_KINDS) + "。",
+            "降级：填新的等级（如 3A）；证书退回：填退回的证书编号；变更：字段=新值（名称、法定代表人、地址，分立/合并填另一机构的统一社会信用代码），多项用分号分隔；撤销时证书已一并交回可填“已退回”。",
+            "决定文件的文号，如 浙环监协〔2026〕31号。",
+        ),
+        strict=True,
+    )
 )
 
 GUIDE = [

@@ -14,16 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ..action_kinds import ACTION_KINDS, CHANGE_FIELDS, COLUMN_LABELS, COLUMNS
 from ..errors import Problem
 from ..fields import credit_code_ok
 from .files import read_small_file
 
 __all__ = ["Action", "read_actions", "public_detail", "change_pairs", "decode_text", "ACTION_KINDS", "CHANGE_FIELDS", "COLUMNS", "COLUMN_LABELS"]
-
-ACTION_KINDS = ("年度检查合格", "年度检查不合格", "降级", "撤销", "证书退回", "变更", "注销")
-CHANGE_FIELDS = {"名称": "name", "法定代表人": "legal_rep", "地址": "address", "分立": "split", "合并": "merge"}
-COLUMNS = ("date", "credit_code", "action", "detail", "document_no")
-COLUMN_LABELS = ("日期", "统一社会信用代码", "事项", "说明", "文号")  # the actions workbook's headings
 
 
 @dataclass(frozen=True)
