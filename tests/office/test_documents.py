@@ -27,6 +27,7 @@ ISSUER = "浙江省环境监测协会（测试）"
 HOSTILE = "<img src=x onerror=alert(1)>/../宁波某公司"
 POPPLER = shutil.which("pdftotext") is not None
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext) is not installed")
+pytestmark = pytest.mark.slow  # some 30 PDFs by WeasyPrint (about a second a page); the deadlines and applications.csv are in test_due.py and inputs/
 
 
 def config():
@@ -164,6 +165,54 @@ def test_a_downgrade_reissues_the_certificate_and_sends_a_letter_with_the_return
     assert "待退回的证书（2）" in dashboard and "2026-12-05" in dashboard and "2026-12-08" in dashboard
 
 
+def test_each_action_kind_makes_its_documents_and_no_other(office, tmp_path):
+    """Of the seven action kinds, 降级 makes a re-issued certificate and a 降低评估等级通知书, 撤销 a
+    取消评估等级通知书, 变更 a re-issued certificate under the new name; 年度检查合格/不合格, 证书退回
+    and 注销 make no document (a return leaves the dashboard's list of certificates to be returned)."""
+    tmp, wb, db, folder, out, result = office
+    with open_registry(db, write=False) as con:
+        certs = {c["number"]: c for c in certificates(con, TODAY)}
+    downgraded = next(c for c in certs.values() if c["replaces"])
+    revoked = next(c for c in certs.values() if c["status"] == "已撤销")
+    # the fixture's second night: the 降级 and the 撤销 of actions.csv
+    assert sorted(result.office.made) == sorted(
+        [
+            f"证书/zj-skpw/{downgraded['number']}",
+            f"通知书/zj-skpw/2026-11-20-降级-{downgraded['replaces']}",
+            f"通知书/zj-skpw/2026-11-23-撤销-{revoked['number']}",
+        ]
+    )
+    # the other five kinds, on a copy of the office's state
+    shutil.copytree(wb, tmp_path / "workbooks")
+    shutil.copy(db, tmp_path / "registry.sqlite")
+    shutil.copytree(folder, tmp_path / "office")
+    a = next(c for c in certs.values() if c["org_name"] == "杭州甲环保科技有限公司")
+    filing = next(c for c in certs.values() if c["kind"] == "filing" and c["status"] == "有效")
+    with open(tmp_path / "workbooks" / "zj-skpw" / "actions.csv", "a", encoding="utf-8") as fh:
+        fh.write(
+            f"2026-11-24,{a['credit_code']},年度检查合格,,浙环监协〔2026〕50号\n"
+            f"2026-11-24,{a['credit_code']},年度检查不合格,限期整改,浙环监协〔2026〕51号\n"
+            f"2026-11-24,{revoked['credit_code']},证书退回,{revoked['number']},\n"
+            f"2026-11-25,{a['credit_code']},变更,名称=杭州甲新环保科技有限公司,浙环监协〔2026〕52号\n"
+        )
+    (tmp_path / "workbooks" / "datong-filing" / "actions.csv").write_text(
+        f"date,credit_code,action,detail,document_no\n2026-11-24,{filing['credit_code']},注销,机构申请注销,大环备〔2026〕9号\n", encoding="utf-8"
+    )
+    res = publish(tmp_path / "workbooks", tmp_path / "public", TODAY, tmp_path / "registry.sqlite", config(), office=tmp_path / "office")
+    assert len(res.report.actions) == 5 and res.report.action_problems == []
+    with open_registry(tmp_path / "registry.sqlite", write=False) as con:
+        now = {c["number"]: c for c in certificates(con, TODAY)}
+    (renamed,) = [c for n, c in now.items() if n not in certs]
+    assert renamed["org_name"] == "杭州甲新环保科技有限公司" and renamed["replaces"] == a["number"]
+    assert now[filing["number"]]["status"] == "已注销" and now[revoked["number"]]["status"] == "已撤销"
+    assert sorted(res.office.made) == [f"证书/zj-skpw/{renamed['number']}"]
+    assert (tmp_path / "office" / f"证书/zj-skpw/{renamed['number']}.pdf").is_file() or not shutil.which("pdftotext")
+    letters = sorted(p.name for p in (tmp_path / "office" / "通知书").rglob("*") if p.is_file())
+    assert not [n for n in letters if "年度检查" in n or "注销" in n or "变更" in n or "退回" in n]
+    waiting = [re.search(r"待退回的证书（(\d+)）", (f / "index.html").read_text(encoding="utf-8")) for f in (folder, tmp_path / "office")]
+    assert int(waiting[1][1]) == int(waiting[0][1]) - 1  # the revoked certificate came back
+
+
 @needs_poppler
 def test_the_report_has_the_four_parts_of_annex_3(office):
     tmp, wb, db, folder, out, result = office
@@ -221,7 +270,6 @@ def test_documents_are_remade_only_when_their_inputs_change(office):
     assert again.office.made == [] and again.office.kept == len(result.office.made) + result.office.kept
 
 
-@pytest.mark.slow
 @needs_poppler
 def test_documents_are_byte_reproducible(office, tmp_path):
     tmp, wb, db, folder, out, result = office
