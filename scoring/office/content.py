@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..publish.pages import scheme_issuer
+from ..registry.public import Certificate
 from ..rubric import Rubric, load_rubric
 from .documents import Document, safe_name
 
@@ -41,7 +42,7 @@ def _pts(v) -> str:
 
 
 def certificate_documents(
-    certs: list[dict], entries_of: Callable[[str], dict], site_url: str, issuer: dict, number: str | None = None
+    certs: Sequence[Certificate], entries_of: Callable[[str], dict], site_url: str, issuer: dict, number: str | None = None
 ) -> list[Document]:
     """第十二条: one printable certificate (or filing) per number ever issued, in the scheme's style.
     A certificate's particulars never change once issued (the registry refuses it): its number,
@@ -64,7 +65,7 @@ def certificate_documents(
     return out
 
 
-def _certificate_context(c: dict, entries_of: Callable[[str], dict], verify: str, issuer: str) -> dict:
+def _certificate_context(c: Certificate, entries_of: Callable[[str], dict], verify: str, issuer: str) -> dict:
     r = load_rubric(c["scheme"])
     entries = entries_of(c["number"]) if c["kind"] == "filing" else {}
     # a filing prints the 备案登记表's own rows in its order, two to a line; long texts take a

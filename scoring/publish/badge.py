@@ -5,7 +5,10 @@ JSON. Both show the status on the build date."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
+
+from ..registry.public import PublicRecord
 
 __all__ = ["badge_svg", "certificate_record", "STATUS_COLOURS"]
 
@@ -30,7 +33,7 @@ def badge_svg(label: str, value: str, status: str) -> str:
     )
 
 
-def certificate_record(cert: dict, columns: list[str], extra: dict, history: dict | None) -> str:
+def certificate_record(cert: Mapping | PublicRecord, columns: list[str], extra: dict, history: dict | None) -> str:
     """The open-data row of the certificate, its status detail, and the organisation's public history."""
     record = {c: cert.get(c) for c in columns}
     record.update(extra)

@@ -22,7 +22,19 @@ from ..fields import credit_code_ok
 from ..regions import region_of, regions_source
 from ..registry import PublicView
 from ..registry.opendata import COLUMNS
-from ..registry.public import Certificate, Event, Notice, Organisation, OrgName, PublicAction, PublicRecord, PublicRound, PublishedResult, plain
+from ..registry.public import (
+    Certificate,
+    Event,
+    Notice,
+    Organisation,
+    OrgName,
+    PublicAction,
+    PublicRecord,
+    PublicRound,
+    PublishedResult,
+    extended,
+    plain,
+)
 from ..registry.rounds import days_left, stored_period
 from ..rubric import load_rubric, scheme_ids
 from ..workdays import Calendar, Period
@@ -96,7 +108,7 @@ def href(from_md: str, to_md: str, suffix: str = "") -> str:
     return (rel or "./") + suffix
 
 
-def notice_path(n: dict) -> str:
+def notice_path(n: Notice) -> str:
     return f"notices/{n['published']}-{KIND_SLUG.get(n['kind'], 'notice')}-{hashlib.sha1(n['id'].encode()).hexdigest()[:8]}.md"
 
 
@@ -119,7 +131,7 @@ def _item_label(rubric, item_id: str) -> str:
     return head if len(it.wording) < 8 else f"{head}（{it.wording[:24]}…）"
 
 
-def grade_changes(results: list[dict]) -> list[dict]:
+def grade_changes(results: list[PublishedResult]) -> list[dict]:
     """Why the grade changed between consecutive published results of the same scheme."""
     out = []
     by_scheme: dict[str, list] = {}
@@ -273,7 +285,7 @@ def listed_result(r: PublishedResult, order: list[str]) -> ListedResult:
     outcome = r.grade or ("符合基本要求" if r.eligible else "不符合基本要求")
     rank = order.index(outcome) if outcome in order else len(order)
     province, city = region_of(r.credit_code)
-    return ListedResult(*(getattr(r, f) for f in r.keys()), outcome=outcome, rank=rank, fail=rank == len(order) - 1, province=province, city=city)
+    return extended(ListedResult, r, outcome=outcome, rank=rank, fail=rank == len(order) - 1, province=province, city=city)
 
 
 def scheme_summaries(
@@ -298,7 +310,9 @@ def scheme_summaries(
             SchemeSummary(
                 id=scheme,
                 rubric=rubric,
-                rounds=[round_summary(rd, rubric, mine, view, today, cal) for rd in sorted(srounds, key=lambda r: (r.notice_date, r.key), reverse=True)],
+                rounds=[
+                    round_summary(rd, rubric, mine, view, today, cal) for rd in sorted(srounds, key=lambda r: (r.notice_date, r.key), reverse=True)
+                ],
                 outcomes=[(o, counts.get(o, 0)) for o in order] + [(o, n) for o, n in counts.items() if o not in order],
                 has_scores=bool(rubric.items),
                 results=mine,
@@ -419,9 +433,7 @@ def certificate_pages(view: PublicView, shared: dict, qr: dict[str, str], record
     return pages
 
 
-def org_pages(
-    view: PublicView, shared: dict, codes: list[str], records: dict[str, dict], history_key: dict[str, str], rounds: dict
-) -> list[Page]:
+def org_pages(view: PublicView, shared: dict, codes: list[str], records: dict[str, dict], history_key: dict[str, str], rounds: dict) -> list[Page]:
     """A page per organisation: its names, its history, why its grade changed."""
     round_titles = {(s, k): rd.title for (s, k), rd in rounds.items()}
     cert_path = shared["cert_path"]
@@ -430,8 +442,9 @@ def org_pages(
         org = view.organisations.get(code)
         if org is None:
             continue
-        page = OrgPage(
-            *(getattr(org, f) for f in org.keys()),
+        page = extended(
+            OrgPage,
+            org,
             changes=grade_changes(list(org.results)),
             bigrams=bigrams(" ".join(dict.fromkeys(n.name for n in org.names))),
         )

@@ -6,9 +6,11 @@ import csv
 import io
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from .public import PublicRecord
 from .queries import PublicView, public_view
 from .xlsx import write_table
 
@@ -77,9 +79,14 @@ def export_open_data(con: sqlite3.Connection, today: date, out: Path, view: Publ
     out.mkdir(parents=True, exist_ok=True)
     view = view or public_view(con, today)
     written = []
-    for name, rows in (("certificates", view.certificates), ("results", view.results), ("notices", view.notices)):
+    tables: tuple[tuple[str, Sequence[PublicRecord]], ...] = (
+        ("certificates", view.certificates),
+        ("results", view.results),
+        ("notices", view.notices),
+    )
+    for name, records in tables:
         cols = COLUMNS[name]
-        rows = [{c: r.get(c) for c in cols} for r in rows]
+        rows = [{c: r.get(c) for c in cols} for r in records]
         path = out / f"{name}.json"
         path.write_text(dumps_rows(rows), encoding="utf-8")
         written.append(path)
@@ -95,13 +102,13 @@ def export_open_data(con: sqlite3.Connection, today: date, out: Path, view: Publ
     path = out / "certificate-status.json"
     path.write_text(dumps_rows([{c: r.get(c) for c in STATUS_COLUMNS} for r in view.certificates]), encoding="utf-8")
     written.append(path)
-    for name, rows in (("certificates", view.certificates), ("results", view.results), ("notices", view.notices)):
-        written.append(_xlsx(out / f"{name}.xlsx", TABLE_TITLES[name], COLUMNS[name], rows, today))
+    for name, records in tables:
+        written.append(_xlsx(out / f"{name}.xlsx", TABLE_TITLES[name], COLUMNS[name], records, today))
     written.append(_datapackage(out / "datapackage.json", today))
     return written
 
 
-def _xlsx(path: Path, title: str, cols: list[str], rows: list[dict], today: date) -> Path:
+def _xlsx(path: Path, title: str, cols: list[str], rows: Sequence[PublicRecord], today: date) -> Path:
     """An XLSX copy of one table, byte-identical for the same data and day."""
     heading = [FIELD_INFO[c][0] for c in cols]
     body = [[None if r.get(c) is None else neutralise(r.get(c)) for c in cols] for r in rows]

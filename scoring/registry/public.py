@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from ..rubric import load_rubric, scheme_ids
 
@@ -30,7 +30,10 @@ __all__ = [
     "published_fields",
     "role_is_public",
     "plain",
+    "extended",
 ]
+
+R = TypeVar("R", bound="PublicRecord")
 
 
 class PublicRecord:
@@ -67,6 +70,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
+
+
+def extended(cls: type[R], record: PublicRecord, **extra: Any) -> R:
+    """A record of a subclass: `record`'s fields and the subclass's own (`extra`)."""
+    return cls(**{name: getattr(record, name) for name in record.keys()}, **extra)
 
 
 @lru_cache(maxsize=64)

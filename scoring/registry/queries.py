@@ -23,6 +23,7 @@ from .public import (
     PublishedResult,
     Renewal,
     address_public_everywhere,
+    extended,
     role_is_public,
 )
 
@@ -198,7 +199,7 @@ def renewals_due(con: sqlite3.Connection, today: date, certs: list[Certificate] 
         if c.status == "有效" and c.expires and cfg and cfg.renewal_months:
             due = renewal_due(date.fromisoformat(c.expires), int(cfg.renewal_months))
             if today >= due:
-                out.append(Renewal(*(getattr(c, f) for f in c.keys()), renewal_due=due.isoformat()))
+                out.append(extended(Renewal, c, renewal_due=due.isoformat()))
     return out
 
 

@@ -131,7 +131,7 @@ def test_three_year_timeline(world):
     hist = read_on(db, lambda con, today: organisation_history(con, CODES[a], today), "2026-06-02")
     assert [n["name"] for n in hist["names"]] == [a, "杭州甲生态环境科技有限公司"]
     notice = next(n for n in read_on(db, published_notices, "2026-06-02") if n["kind"] == "变更公告")
-    assert "王某" not in json.dumps(notice, ensure_ascii=False)
+    assert "王某" not in json.dumps(notice.as_dict(), ensure_ascii=False)
 
     # a revoked organisation applying again within the year is ineligible
     r2 = wb / "zj-skpw" / "2026-2"
