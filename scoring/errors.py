@@ -51,6 +51,7 @@ CODES = {
     "name_twice": "同一统一社会信用代码在不同评估类别中名称不同",
     "applications_unreadable": "申请进度表无法读取",
     "application_invalid": "申请进度表中的行有误",
+    "bad_character": "含有不可显示或不允许的字符",
 }
 
 # Message templates of the codes whose message is made from parameters alone.

@@ -15,14 +15,27 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .expr import EPOCH, MICRO
 from .rubric_data import Field
 
-__all__ = ["parse_value", "ParseError", "credit_code_ok", "is_blank", "micro_to_str", "days_to_date"]
+__all__ = ["parse_value", "ParseError", "credit_code_ok", "is_blank", "micro_to_str", "days_to_date", "bad_character", "visible"]
 
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x7f]")
+# Characters XML 1.0 cannot carry (no feed, sitemap or spreadsheet could hold them): the C0 controls
+# but tab, newline and carriage return; lone surrogates; U+FFFE, U+FFFF and the other noncharacters.
+NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17)
+)
+# Invisible characters that change how text is shown or compared: the bidirectional controls, and
+# the zero-width characters (a name with one looks like another organisation's name)
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+ZERO_WIDTH = "\u200b-\u200d\u2060-\u2064\ufeff"
+LINE_BREAKS = "\t\n\r\x85\u2028\u2029"
+_NOT_IN_TEXT = re.compile(f"[{NOT_XML}{BIDI}]")  # any text field, 评估意见 included
+_NOT_IN_LINE = re.compile(f"[{NOT_XML}{BIDI}{ZERO_WIDTH}{LINE_BREAKS}]")  # names, codes, addresses, titles, document numbers
+_NOT_SHOWN = re.compile(f"[{NOT_XML}{BIDI}{ZERO_WIDTH}{LINE_BREAKS}\x7f-\x9f]")  # what one line of a report cannot show as itself
 MIN_DATE, MAX_DATE = date(1950, 1, 1), date(2100, 12, 31)
 
 
@@ -41,7 +54,7 @@ def _shown(value) -> str:
         value = int(value)
     if isinstance(value, datetime):
         value = value.date() if value.time() == time(0) else value
-    text = str(value)
+    text = visible(str(value))
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -108,6 +121,34 @@ def credit_code_ok(code: str) -> bool:
     return CREDIT_CHARS[check] == code[17]
 
 
+def bad_character(text: str, one_line: bool = False) -> str | None:
+    """What is wrong with the first character `text` may not hold, in Chinese, or None.
+
+    No text may hold a character XML 1.0 cannot carry or a bidirectional control; a one-line text
+    (a name, credit code, address, title, document number) neither a zero-width character nor a
+    line break or tab. Such text is refused, never cleaned: a name must be exactly what was written.
+    """
+    m = (_NOT_IN_LINE if one_line else _NOT_IN_TEXT).search(text)
+    if m is None:
+        return None
+    ch = m[0]
+    if ch in LINE_BREAKS:
+        what = "制表符" if ch == "\t" else "换行"
+    elif re.fullmatch(f"[{BIDI}]", ch):
+        what = "不可见的文字方向控制字符"
+    elif re.fullmatch(f"[{ZERO_WIDTH}]", ch):
+        what = "不可见的零宽字符"
+    else:
+        what = "不可显示的控制字符或非字符"
+    return f"含有不可显示或不允许的字符：第 {m.start() + 1} 个字符是{what}（U+{ord(ch):04X}）"
+
+
+def visible(text: str) -> str:
+    """`text` on one line as it is: each line break, control, bidirectional control, zero-width
+    character, noncharacter or lone surrogate written as <U+XXXX> (a report item stays one line)."""
+    return _NOT_SHOWN.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+
+
 def _clean_text(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -120,11 +161,14 @@ def _clean_text(value) -> str:
     return _CONTROL.sub("", str(value)).strip()
 
 
-def parse_value(f: Field, value, number_format: str = "General"):
-    """Typed value of a non-blank cell: int micro-units, bool, enum code, days, or str."""
+def parse_value(f: Field, value, number_format: str = "General", one_line: bool = False):
+    """Typed value of a non-blank cell: int micro-units, bool, enum code, days, or str (`one_line`:
+    a name, address or other particular, which holds no line break and no invisible character)."""
     if f.type in ("int", "num", "pct", "pts"):
         return _parse_number(f, value, number_format)
-    return _PARSERS.get(f.type, _parse_text)(f, value)
+    if f.type not in _PARSERS:
+        return _parse_text(f, value, one_line)
+    return _PARSERS[f.type](f, value)
 
 
 def _parse_number(f: Field, value, number_format: str) -> int:
@@ -194,12 +238,15 @@ def _parse_credit_code(f: Field, value) -> str:
     if len(code) != 18:
         raise ParseError("credit_code", f"应为 18 位，实际为 {len(code)} 位（“{_shown(value)}”）")
     if not credit_code_ok(code):
-        raise ParseError("credit_code", f"“{code}”校验位不正确或含有无效字符（GB 32100），请核对")
+        raise ParseError("credit_code", f"“{visible(code)}”校验位不正确或含有无效字符（GB 32100），请核对")
     return code
 
 
-def _parse_text(f: Field, value) -> str:
+def _parse_text(f: Field, value, one_line: bool = False) -> str:
     text = _clean_text(value)
+    bad = bad_character(text, one_line)
+    if bad:
+        raise ParseError("bad_character", bad + "；请删除后重新填写")
     if len(text) > f.max_length:
         raise ParseError("too_long", f"不超过 {f.max_length} 个字，实际 {len(text)} 个字")
     return text

@@ -18,6 +18,7 @@ from .rubric import Field, Rubric, field_placements, load_rubric, scheme_ids, te
 __all__ = ["parse_workbook", "wanted_names", "field_sheets", "scheme_from_path", "raw_from_values"]
 
 _FIELD_SHEETS: dict[str, dict[str, str]] = {}
+_ONE_LINE: dict[str, frozenset[str]] = {}
 
 
 def field_sheets(rubric: Rubric) -> dict[str, str]:
@@ -27,6 +28,16 @@ def field_sheets(rubric: Rubric) -> dict[str, str]:
         out.update((s["table"], s["name"]) for s in rubric.sheets if s.get("layout") == "table")
         _FIELD_SHEETS[rubric.scheme] = out
     return _FIELD_SHEETS[rubric.scheme]
+
+
+def one_line_fields(rubric: Rubric) -> frozenset[str]:
+    """The organisation's particulars: its identity, what is published, what the registry keeps
+    (roles). One line each, without invisible characters (`fields.bad_character`); the other text
+    fields (介绍、说明、原因) may hold line breaks."""
+    if rubric.scheme not in _ONE_LINE:
+        roles = set(rubric.roles.values())
+        _ONE_LINE[rubric.scheme] = frozenset(fid for fid, f in rubric.fields.items() if f.stage == "identity" or f.public or fid in roles)
+    return _ONE_LINE[rubric.scheme]
 
 
 def wanted_names(scheme, version) -> list[str] | None:
@@ -178,7 +189,7 @@ def _parse_cell(row: Row, rubric: Rubric, fid: str, cell, sheet: str, ref: str) 
                 (row.missing_score_fields if f.stage == "score" else row.problems).append(p)
             return
     try:
-        row.values[fid] = parse_value(f, value, cell.number_format if cell else "General")
+        row.values[fid] = parse_value(f, value, cell.number_format if cell else "General", one_line=fid in one_line_fields(rubric))
         row.present.add(fid)
     except ParseError as exc:
         row.values[fid] = NEUTRAL[f.type]
@@ -253,7 +264,7 @@ def _parse_table(row: Row, rubric: Rubric, tid: str, raw: RawWorkbook) -> None:
                     row.problems.append(Problem("required", f"{label}尚未填写" + ("（无则填 0）" if col.type == "int" else ""), *where))
                     continue
                 try:
-                    v = parse_value(col_fields[col.id], cell.value, cell.number_format)
+                    v = parse_value(col_fields[col.id], cell.value, cell.number_format, one_line=True)  # a table's text is a name
                 except ParseError as exc:
                     row.problems.append(Problem(exc.code, f"{label}{exc.message}", *where))
                     continue
