@@ -6,7 +6,7 @@ from datetime import date
 from xml.etree import ElementTree as ET
 
 import pytest
-from helpers import A, B, zj_workbook
+from helpers import A, B, ingest_on, zj_workbook
 
 from scoring.jobs import publish
 
@@ -36,3 +36,21 @@ def test_a_bad_character_in_a_name_is_refused_naming_the_cell_and_the_site_still
         (r1 / file).unlink()
     publish(wb, tmp / "site", date(2026, 10, 13), tmp / "registry.sqlite")
     ET.parse(tmp / "site" / "feed.xml")
+
+
+@pytest.mark.slow
+def test_a_registry_recorded_by_an_older_version_with_a_bad_name_still_publishes_a_valid_feed(small_world, monkeypatch):
+    tmp, wb, r1 = small_world
+    db = tmp / "registry.sqlite"
+    zj_workbook(r1 / "ffff.xlsx", "杭州\uffff运维\ufdd0服务有限公司", "3A", reg_address="杭州市\ufdd0某路")
+    import scoring.fields
+
+    with monkeypatch.context() as m:  # the version before bad_character recorded such a name as it was
+        m.setattr(scoring.fields, "bad_character", lambda text, one_line=False: None)
+        rep = ingest_on(db, wb, "2026-10-12")
+    assert len(rep.new_results) == 3 and any("\uffff" in r for r in rep.new_results)
+    publish(wb, tmp / "site", date(2026, 10, 12), db)
+    for feed in (tmp / "site" / "feed.xml", tmp / "site" / "zj-skpw" / "feed.xml"):
+        text = ET.tostring(ET.parse(feed).getroot(), encoding="unicode")
+        assert "杭州\ufffd运维\ufffd服务有限公司" in text and "\uffff" not in text
+    publish(wb, tmp / "site", date(2026, 10, 13), db)

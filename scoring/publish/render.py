@@ -14,12 +14,14 @@ from xml.etree import ElementTree as ET
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..fields import NOT_XML
 from .config import SiteConfig
 from .detail import DETAIL_TEMPLATES, DetailPage, shells
 from .pages import href, name_fragments
 
 __all__ = ["environment", "listing_rows", "render", "write_feed", "write_search_dictionary", "DOMAIN_WORDS"]
 
+NOT_IN_XML = re.compile(f"[{NOT_XML}]")  # what no XML file may hold (a registry of an older version may)
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # < > & are handled by HTML escaping
 
 DOMAIN_WORDS = [
@@ -144,6 +146,9 @@ def write_feed(
         ET.SubElement(e, f"{{{ns}}}category", term=n["kind"])
         head = f"{n['kind']}，发布日期 {n['published']}" + (f"，公示期至 {n['period_end']}" if n["period_end"] else "")
         ET.SubElement(e, f"{{{ns}}}summary").text = head + ("。" + summaries[n["id"]] if summaries and summaries.get(n["id"]) else "")
+    for el in feed.iter():  # a character no XML may hold becomes U+FFFD: the feed stays readable
+        el.text = el.text and NOT_IN_XML.sub("\ufffd", el.text)
+        el.attrib.update((k, NOT_IN_XML.sub("\ufffd", v)) for k, v in el.attrib.items())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
