@@ -19,7 +19,9 @@ from pathlib import Path
 
 import chinese_calendar
 
-__all__ = ["Calendar", "UnknownYear", "Period", "notice_period", "load_calendar", "parse_calendar"]
+from .tomlsafe import loads as toml_loads
+
+__all__ = ["Calendar", "UnknownYear", "NoWorkday", "MAX_DAYS_OFF", "Period", "notice_period", "load_calendar", "parse_calendar"]
 
 
 class UnknownYear(ValueError):
@@ -30,6 +32,16 @@ class UnknownYear(ValueError):
             f"在 {source} 中加入 [{year}] 一节（holidays = 放假的工作日，workdays = 调休上班的周末），"
             f"或升级 chinesecalendar"
         )
+
+
+class NoWorkday(ValueError):
+    """No working day within 40 days (the message is Chinese): never from a calendar parse_calendar
+    accepted."""
+
+
+# the longest run of days off a calendar.toml may make (holidays, weekends and the package's own
+# days around them): the longest real one is 10 days (2020); 40+ made next_workday give up
+MAX_DAYS_OFF = 30
 
 
 @dataclass(frozen=True)
@@ -82,11 +94,12 @@ class Calendar:
 
     def next_workday(self, d: date, include: bool = True) -> date:
         d = d if include else d + timedelta(days=1)
-        for _ in range(40):  # the longest holiday is far shorter
+        first = d
+        for _ in range(40):  # the longest holiday is far shorter (parse_calendar refuses longer)
             if self.is_workday(d):
                 return d
             d += timedelta(days=1)
-        raise ValueError(f"no working day within 40 days of {d}")
+        raise NoWorkday(f"{self.source}: {first} 起 40 天内没有工作日，无法计算公示期；请检查 holidays")
 
     def add_workdays(self, start: date, n: int) -> date:
         """The n-th working day counting `start` (a working day) as the first."""
@@ -115,7 +128,7 @@ def parse_calendar(text: str, path: str) -> Calendar:
     """calendar.toml's text as a Calendar; bad entries raise ValueError with the place."""
     cal = Calendar(source=path)
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: 不是有效的 TOML：{exc}") from None
     for key, section in data.items():
@@ -127,4 +140,32 @@ def parse_calendar(text: str, path: str) -> Calendar:
             if not isinstance(days, list) or not all(isinstance(d, date) and not isinstance(d, datetime) and d.year == year for d in days):
                 raise ValueError(f"{path}: [{key}] {kind} 应为 {year} 年的日期列表，如 {year}-01-01")
             getattr(cal, kind)[year] = set(days)
+    _check_days_off(cal, path)
     return cal
+
+
+def _off(cal: Calendar, d: date) -> bool:
+    """`d` is a day off; a day of a year nobody knows (or beyond the dates Python has) ends a run."""
+    try:
+        return not cal.is_workday(d)
+    except UnknownYear:
+        return False
+
+
+def _check_days_off(cal: Calendar, path: str) -> None:
+    """No run of more than MAX_DAYS_OFF days off around the holidays `cal` lists (a period could
+    never start or end). Visits each listed holiday once and at most MAX_DAYS_OFF days beside it."""
+    covered: date | None = None
+    one = timedelta(days=1)
+    for h in sorted(d for days in cal.holidays.values() for d in days):
+        if (covered is not None and h <= covered) or not _off(cal, h):
+            continue
+        first = last = h
+        n = 1
+        while n <= MAX_DAYS_OFF and first > date.min and _off(cal, first - one):
+            first, n = first - one, n + 1
+        while n <= MAX_DAYS_OFF and last < date.max and _off(cal, last + one):
+            last, n = last + one, n + 1
+        if n > MAX_DAYS_OFF:
+            raise ValueError(f"{path}: {first} 至 {last} 连续 {n} 天以上没有工作日（超过 {MAX_DAYS_OFF} 天），请检查 holidays 是否写错")
+        covered = last

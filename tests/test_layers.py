@@ -37,6 +37,7 @@ CORE = {
     "samples",
     "regions",
     "files",
+    "tomlsafe",
     "__init__",
 }
 

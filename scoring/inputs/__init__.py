@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..rubric import load_rubric, scheme_ids
-from ..workdays import Calendar, UnknownYear, load_calendar, parse_calendar
+from ..workdays import Calendar, NoWorkday, UnknownYear, load_calendar, parse_calendar
 from .actions import ACTION_KINDS, CHANGE_FIELDS, Action, read_actions
 from .applications import FILE_NAME as APPLICATIONS
 from .applications import Application, read_applications
@@ -143,7 +143,7 @@ def collect_inputs(folder: Path, hashed: dict[str, tuple[str, str]] | None = Non
                 count = sum(1 for f in round_dir.iterdir() if workbook_kind(f.name) == "xlsx")
                 found.preparing.append(PreparingRound(round_dir.name, prep.title, apps, count))
                 continue
-            except RoundError as exc:
+            except (RoundError, NoWorkday) as exc:
                 inputs.problems.append(Problem.of("round_invalid", str(round_dir / "round.toml"), round=where, detail=str(exc)))
                 continue
             except UnknownYear as exc:

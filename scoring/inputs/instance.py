@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ..rubric import load_rubric, scheme_ids
+from ..tomlsafe import loads as toml_loads
 from .applications import header_for
 
 __all__ = ["Instance", "InstanceError", "find_instance", "load_instance", "init_instance", "CONFIG_NAME", "PATH_KEYS"]
@@ -63,7 +64,7 @@ def find_instance(config: Path | None = None, start: Path | None = None) -> Inst
 def load_instance(path: Path) -> Instance:
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = toml_loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InstanceError(f"找不到配置文件 {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

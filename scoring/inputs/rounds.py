@@ -11,6 +11,7 @@ from typing import TypeGuard
 
 from ..fields import credit_code_ok
 from ..rubric import load_rubric
+from ..tomlsafe import loads as toml_loads
 from ..workdays import Calendar, notice_period
 from .files import InputFileError, read_small_file
 
@@ -63,7 +64,7 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
     except InputFileError as exc:
         raise RoundError(f"{path}: {exc}") from None
     try:
-        data = tomllib.loads(text.decode("utf-8-sig"))
+        data = toml_loads(text.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RoundError(f"{path}: 不是有效的 UTF-8 TOML 文件（{exc}）") from None
     unknown = set(data) - {"title", "notice_date", "issue_date", "withheld"}
