@@ -76,12 +76,23 @@ def _json(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
-RESERVED_SLUGS = {"index", "method"}  # a scheme's own pages beside its rounds
+# the names a round's page must never take (case-insensitively, with or without an extension: a
+# round folder `feed.xml` made a folder where the scheme's feed is written, `README` is MkDocs'
+# index): a scheme's own pages and files beside its rounds, and every top-level file and folder
+# of the site
+RESERVED_SLUGS = frozenset(
+    {"index", "readme", "method", "feed", "about", "assets", "data", "org", "certificates", "notices", "verify", "search"}
+    | {"pagefind", "sitemap", "404", "robots", "favicon"}
+)
+
+
+def _reserved(key: str) -> bool:
+    return key.lower().split(".", 1)[0] in RESERVED_SLUGS
 
 
 def safe_slug(key: str) -> str:
     """A round folder name as a URL part: kept when plainly safe, else replaced by a hash."""
-    if SAFE_KEY.match(key) and ".." not in key and key.lower() not in RESERVED_SLUGS:
+    if SAFE_KEY.match(key) and ".." not in key and not _reserved(key):
         return key
     return "r-" + hashlib.sha1(key.encode()).hexdigest()[:10]
 
