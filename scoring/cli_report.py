@@ -1,12 +1,16 @@
 """The run report's text, in one place: what the `publish`, `registry ingest` and `office due`
 commands print and what the nightly run appends to its log (`scoring.jobs.nightly` is given
-`nightly_summary`: the jobs layer makes no report text of its own results)."""
+`nightly_summary`: the jobs layer makes no report text of its own results). One item, one line: what
+an item quotes (a name, an action's detail, a file name, a message) is shown by `fields.visible`, so
+no line break, control or invisible character of an input (or of a registry an older version
+recorded) can forge a line of the report or the log."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+from .fields import visible
 from .office import OfficeReport
 from .publish import PublishResult
 from .registry import Report, certificates, closed_rounds, open_registry, renewals_due
@@ -30,8 +34,10 @@ def report_lines(rep: Report) -> list[str]:
         ("批次问题", [p.message for p in rep.round_problems]),
         ("操作表问题", [p.message for p in rep.action_problems]),
     ):
-        lines += [f"  [{title}] {line}" for line in items]
-    lines += [f"  [无效评估表] {file}：{len(problems)} 个问题，首个：{problems[0].message}" for file, problems in rep.workbook_problems.items()]
+        lines += [visible(f"  [{title}] {line}") for line in items]
+    lines += [
+        visible(f"  [无效评估表] {file}：{len(problems)} 个问题，首个：{problems[0].message}") for file, problems in rep.workbook_problems.items()
+    ]
     return lines
 
 
@@ -40,9 +46,9 @@ def publish_lines(result: PublishResult, out: Path) -> list[str]:
     lines = report_lines(result.report) + office_lines(result.office)
     timing = "，".join(f"{k} {v:.1f} 秒" for k, v in result.seconds.items())
     if result.skipped:
-        lines.append(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）")
+        lines.append(visible(f"网站内容没有变化，保留 {out} 中现有的 {result.pages} 个页面（{timing}）"))
     else:
-        lines.append(f"已发布 {result.pages} 个页面到 {out}（{carried_line(result)}；{timing}）")
+        lines.append(visible(f"已发布 {result.pages} 个页面到 {out}（{carried_line(result)}；{timing}）"))
     return lines
 
 
@@ -52,7 +58,7 @@ def office_lines(office: OfficeReport | None) -> list[str]:
         return []
     late = sum(1 for d in office.urgent if d.state == "逾期")
     lines = [f"办公文件（{office.folder}）：新生成或更新 {len(office.made)} 份，未变 {office.kept} 份；待办 {len(office.urgent)} 项（逾期 {late}）"]
-    lines += [f"  [待办] {due_line(d)}" for d in office.urgent]
+    lines += [f"  [待办] {due_line(d)}" for d in office.urgent]  # due_line: one line each
     lines += [f"  [办公文件问题] {p}" for p in office.problems]
     return lines
 
@@ -64,7 +70,7 @@ def carried_line(result: PublishResult) -> str:
 def due_line(d) -> str:
     left = "" if d.left is None else (f"，已逾期 {-d.left} 个工作日" if d.left < 0 else f"，剩余 {d.left} 个工作日")
     where = f"（{d.round}）" if d.round else ""
-    return f"{d.state}：{d.org_name}{where} {d.stage}（{d.since}）→ {d.next}，时限 {d.deadline}{left}"
+    return visible(f"{d.state}：{d.org_name}{where} {d.stage}（{d.since}）→ {d.next}，时限 {d.deadline}{left}")
 
 
 def summary_lines(result: PublishResult, db: Path, today: date, since: date | None) -> list[str]:
@@ -98,11 +104,11 @@ def summary_lines(result: PublishResult, db: Path, today: date, since: date | No
         ("批次问题", [f"[{p.code}] {p.message}" for p in rep.round_problems]),
         ("操作表问题", [f"[{p.code}] {p.message}" for p in rep.action_problems]),
     ):
-        lines += [f"  [{label}] {x}" for x in items]
+        lines += [visible(f"  [{label}] {x}") for x in items]
     lines += office_lines(result.office)
     for file, problems in workbook_problems.items():
-        lines.append(f"  [评估表问题] {file}：{len(problems)} 个")
-        lines += [f"      {p.sheet}!{p.cell} {p.field} [{p.code}] {p.message}" for p in problems[:20]]
+        lines.append(visible(f"  [评估表问题] {file}：{len(problems)} 个"))
+        lines += [visible(f"      {p.sheet}!{p.cell} {p.field} [{p.code}] {p.message}") for p in problems[:20]]
     return lines
 
 
@@ -112,5 +118,5 @@ def nightly_summary(result: PublishResult, db: Path, today: date, since: date | 
     if result.skipped:
         lines.append(f"网站内容没有变化，未重新构建（{seconds:.1f} 秒）")
     else:
-        lines.append(f"已发布 {result.pages} 个页面到 {result.out}（{seconds:.1f} 秒；{carried_line(result)}）")
+        lines.append(visible(f"已发布 {result.pages} 个页面到 {result.out}（{seconds:.1f} 秒；{carried_line(result)}）"))
     return lines

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..action_kinds import ACTION_KINDS, CHANGE_FIELDS, COLUMN_LABELS, COLUMNS
 from ..errors import Problem
-from ..fields import credit_code_ok
+from ..fields import bad_character, credit_code_ok
 from .files import read_small_file
 
 __all__ = ["Action", "read_actions", "public_detail", "change_pairs", "decode_text", "ACTION_KINDS", "CHANGE_FIELDS", "COLUMNS", "COLUMN_LABELS"]
@@ -117,6 +117,10 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         row = [c.strip() for c in row] + [""] * (5 - len(row))
         d, code, kind, detail, doc = row[:5]
         where = f"{path} 第 {line} 行"
+        bad = next((f"“{h}”{b}" for h, v in zip(header, row[:5]) if (b := bad_character(v, one_line=True))), None)
+        if bad:  # a line break would forge lines of the report, an invisible character a name
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=bad + "；请删除后重新填写"))
+            continue
         checked = _check_row(d, code, kind, detail, grades)
         if isinstance(checked, str):
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=checked))

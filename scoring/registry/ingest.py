@@ -470,7 +470,7 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
         )
     elif a.action == "撤销":
         end(con, today, cert["number"], a.date, "已撤销", source=where)
-        _set_return_due(con, a, cert["number"], returned="已退回" in a.detail)  # 已退回: handed back with the decision
+        _set_return_due(con, a, cert["number"], returned=a.returned)  # 已退回: handed back with the decision
         what = "运维服务能力评估等级" if cfg.kind == "certificate" else "备案"
         notice = ("撤销公告", f"关于撤销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     elif a.action == "变更":
