@@ -19,7 +19,18 @@ from ..errors import Problem
 from ..fields import bad_character, credit_code_ok
 from .files import read_small_file
 
-__all__ = ["Action", "read_actions", "public_detail", "change_pairs", "decode_text", "ACTION_KINDS", "CHANGE_FIELDS", "COLUMNS", "COLUMN_LABELS"]
+__all__ = [
+    "Action",
+    "read_actions",
+    "public_detail",
+    "change_pairs",
+    "returned_with",
+    "decode_text",
+    "ACTION_KINDS",
+    "CHANGE_FIELDS",
+    "COLUMNS",
+    "COLUMN_LABELS",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class Action:
     row_hash: str
     changes: tuple[tuple[str, str], ...] = ()  # 变更: (column, new value)
     source: str = "actions.csv"  # the file it came from (actions.csv or actions.xlsx)
+    returned: bool = False  # 撤销: the certificate came back with the decision (its detail says so, `returned_with`)
 
 
 PRIVATE_CHANGES = ("法定代表人",)  # a person's name is never published
@@ -43,6 +55,34 @@ def change_pairs(detail: str) -> list[tuple[str, ...]]:
     """`名称=X;地址=Y` (either semicolon, ASCII or full-width) -> [("名称", "X"), ("地址", "Y")]."""
     pairs = [p for p in re.split("[;；]", detail) if p.strip()]
     return [tuple(x.strip() for x in p.split("=", 1)) for p in pairs]
+
+
+_RETURNED = {"已退回": True, "证书已退回": True, "未退回": False, "证书未退回": False}  # what a 撤销's detail may say alone
+_RETURN_ANSWERS = {"是": True, "已退回": True, "否": False, "未退回": False}  # … or as the answer to 是否已退回
+_RETURN_QUESTION = re.compile(r"(?:证书)?(?:是否已退回|是否退回|已退回|退回)[:：=](.*)")
+
+
+def returned_with(detail: str) -> bool | str:
+    """Whether a 撤销's detail says the certificate came back with the decision (D21), read strictly:
+    each part of the detail (between ; ， , 。) that mentions 退回 must be 已退回 / 未退回 or
+    `是否已退回：是` / `：否`; anything else about 退回, or both answers, is what is wrong with it (a str).
+    A detail that does not mention 退回 says no."""
+    said = set()
+    for part in re.split("[;；,，。]", detail):
+        part = re.sub(r"\s+", "", part)
+        if "退回" not in part:
+            continue
+        asked = _RETURN_QUESTION.fullmatch(part)
+        answer = _RETURN_ANSWERS.get(asked.group(1)) if asked else _RETURNED.get(part)
+        if answer is None:
+            return (
+                f"撤销的说明中“{part}”无法确定证书是否已退回：随撤销决定已退回的写“已退回”（或“是否已退回：是”），"
+                "未退回的写“未退回”（或“是否已退回：否”）或不写"
+            )
+        said.add(answer)
+    if len(said) > 1:
+        return f"撤销的说明“{detail}”中证书是否已退回前后矛盾"
+    return said == {True}
 
 
 def public_detail(action: str, detail: str) -> str:
@@ -125,18 +165,19 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         if isinstance(checked, str):
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=checked))
             continue
-        when, code, detail, changes = checked
+        when, code, detail, changes, returned = checked
         digest = hashlib.sha256("\x1f".join((scheme, when.isoformat(), code, kind, detail, doc)).encode()).hexdigest()
         if digest in seen:
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"与第 {seen[digest]} 行完全相同"))
             continue
         seen[digest] = line
-        actions.append(Action(scheme, line, when, code, kind, detail, doc, digest, changes, path.name))
+        actions.append(Action(scheme, line, when, code, kind, detail, doc, digest, changes, path.name, returned))
     return actions, problems
 
 
-def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...]) -> tuple[date, str, str, tuple] | str:
-    """A row's (date, credit code, detail, 变更 pairs), normalised, or what is wrong with it."""
+def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...]) -> tuple[date, str, str, tuple, bool] | str:
+    """A row's (date, credit code, detail, 变更 pairs, 撤销 with the certificate returned), normalised,
+    or what is wrong with it."""
     try:
         when = date.fromisoformat(d)
     except ValueError:
@@ -165,4 +206,7 @@ def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...
                 f"多项用分号分隔），实际为“{detail}”"
             )
         changes = tuple((CHANGE_FIELDS[k], v.upper() if k in ("分立", "合并") else v) for k, v in parsed)
-    return when, code, detail, changes
+    returned = returned_with(detail) if kind == "撤销" else False
+    if isinstance(returned, str):
+        return returned
+    return when, code, detail, changes, returned
