@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import Problem
-from ..fields import credit_code_ok
+from ..fields import bad_character, credit_code_ok
 from ..rubric import Rubric
 from .actions import decode_text
 from .files import read_small_file
@@ -86,6 +86,9 @@ def read_applications(path: Path, rubric: Rubric, round_key: str) -> tuple[list[
 
 def _application(cells: dict[str, str], stages: list[str], seen: dict[str, int], scheme: str, round_key: str, line: int) -> Application | str:
     """One row's application, or what is wrong with it."""
+    bad = next((f"“{h}”{b}" for h, v in cells.items() if (b := bad_character(v, one_line=h not in END_COLUMNS[1:]))), None)
+    if bad:  # the name is printed in the office's documents and the report's 待办 lines; only 备注 may hold line breaks
+        return bad + "；请删除后重新填写"
     code = cells["统一社会信用代码"].upper()
     if not credit_code_ok(code):
         return f"统一社会信用代码“{code}”有误"

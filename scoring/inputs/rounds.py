@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeGuard
 
-from ..fields import credit_code_ok
+from ..fields import bad_character, credit_code_ok
 from ..rubric import load_rubric
 from ..tomlsafe import loads as toml_loads
 from ..workdays import Calendar, notice_period
@@ -75,6 +75,9 @@ def load_round(folder: Path, scheme: str, cal: Calendar) -> RoundSpec:
         raise RoundError(f"{path}: 缺少 title（批次标题）")
     if len(title.strip()) > MAX_TITLE or any(ord(c) < 32 for c in title):
         raise RoundError(f"{path}: title 应为一行、不超过 {MAX_TITLE} 个字符的批次标题")
+    bad = bad_character(title, one_line=True)  # the title heads notices, the feed and the report
+    if bad:
+        raise RoundError(f"{path}: title {bad}；请删除后重新填写")
     notice = data.get("notice_date")
     if notice is None and set(data) <= {"title"}:
         raise RoundInPreparation(title.strip())
