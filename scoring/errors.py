@@ -110,5 +110,8 @@ class Problem:
 
     def line(self, file: str | None = None) -> str:
         """One line for `scoring check`: file, sheet, cell, field, message."""
+        from .fields import visible  # one line, whatever a message quotes (a sheet's name, a cell's value)
+
         where = "!".join(p for p in (self.sheet, self.cell) if p)
-        return "\t".join((file if file is not None else self.file, where or "-", self.field or "-", f"[{self.code}] {self.message}"))
+        parts = (file if file is not None else self.file, where or "-", self.field or "-", f"[{self.code}] {self.message}")
+        return "\t".join(visible(p) for p in parts)
