@@ -281,20 +281,21 @@ def list_certificates(scheme, due, today, db):
 @DB
 def show(who, today, db):
     """显示一个机构的全部公开记录（WHO：统一社会信用代码，或名称中的一段文字）。"""
+    from .fields import visible  # what a registry of an older version recorded, shown one line each
     from .registry import find_organisations, organisation_history
 
     with _open(db, False) as con:
         found = find_organisations(con, who)
         if len(found) > 1:
-            lines = "\n".join(f"  {c}\t{n}" for c, n in found[:50])
+            lines = "\n".join(f"  {c}\t{visible(n)}" for c, n in found[:50])
             raise click.ClickException(f"有 {len(found)} 个机构的名称含“{who}”，请用统一社会信用代码查询：\n{lines}")
         code = found[0][0] if found else who.strip().upper()
         h = organisation_history(con, code, _today(today))
     if h is None:
         raise click.ClickException(f"登记库中没有统一社会信用代码或名称为“{who}”的机构")
-    click.echo(f"{h['name']}（{h['credit_code']}）")
+    click.echo(visible(f"{h['name']}（{h['credit_code']}）"))
     for n in h["names"]:
-        click.echo(f"  名称/地址 自 {n['valid_from']}：{n['name']}；{n['address'] or '-'}")
+        click.echo(visible(f"  名称/地址 自 {n['valid_from']}：{n['name']}；{n['address'] or '-'}"))
     for e in h["events"]:
         if e["what"] == "result":
             total = "-" if e["total"] is None else f"{e['total']:.2f}"
@@ -302,7 +303,7 @@ def show(who, today, db):
         elif e["what"] == "certificate":
             click.echo(f"  {e['date']} 证书 {e['number']} {e['grade']}，有效期至 {e['expires'] or '-'}，现为{e['status']}")
         else:
-            click.echo(f"  {e['date']} {e['action']} {e['detail']} {e['document_no']}".rstrip())
+            click.echo(visible(f"  {e['date']} {e['action']} {e['detail']} {e['document_no']}".rstrip()))
 
 
 @registry.command("verify")
