@@ -1,13 +1,13 @@
 """errors.Problem.line (issue 24, class 2): one problem, one line of `scoring check`, whatever its
-message quotes (a sheet's name, a file's name, a value): tabs separate the five columns only."""
+message quotes (a sheet's name, a file's name, a value): tabs separate its four columns (file, sheet!cell, field, message) only."""
 
 from scoring.errors import Problem
 
 
-def test_a_problem_is_one_line_with_five_columns():
+def test_a_problem_is_one_line_of_four_columns():
     p = Problem("sheet_renamed", "工作表“附表1”被重命名为“x\n伪造.xlsx\t-\t-\t[required] 伪造”", "a\tb.xlsx", "x\n伪造", "A1", "org\u202ename")
     line = p.line()
-    assert line.splitlines() == [line] and line.count("\t") == 4 and "\u202e" not in line
+    assert line.splitlines() == [line] and line.count("\t") == 3 and "\u202e" not in line
     assert line.split("\t")[0] == "a<U+0009>b.xlsx" and "x<U+000A>伪造" in line.split("\t")[1]
 
 

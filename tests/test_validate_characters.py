@@ -41,3 +41,41 @@ def test_a_table_name_is_one_line():
     rows[0][0] = "杭州\n西湖区"
     bad, _ = _problems("zj-skpw", tables={**tabs, "service_areas": rows})
     assert [b[1] for b in bad] == ["service_areas"] and bad[0][3].startswith("B")
+
+
+def test_every_text_field_of_every_scheme_seeded():
+    """Seeded: a random unshowable character at a random place of each text field of each scheme is
+    refused naming that field (or, a line break or zero-width character in free text, kept), and
+    every problem stays one line."""
+    from helpers import SCHEMES
+
+    from scoring.fields import BIDI, LINE_BREAKS, NOT_XML, ZERO_WIDTH
+
+    def chars(spec):  # "a-c" ranges as the regex classes write them
+        out, i = [], 0
+        while i < len(spec):
+            if i + 2 < len(spec) and spec[i + 1] == "-":
+                out += [chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1)]
+                i += 3
+            else:
+                out.append(spec[i])
+                i += 1
+        return out
+
+    refused_everywhere = chars(NOT_XML) + chars(BIDI)
+    one_line_only = chars(ZERO_WIDTH) + chars(LINE_BREAKS)
+    rnd = random.Random(24)
+    for scheme in SCHEMES:
+        rubric = load_rubric(scheme)
+        one_line = one_line_fields(rubric)
+        texts = [fid for fid, f in rubric.fields.items() if f.type == "text"]
+        for fid in texts:
+            ch = rnd.choice(refused_everywhere + one_line_only)
+            base = "甲乙丙丁戊己庚"
+            at = rnd.randrange(1, len(base))
+            bad, row = _problems(scheme, **{fid: base[:at] + ch + base[at:]})
+            if ch in refused_everywhere or fid in one_line:
+                assert [b[1] for b in bad] == [fid], (scheme, fid, hex(ord(ch)))
+            else:
+                assert bad == [] and row.values[fid] == base[:at] + ch + base[at:], (scheme, fid, hex(ord(ch)))
+            assert all(p.line().splitlines() == [p.line()] and p.line().count("\t") == 3 for p in row.problems)
