@@ -52,6 +52,8 @@ CODES = {
     "applications_unreadable": "申请进度表无法读取",
     "application_invalid": "申请进度表中的行有误",
     "bad_character": "含有不可显示或不允许的字符",
+    "workbook_misplaced": "评估表不在批次目录中",
+    "link_outside": "链接指向目录之外",
 }
 
 # Message templates of the codes whose message is made from parameters alone.

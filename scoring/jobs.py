@@ -26,7 +26,7 @@ from .office import OfficeReport, build_office
 from .pipeline import score_files
 from .publish.carry import load_carry
 from .publish.check import check_site
-from .publish.config import SiteConfig, code_fingerprint, load_site_config, site_state
+from .publish.config import SiteConfig, code_fingerprint, copy_assets, load_site_config, site_state
 from .publish.detail import assemble_details, write_sitemap
 from .publish.layout import clean_leftovers, is_our_output, new_work_folder, publish_lock, read_state, retire, save_manifest, swap_in, write_state
 from .publish.mkdocs_build import build_epoch, build_hubs, material_search
@@ -177,9 +177,8 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
     try:
         docs, site = work / "docs", work / "site"
         shutil.copytree(config.pages, docs)
-        own_assets = config.overrides / "assets" if config.overrides else None
-        if own_assets and own_assets.is_dir():  # the instance's CSS, logo and images over the package's
-            shutil.copytree(own_assets, docs / "assets", dirs_exist_ok=True)
+        # the instance's CSS, logo and images over the package's (no link out of overrides/ followed)
+        asset_problems = copy_assets(config, docs / "assets")
         with _registry(db) as con:
             with clock.stage("collect"):
                 hashed = known_hashes(con)
@@ -191,6 +190,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                     report = record(con, inputs, results, today)
                 except (RegistryDateError, RegistryTampered) as exc:
                     raise PublishError(f"{exc}；原网站保持不变") from None
+                report.problems += asset_problems
                 save_hashes(con, inputs.hashes, hashed)
                 del results  # recorded: the night's scored workbooks need not stay in memory through the build
             office_report = None

@@ -100,6 +100,8 @@ def load_calendar_or_default(folder: Path) -> tuple[Calendar, list[Problem]]:
     path = Path(folder) / "calendar.toml"
     if not path.exists() and not path.is_symlink():
         return load_calendar(None), []
+    if _outside(path, os.path.realpath(folder)):
+        return load_calendar(None), [Problem.of("calendar_invalid", str(path), detail=f"{path}: {LINK_OUTSIDE}")]
     try:
         return parse_calendar(read_small_file(path).decode("utf-8-sig"), str(path)), []
     except UnicodeDecodeError:
@@ -114,17 +116,26 @@ def collect_inputs(folder: Path, hashed: dict[str, tuple[str, str]] | None = Non
     hashes taken before (Inputs.hashes of an earlier run): a file whose size, times and inode are
     unchanged keeps its hash without being read."""
     folder = Path(folder)
+    root = os.path.realpath(folder)
     cal, problems = load_calendar_or_default(folder)
     inputs = Inputs(folder, cal, problems=problems)
     hashed = hashed or {}
+    _misplaced(folder, folder, inputs.problems)
     for scheme in scheme_ids():
         scheme_dir = folder / scheme
         if not scheme_dir.is_dir():
             continue
+        if _outside(scheme_dir, root):
+            inputs.problems.append(Problem("link_outside", f"{LINK_OUTSIDE}，本评估类别未处理", scheme))
+            continue
+        _misplaced(folder, scheme_dir, inputs.problems)
         rubric = load_rubric(scheme)
         grades = tuple(b.label for b in rubric.grades.bands)
         actions: list[Action] = []
         for name in ("actions.csv", "actions.xlsx"):  # a row in both files (moved to the workbook) counts once
+            if _outside(scheme_dir / name, root):
+                inputs.problems.append(Problem.of("actions_unreadable", str(scheme_dir / name), detail=f"{scheme_dir / name}: {LINK_OUTSIDE}"))
+                continue
             found_actions, action_problems = read_actions(scheme_dir / name, scheme, grades)
             known = {a.row_hash for a in actions}
             actions += [a for a in found_actions if a.row_hash not in known]
@@ -132,11 +143,24 @@ def collect_inputs(folder: Path, hashed: dict[str, tuple[str, str]] | None = Non
         found = SchemeInputs(scheme, actions)
         for round_dir in sorted(d for d in scheme_dir.iterdir() if d.is_dir()):
             where = f"{scheme}/{round_dir.name}"
+            if _outside(round_dir, root):
+                inputs.problems.append(Problem("link_outside", f"{LINK_OUTSIDE}，本批次未处理", where))
+                continue
             if not (round_dir / "round.toml").exists():
                 inputs.problems.append(Problem.of("round_missing", str(round_dir), round=where))
                 continue
-            apps, app_problems = read_applications(round_dir / APPLICATIONS, rubric, round_dir.name)
-            inputs.problems += app_problems
+            for sub in sorted(d for d in round_dir.iterdir() if d.is_dir() and not d.is_symlink()):
+                _misplaced(folder, sub, inputs.problems, deep=True)
+            if _outside(round_dir / "round.toml", root):
+                inputs.problems.append(Problem.of("round_invalid", str(round_dir / "round.toml"), round=where, detail=f"round.toml {LINK_OUTSIDE}"))
+                continue
+            apps: list[Application] = []
+            if _outside(round_dir / APPLICATIONS, root):
+                linked = round_dir / APPLICATIONS
+                inputs.problems.append(Problem.of("applications_unreadable", str(linked), detail=f"{linked}: {LINK_OUTSIDE}"))
+            else:
+                apps, app_problems = read_applications(round_dir / APPLICATIONS, rubric, round_dir.name)
+                inputs.problems += app_problems
             try:
                 spec = load_round(round_dir, scheme, cal)
             except RoundInPreparation as prep:
@@ -154,12 +178,42 @@ def collect_inputs(folder: Path, hashed: dict[str, tuple[str, str]] | None = Non
     return inputs
 
 
+LINK_OUTSIDE = "是指向评估表目录之外的链接，未读取；请把文件或目录本身（而不是链接）放在评估表目录中"
+MISPLACED = "不在批次目录中，未处理：评估表应直接放在 workbooks/<评估类别>/<批次>/ 中，与该批次的 round.toml 在同一目录"
+MAX_MISPLACED = 1000  # reported per folder; a folder of more says how many more
+
+
+def _outside(path: Path, root: str) -> bool:
+    """`path` (or a link on its way) leads out of the folder whose real path is `root`."""
+    real = os.path.realpath(path)
+    return real != root and not real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _misplaced(folder: Path, where: Path, problems: list[Problem], deep: bool = False) -> None:
+    """Workbooks where none is read (the workbooks folder itself, a scheme folder, a round's
+    sub-folders with `deep`): each named, never read. Links are not followed."""
+    found: list[str] = []
+    if deep:
+        for dirpath, dirnames, filenames in os.walk(where):  # os.walk follows no link to a folder
+            dirnames.sort()
+            found += [os.path.join(dirpath, n) for n in sorted(filenames) if workbook_kind(n) == "xlsx"]
+            if len(found) > MAX_MISPLACED:
+                break
+    else:
+        found = [str(f) for f in sorted(where.iterdir()) if workbook_kind(f.name) == "xlsx" and not f.is_dir()]
+    for f in found[:MAX_MISPLACED]:
+        problems.append(Problem("workbook_misplaced", MISPLACED, shown_name(os.path.relpath(f, folder))))
+    if len(found) > MAX_MISPLACED:
+        problems.append(Problem("workbook_misplaced", f"{MISPLACED}（另有更多文件未列出）", shown_name(os.path.relpath(where, folder))))
+
+
 def _workbook_files(
     folder: Path, round_dir: Path, problems: list[Problem], hashed: dict[str, tuple[str, str]], hashes: dict[str, tuple[str, str]]
 ) -> list[WorkbookFile]:
     """The round's workbooks with their SHA-256 (from `hashed` when the file's stat is unchanged;
     every one found is put in `hashes`); files that cannot be workbooks are reported, never opened."""
     out = []
+    root = os.path.realpath(folder)
     for f in sorted(round_dir.iterdir()):
         kind = workbook_kind(f.name)
         if kind is None:
@@ -178,6 +232,9 @@ def _workbook_files(
         if st is None or not stat.S_ISREG(st.st_mode):
             # a pipe or device named .xlsx would block a reader forever
             problems.append(Problem("file_unreadable", "不是普通文件（可能是管道、设备或失效的链接），已跳过", rel))
+            continue
+        if _outside(f, root):  # a link to a workbook elsewhere would be read and published
+            problems.append(Problem("link_outside", LINK_OUTSIDE, rel))
             continue
         if st.st_size > MAX_WORKBOOK_BYTES:
             problems.append(

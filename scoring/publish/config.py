@@ -7,19 +7,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from ..errors import Problem
 from ..inputs.instance import Instance
 from ..registry import PublicView
 from ..registry.public import plain
 from ..registry.rounds import days_left
 from ..workdays import Calendar
 
-__all__ = ["ROOT", "SiteConfig", "load_site_config", "code_fingerprint", "library_versions", "tree_digest", "site_state"]
+__all__ = ["ROOT", "SiteConfig", "load_site_config", "code_fingerprint", "library_versions", "tree_digest", "site_state", "copy_assets"]
 
 
 def _site_files() -> Path:
@@ -118,16 +121,85 @@ def library_versions() -> dict[str, str]:
 
 
 def tree_digest(folder: Path) -> str:
-    """Every file under `folder`, by path and bytes."""
+    """Every file under `folder`, by path and bytes. A link out of `folder` counts by where it
+    points (its target is never read), a pipe or device not at all (reading one could block)."""
     h = hashlib.sha256()
+    root = os.path.realpath(folder)
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
         for name in sorted(filenames):
             f = Path(dirpath) / name
             rel = str(f.relative_to(folder)).encode()
-            data = f.read_bytes()
+            if _outside(f, root):
+                data = b"link:" + os.fsencode(os.readlink(f)) if f.is_symlink() else b"outside"
+            elif not f.is_file():
+                continue
+            else:
+                data = f.read_bytes()
             h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
     return h.hexdigest()
+
+
+def _outside(path: Path, root: str) -> bool:
+    """`path` (or a link on its way) leads out of the folder whose real path is `root`."""
+    real = os.path.realpath(path)
+    return real != root and not real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+LINK_OUTSIDE = "是指向 overrides 目录之外的链接，未复制到网站；请把文件本身（而不是链接）放在 overrides/assets/ 中"
+NOT_A_FILE = "不是普通文件（可能是管道、设备或失效的链接），未复制到网站"
+
+
+def copy_assets(config: SiteConfig, target: Path) -> list[Problem]:
+    """The instance's `overrides/assets` copied over the package's assets in `target`. A link
+    leading out of `overrides/` (to /etc/passwd, say) is never followed: it would publish its
+    target; it and anything that is not a regular file or folder are reported and not copied."""
+    if config.overrides is None:
+        return []
+    source = config.overrides / "assets"
+    if not source.is_dir():
+        return []
+    overrides = config.overrides
+    root = os.path.realpath(overrides)
+    problems: list[Problem] = []
+
+    def refuse(path: Path, code: str, why: str) -> None:
+        shown = "overrides/" + str(path.relative_to(overrides))
+        problems.append(Problem(code, why, shown))
+
+    if _outside(source, root):
+        refuse(source, "link_outside", LINK_OUTSIDE)
+        return problems
+    seen = {os.path.realpath(source)}
+    for dirpath, dirnames, filenames in os.walk(source, followlinks=True):
+        here = Path(dirpath)
+        for name in list(dirnames):
+            d = here / name
+            real = os.path.realpath(d)
+            if _outside(d, root):
+                refuse(d, "link_outside", LINK_OUTSIDE)
+                dirnames.remove(name)
+            elif real in seen:  # a link back up the tree: each folder once
+                dirnames.remove(name)
+            else:
+                seen.add(real)
+        dirnames.sort()
+        dest = target / here.relative_to(source)
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in sorted(filenames):
+            f = here / name
+            if _outside(f, root):
+                refuse(f, "link_outside", LINK_OUTSIDE)
+                continue
+            try:
+                regular = stat.S_ISREG(f.stat().st_mode)
+            except OSError:
+                regular = False
+            if not regular:
+                refuse(f, "file_unreadable", NOT_A_FILE)
+                continue
+            shutil.copy2(f, dest / name)
+    return problems
 
 
 def site_state(view: PublicView, cal: Calendar, base: str) -> str:

@@ -32,7 +32,8 @@ def test_unreadable_workbooks_never_stop_the_others(small_world):
     (r1 / "forged\n  [新证书] ZJSK-2099-0001.xlsx").write_bytes(b"")
     rep = ingest_on(tmp / "registry.sqlite", wb, "2026-10-12")
     problems = {p.file: p.code for p in rep.problems}
-    assert problems["zj-skpw/2026-1/mem.xlsx"] == "file_unreadable" and problems["zj-skpw/2026-1/sparse.xlsx"] == "too_large"
+    # a link out of the workbooks folder is never followed (before: read, failing with EIO)
+    assert problems["zj-skpw/2026-1/mem.xlsx"] == "link_outside" and problems["zj-skpw/2026-1/sparse.xlsx"] == "too_large"
     assert problems["zj-skpw/2026-1/old.xls"] == "not_xlsx"
     assert any("\\x0a" in f and c == "file_unreadable" for f, c in problems.items()) and not any("\n" in f for f in problems)
     assert "zj-skpw/2026-1/UPPER.XLSX" in problems and problems["zj-skpw/2026-1/UPPER.XLSX"] == "duplicate_workbook"

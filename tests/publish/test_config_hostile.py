@@ -1,0 +1,81 @@
+"""Hostile instance settings and overrides: refused at load with a Chinese message naming
+scoring.toml and the key, or reported and left out of the site; never a leak, never a broken page."""
+
+import os
+from datetime import date
+
+from helpers import ORGS, A, write_round, zj_workbook
+
+from scoring.inputs.instance import init_instance, load_instance
+from scoring.jobs import publish
+from scoring.publish.config import copy_assets, load_site_config, tree_digest
+
+
+def _instance(tmp_path, **site):
+    inst = tmp_path / "inst"
+    init_instance(inst, ["zj-skpw"], today=date(2026, 10, 1), **site)
+    return inst
+
+
+def _publish(inst, config):
+    wb = inst / "workbooks"
+    r1 = wb / "zj-skpw" / "2026-1"
+    write_round(r1, "2026年度第一批", "2026-10-12")
+    zj_workbook(r1 / f"{A}.xlsx", A, ORGS[A], application="2026-09-01")
+    return publish(wb, inst / "public", date(2026, 11, 20), inst / "registry.sqlite", config)
+
+
+def test_links_out_of_overrides_are_not_copied_into_the_site(tmp_path):
+    # before: copytree followed the link and published its target (/etc/passwd, the registry …)
+    inst = _instance(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:私密内容\n", encoding="utf-8")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "key.pem").write_text("PRIVATE KEY\n", encoding="utf-8")
+    assets = inst / "overrides" / "assets"
+    (assets / "css").mkdir(parents=True)
+    (assets / "css" / "site.css").write_text(".md-header { background: #8a1c1c; }\n", encoding="utf-8")
+    os.symlink(secret, assets / "passwd")
+    os.symlink(tmp_path / "private", assets / "private")
+    os.symlink("css/site.css", assets / "alias.css")  # inside overrides: copied as before
+    os.mkfifo(assets / "pipe")  # would block the copy forever
+    config = load_site_config(instance=load_instance(inst / "scoring.toml"))
+    res = _publish(inst, config)
+    site = inst / "public"
+    assert "#8a1c1c" in (site / "assets" / "css" / "site.css").read_text(encoding="utf-8")
+    assert (site / "assets" / "alias.css").read_text(encoding="utf-8") == (assets / "css" / "site.css").read_text(encoding="utf-8")
+    for name in ("passwd", "private", "pipe"):
+        assert not (site / "assets" / name).exists()
+    leaked = [p for p in site.rglob("*") if p.is_file() and b"PRIVATE KEY" in p.read_bytes() or p.is_file() and "私密内容".encode() in p.read_bytes()]
+    assert leaked == []
+    got = sorted((p.code, p.file) for p in res.report.problems)
+    assert got == [
+        ("file_unreadable", "overrides/assets/pipe"),
+        ("link_outside", "overrides/assets/passwd"),
+        ("link_outside", "overrides/assets/private"),
+    ]
+    assert all("未复制到网站" in p.message for p in res.report.problems)
+
+
+def test_overrides_assets_itself_a_link_out_is_not_copied(tmp_path):
+    inst = _instance(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.css").write_text("x", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere", inst / "overrides" / "assets")
+    config = load_site_config(instance=load_instance(inst / "scoring.toml"))
+    target = tmp_path / "docs_assets"
+    problems = copy_assets(config, target)
+    assert [(p.code, p.file) for p in problems] == [("link_outside", "overrides/assets")]
+    assert not (target / "x.css").exists()
+
+
+def test_the_fingerprint_never_reads_a_pipe_or_a_link_out(tmp_path):
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    (folder / "a.css").write_text("a", encoding="utf-8")
+    before = tree_digest(folder)
+    os.mkfifo(folder / "pipe")  # before: read_bytes on it blocked the publish forever
+    os.symlink("/dev/zero", folder / "zero")  # before: read until memory ran out
+    assert tree_digest(folder) != before  # the link counts by where it points
+    os.unlink(folder / "zero")
+    assert tree_digest(folder) == before
