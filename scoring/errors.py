@@ -54,6 +54,7 @@ CODES = {
     "bad_character": "含有不可显示或不允许的字符",
     "workbook_misplaced": "评估表不在批次目录中",
     "link_outside": "链接指向目录之外",
+    "action_backdated": "操作日期早于登记库读到它的日期",
 }
 
 # Message templates of the codes whose message is made from parameters alone.
@@ -73,6 +74,7 @@ MESSAGES = {
     "result_late": "{file}: {org_name} 的评估表在本批次{detail}后才加入，不予记录（未经公示的结果不能发证）；请为其建立新的批次",
     "applications_unreadable": "{detail}",
     "application_invalid": "{where}：{detail}，已跳过",
+    "action_backdated": "{where}：日期 {date} 早于登记库读到本行的 {today}（{closed} 及以前的日期已处理并公布，处理日期只进不退），{outcome}",
     "name_twice": "{file}: 提示（已照常记录）：统一社会信用代码 {credit_code} 在“{scheme}”中名称为“{org_name}”，"
     "在“{other_scheme}”的 {other} 中为“{other_name}”；请核对是否同一机构、名称是否已变更",
 }
@@ -83,7 +85,7 @@ ROUND_CODES = frozenset(
 )
 ACTION_CODES = frozenset({"actions_unreadable", "action_invalid", "action_not_applied"})
 REFUSAL_CODES = frozenset({"result_final", "duplicate_workbook", "result_late"})
-WARNING_CODES = frozenset({"name_twice"})  # recorded as usual; said so the clerk can look
+WARNING_CODES = frozenset({"name_twice", "action_backdated"})  # recorded as usual; said so the clerk can look
 FOLDER_CODES = ROUND_CODES | ACTION_CODES | REFUSAL_CODES | WARNING_CODES  # every code that is not a workbook's own error
 
 

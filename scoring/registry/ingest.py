@@ -350,11 +350,12 @@ def _run_events(con: sqlite3.Connection, scheme: str, actions: list[Action], tod
     for a in actions:
         if a.date <= today and a.row_hash not in done:
             events.append((a.date.isoformat(), 1, (a.source, a.line), a))
+    closed = _day(latest_run(con))  # D23: the days up to the last run are processed and published
     for _, kind, _, ev in sorted(events, key=lambda e: e[:3]):
         if kind == 0 and cfg:
             _issue_round(con, cfg, ev, today, rep)
         else:
-            _apply_action(con, cfg, ev, today, rep)
+            _apply_action(con, cfg, ev, today, rep, closed)
 
 
 def _issue_round(con: sqlite3.Connection, cfg: CertificateRules, rnd, today: date, rep: Report) -> None:
@@ -405,8 +406,17 @@ def _record_action(con: sqlite3.Connection, a: Action, today: date, where: str, 
     audit(con, today, "action", a.row_hash[:12], a.action, {"detail": a.detail, "certificate": number}, where)
 
 
-def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: str, rep: Report) -> None:
-    """D21 证书退回: the certificate named in `detail` came back on the action's date."""
+def _backdated(a: Action, closed: date | None, today: date) -> bool:
+    """D23 处理日期只进不退: a row dated on a day the registry has already processed (and published
+    without it) is read after its date. Days after the last run are the registry's to catch up on:
+    their rows are on time."""
+    return closed is not None and a.date <= closed and a.date < today
+
+
+def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: str, rep: Report, closed: date | None) -> None:
+    """D21 证书退回: the certificate named in `detail` came back on the action's date. A return
+    recorded only after the 作废 was processed (published) does not undo it, whatever its date:
+    it is recorded as a late return on the day read."""
     cert = con.execute("SELECT * FROM certificates WHERE number=? AND scheme=? AND credit_code=?", (a.detail, a.scheme, a.credit_code)).fetchone()
     if cert is None:
         detail = f"{a.credit_code} 没有编号为 {a.detail} 的证书，“证书退回”"
@@ -417,30 +427,40 @@ def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: 
     elif a.date < date.fromisoformat(cert["ended_on"]):
         detail = f"证书 {a.detail} 于 {cert['ended_on']} 才被降级或撤销，退回日期 {a.date} 早于该日，“证书退回”"
     else:
+        void_on = date.fromisoformat(cert["void_on"])
+        voided = _backdated(a, closed, today) and closed is not None and void_on <= closed < today  # the 作废公告 is out
         _record_action(con, a, today, where, cert["number"])
-        con.execute("UPDATE certificates SET returned_on=? WHERE number=?", (a.date.isoformat(), cert["number"]))
-        late = a.date >= date.fromisoformat(cert["void_on"])
+        con.execute("UPDATE certificates SET returned_on=? WHERE number=?", ((today if voided else a.date).isoformat(), cert["number"]))
+        late = voided or a.date >= void_on
         rep.actions.append(f"{a.date} {cert['org_name']} 证书退回 {cert['number']}" + ("（逾期，已公告作废）" if late else ""))
+        if voided:
+            outcome = f"证书 {cert['number']} 已于 {void_on} 公告作废，按 {today} 记为逾期退回，作废不因此撤回"
+            rep.problems.append(Problem.of("action_backdated", source_of(a), where=where, date=a.date, today=today, closed=closed, outcome=outcome))
         return
     rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
 
 
-def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: bool) -> None:
+def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: bool, noticed: date) -> date | None:
     """D21: a 降级/撤销 certificate is to be returned within `return_days` calendar days of the
-    action (the day itself not counted); if not, it is void from the day after the deadline."""
+    decision's notice (the action's date; the day itself not counted); if not, it is void from the
+    day after the deadline. -> the deadline."""
     days = load_rubric(a.scheme).lifecycle.return_days
     if days is None:
-        return
+        return None
     con.execute(
         "UPDATE certificates SET void_on=?, returned_on=? WHERE number=?",
-        ((a.date + timedelta(days=int(days) + 1)).isoformat(), a.date.isoformat() if returned else None, number),
+        ((noticed + timedelta(days=int(days) + 1)).isoformat(), a.date.isoformat() if returned else None, number),
     )
+    return noticed + timedelta(days=int(days))
 
 
-def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Action, today: date, rep: Report) -> None:
+def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Action, today: date, rep: Report, closed: date | None = None) -> None:
+    """One action on its date. D21/D23: one read after its date (`_backdated`) still takes effect on
+    its date, but its notice is published on the day read, never dated before it, and the return
+    period runs from that day; one whose certificate has changed since its date is refused."""
     where = f"{a.scheme}/{a.source} 第 {a.line} 行"
     if a.action == "证书退回":
-        _return_certificate(con, a, today, where, rep)
+        _return_certificate(con, a, today, where, rep, closed)
         return
     cert = current_certificate(con, a.scheme, a.credit_code, a.date) if cfg else None
     if cert is None or cfg is None:
@@ -448,6 +468,14 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
             Problem.of("action_not_applied", source_of(a), where=where, detail=f"{a.credit_code} 在 {a.date} 没有有效的证书或备案，“{a.action}”")
         )
         return
+    if cert["ended_on"] is not None and a.action in ("降级", "撤销", "变更", "注销"):  # ended since its date by what was recorded
+        detail = (
+            f"证书 {cert['number']} 在 {a.date} 之后已于 {cert['ended_on']} {cert['ended_status']}（登记库已记录），"
+            f"“{a.action}”不能再按 {a.date} 执行；如仍需执行，请按现有证书另填日期不早于 {today} 的一行"
+        )
+        rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
+        return
+    noticed = today if _backdated(a, closed, today) else a.date  # a 公告 is never dated before it is published
     if a.action == "降级":
         order = list(cfg.passing_grades)
         if cfg.kind != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
@@ -456,13 +484,13 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
     _record_action(con, a, today, where, cert["number"])
     rep.actions.append(f"{a.date} {cert['org_name']} {a.action} {a.detail}".strip())
     expires = _day(cert["expires"])
-    notice = None
+    notice, deadline = None, None
     if a.action == "降级":
         new = issue(
             con, today, a.scheme, a.credit_code, a.detail, cert["org_name"], cert["address"], a.date, expires, replaces=cert["number"], source=where
         )
         rep.certificates.append(f"{new} {cert['org_name']} {a.detail}（降级换发）")
-        _set_return_due(con, a, cert["number"], returned=False)
+        deadline = _set_return_due(con, a, cert["number"], returned=False, noticed=noticed)
         notice = (
             "降级公告",
             f"关于{cert['org_name']}运维服务能力评估等级由{cert['grade']}降为{a.detail}的公告",
@@ -470,7 +498,7 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
         )
     elif a.action == "撤销":
         end(con, today, cert["number"], a.date, "已撤销", source=where)
-        _set_return_due(con, a, cert["number"], returned=a.returned)  # 已退回: handed back with the decision
+        deadline = _set_return_due(con, a, cert["number"], returned=a.returned, noticed=noticed)  # 已退回: handed back with the decision
         what = "运维服务能力评估等级" if cfg.kind == "certificate" else "备案"
         notice = ("撤销公告", f"关于撤销{cert['org_name']}{what}的公告", {"number": cert["number"], "grade": cert["grade"]})
     elif a.action == "变更":
@@ -504,10 +532,15 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
             None,
             kind,
             title,
-            a.date,
+            noticed,
             None,
             [{"credit_code": a.credit_code, "org_name": cert["org_name"], "document_no": a.document_no, **entry}],
         )
+        if noticed != a.date:
+            outcome = f"{a.action}自 {a.date} 起生效，{kind}于 {noticed} 发布" + (
+                f"，证书退回期限自 {noticed} 起算，至 {deadline}" if deadline else ""
+            )
+            rep.problems.append(Problem.of("action_backdated", source_of(a), where=where, date=a.date, today=today, closed=closed, outcome=outcome))
 
 
 # --- notices ------------------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ def office(tmp_path_factory):
         f"2026-11-23,{c['credit_code']},撤销,弄虚作假,浙环监协〔2026〕41号\n",
         encoding="utf-8",
     )
+    # decisions of 11-20 and 11-23 first read on 11-25, a day already processed: noticed on 11-25, the
+    # certificates to be returned within 15 days of it (D21/D23)
     result = publish(wb, out, TODAY, db, config(), office=folder)
     return tmp, wb, db, folder, out, result
 
@@ -144,7 +146,7 @@ def test_a_downgrade_reissues_the_certificate_and_sends_a_letter_with_the_return
     old = certs[new["replaces"]]
     assert old["status"] == "已换发" and new["grade"] == "2A"
     assert flat(f"本证书换发原证书{old['number']}") in flat(pdf_text(cert_pdf(folder, new["number"])))
-    (letter,) = folder.glob(f"通知书/zj-skpw/2026-11-20-降级-{old['number']}.pdf")
+    (letter,) = folder.glob(f"通知书/zj-skpw/2026-11-25-降级-{old['number']}.pdf")
     text = flat(pdf_text(letter))
     for part in (
         "降低评估等级通知书",
@@ -152,17 +154,17 @@ def test_a_downgrade_reissues_the_certificate_and_sends_a_letter_with_the_return
         old["org_name"],
         "由3A级降为2A级",
         new["number"],
-        "即2026年12月5日前",
+        "即2026年12月10日前",
         "送达回证",
         ISSUER,
         "第十六条、第十七条",
     ):
         assert flat(part) in text, part
-    (revoked,) = folder.glob("通知书/zj-skpw/2026-11-23-撤销-*.pdf")
+    (revoked,) = folder.glob("通知书/zj-skpw/2026-11-25-撤销-*.pdf")
     text = flat(pdf_text(revoked))
-    assert "取消评估等级通知书" in text and "2026年12月8日" in text and "一年内不再受理" in text and "浙环监协〔2026〕41号" in text
+    assert "取消评估等级通知书" in text and "2026年12月10日" in text and "一年内不再受理" in text and "浙环监协〔2026〕41号" in text
     dashboard = (folder / "index.html").read_text(encoding="utf-8")
-    assert "待退回的证书（2）" in dashboard and "2026-12-05" in dashboard and "2026-12-08" in dashboard
+    assert "待退回的证书（2）" in dashboard and "2026-12-10" in dashboard
 
 
 def test_each_action_kind_makes_its_documents_and_no_other(office, tmp_path):
@@ -178,8 +180,8 @@ def test_each_action_kind_makes_its_documents_and_no_other(office, tmp_path):
     assert sorted(result.office.made) == sorted(
         [
             f"证书/zj-skpw/{downgraded['number']}",
-            f"通知书/zj-skpw/2026-11-20-降级-{downgraded['replaces']}",
-            f"通知书/zj-skpw/2026-11-23-撤销-{revoked['number']}",
+            f"通知书/zj-skpw/2026-11-25-降级-{downgraded['replaces']}",
+            f"通知书/zj-skpw/2026-11-25-撤销-{revoked['number']}",
         ]
     )
     # the other five kinds, on a copy of the office's state
@@ -305,7 +307,7 @@ def test_the_dashboard_and_office_due_list_what_is_late_or_due_soon(office):
     run = CliRunner().invoke(main, ["office", "due", "--db", str(db), "--workbooks", str(wb), "--today", "2026-11-25"])
     assert run.exit_code == 1  # something is overdue
     lines = run.output.splitlines()
-    # 绍兴's 预审 (due 12-01) and the returns (12-05, 12-08) have more than three working days left
+    # 绍兴's 预审 (due 12-01) and the returns (12-10) have more than three working days left
     assert lines == [
         "2026-11-25 待办 1 项：",
         "  逾期：温州清源环境工程有限公司（2027年度第一批运维服务能力评估结果） 机构申请（2026-11-02）→ 协会受理（15 个工作日内），时限 2026-11-20，已逾期 3 个工作日",

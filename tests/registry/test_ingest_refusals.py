@@ -97,3 +97,99 @@ def test_a_revocation_whose_return_cannot_be_read_is_refused(acts, detail):
     assert "actions.csv 第 2 行" in p.message and "退回" in p.message and "已跳过" in p.message
     assert rep.actions == [] and applied(acts.db) == [] and rep.notices == []
     assert {c["status"] for c in cert_of(acts.db, "2026-05-11", A)} == {"有效"}
+
+
+# --- D21/D23: an action read after its date ----------------------------------------------------------
+
+
+def test_a_downgrade_read_after_its_date_publishes_today_and_leaves_the_full_return_period(acts):
+    """The registry ran up to 2026-03-02; a 降级 dated a month before is read on 03-03. It was
+    published at once with a 降级公告 dated 02-01 and a 作废公告 dated 02-17 (the return period over
+    before anyone read it). Now: the decision takes effect on its date, the notice is dated the day
+    it is published and the 15 days run from it; the clerk is told, naming the file and line."""
+    (old,) = certs(acts.db, "2026-03-02", B).values()
+    acts("2026-03-02")
+    rep = acts("2026-03-03", ("2026-02-01", B, "降级", "3A", "浙环监协〔2026〕8号"))
+    (p,) = problems(rep, "action_backdated")
+    assert p.file == "zj-skpw/actions.csv" and "actions.csv 第 2 行" in p.message and "2026-02-01" in p.message
+    assert "2026-03-03" in p.message and "至 2026-03-18" in p.message and "2026-03-02 及以前" in p.message
+    assert p in rep.warnings and rep.action_problems == [] and rep.actions == [f"2026-02-01 {B} 降级 3A"]
+    assert not [n for n in rep.notices if "作废公告" in n]
+    (notice,) = action_notices(acts.db, "2026-03-03")
+    assert notice["kind"] == "降级公告" and notice["published"] == "2026-03-03"
+    assert return_state(acts.db, old["number"]) == ("2026-03-19", None)
+    assert certs(acts.db, "2026-03-03", B)[old["number"]]["status"] == "已换发"  # the decision's own date stands
+    assert not acts("2026-03-18").notices
+    assert certs(acts.db, "2026-03-18", B)[old["number"]]["status"] == "已换发"
+    rep = acts("2026-03-19")
+    assert [n for n in rep.notices if "作废公告" in n] and certs(acts.db, "2026-03-19", B)[old["number"]]["status"] == "已作废"
+    assert [n["published"] for n in action_notices(acts.db, "2026-03-19") if n["kind"] == "作废公告"] == ["2026-03-19"]
+
+
+def test_a_revocation_read_after_its_date_is_noticed_on_the_day_read(acts):
+    (d,) = certs(acts.db, "2026-05-11", DD).values()
+    acts("2026-05-11")
+    rep = acts("2026-05-12", ("2026-05-08", DD, "撤销", "弄虚作假", "浙环监协〔2026〕15号"))
+    assert [p.code for p in rep.problems] == ["action_backdated"]
+    assert [n["published"] for n in action_notices(acts.db, "2026-05-12")] == ["2026-05-12"]
+    assert return_state(acts.db, d["number"]) == ("2026-05-28", None)
+    assert certs(acts.db, "2026-05-12", DD)[d["number"]]["status"] == "已撤销"
+
+
+def test_an_action_of_a_day_the_registry_has_not_yet_processed_keeps_its_dates(acts):
+    """Days after the last run are the registry's to catch up on (as for rounds): on time."""
+    (old,) = certs(acts.db, "2026-03-01", B).values()
+    acts("2026-03-01")
+    rep = acts("2026-03-04", ("2026-03-02", B, "降级", "3A", "浙环监协〔2026〕8号"), ("2026-03-04", C, "注销", "", "浙环监协〔2026〕9号"))
+    assert rep.problems == [] and len(rep.actions) == 2
+    assert sorted(n["published"] for n in action_notices(acts.db, "2026-03-04")) == ["2026-03-02", "2026-03-04"]
+    assert return_state(acts.db, old["number"]) == ("2026-03-18", None)
+
+
+def test_an_action_dated_today_after_todays_run_is_on_time(acts):
+    acts("2026-03-02")
+    rep = acts("2026-03-02", ("2026-03-02", C, "注销", "", "浙环监协〔2026〕9号"))
+    assert rep.problems == [] and [n["published"] for n in action_notices(acts.db, "2026-03-02")] == ["2026-03-02"]
+
+
+def test_an_action_whose_certificate_changed_since_its_date_is_refused_and_the_night_goes_on(acts):
+    """A 撤销 dated before a 变更 that was applied since: the certificate it names is already
+    exchanged. This ended an ended certificate — an IntegrityError that stopped every night."""
+    acts("2026-03-02", ("2026-03-02", A, "变更", "地址=杭州市某路2号", "浙环监协〔2026〕20号"))
+    rep = acts(
+        "2026-03-03",
+        ("2026-03-01", A, "撤销", "", "浙环监协〔2026〕21号"),
+        ("2026-03-01", A, "降级", "4A", "浙环监协〔2026〕22号"),
+        ("2026-03-01", A, "注销", "", "浙环监协〔2026〕23号"),
+        ("2026-03-03", C, "注销", "", "浙环监协〔2026〕24号"),
+    )
+    refused = problems(rep, "action_not_applied")
+    assert len(refused) == 3 and all("2026-03-02 已换发" in p.message and "不能再按 2026-03-01 执行" in p.message for p in refused)
+    assert [f"第 {n} 行" in p.message for n, p in zip((3, 4, 5), refused)] == [True, True, True]
+    assert rep.actions == [f"2026-03-03 {C} 注销"]  # the other rows of the night are applied
+    assert sorted(c["status"] for c in cert_of(acts.db, "2026-03-03", A)) == ["已换发", "有效"]
+    assert ("撤销", CODES[A], "") not in applied(acts.db)
+
+
+def test_a_return_recorded_after_the_certificate_was_voided_does_not_undo_it(acts):
+    """D21: 'If none is recorded by the deadline, a 作废公告 is published … A later return does not
+    undo it.' A return dated within the period but first read after the 作废公告 turned the
+    certificate back to 已撤销 while the 作废公告 stayed published."""
+    (d,) = certs(acts.db, "2026-05-11", DD).values()
+    acts("2026-05-11", ("2026-05-11", DD, "撤销", "", "浙环监协〔2026〕15号"))
+    assert [n for n in acts("2026-05-27").notices if "作废公告" in n]
+    rep = acts("2026-05-28", ("2026-05-20", DD, "证书退回", d["number"], ""))
+    assert rep.actions == [f"2026-05-20 {DD} 证书退回 {d['number']}（逾期，已公告作废）"]
+    (p,) = problems(rep, "action_backdated")
+    assert "2026-05-27 公告作废" in p.message and "第 3 行" in p.message
+    assert certs(acts.db, "2026-05-28", DD)[d["number"]]["status"] == "已作废"
+    assert return_state(acts.db, d["number"]) == ("2026-05-27", "2026-05-28")
+
+
+def test_a_return_read_after_its_date_but_before_the_void_counts(acts):
+    (d,) = certs(acts.db, "2026-05-11", DD).values()
+    acts("2026-05-11", ("2026-05-11", DD, "撤销", "", "浙环监协〔2026〕15号"))
+    acts("2026-05-21")
+    rep = acts("2026-05-22", ("2026-05-20", DD, "证书退回", d["number"], ""))
+    assert rep.problems == [] and rep.actions == [f"2026-05-20 {DD} 证书退回 {d['number']}"]
+    assert not acts("2026-05-27").notices and certs(acts.db, "2026-05-27", DD)[d["number"]]["status"] == "已撤销"
