@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ..fields import bad_character, visible
 from ..rubric import load_rubric, scheme_ids
 from ..tomlsafe import loads as toml_loads
 from .applications import header_for
@@ -27,6 +28,13 @@ CONFIG_NAME = "scoring.toml"
 PATH_KEYS = {"workbooks": "workbooks", "out": "public", "db": "registry.sqlite", "office": "office", "logs": "logs", "overrides": "overrides"}
 SITE_KEYS = ("title", "site_url", "issuer", "address", "phone", "email", "icp")
 PLACEHOLDER_URL = "https://pingjia.example.org/"
+MAX_SITE_TITLE = 100  # the header's one line
+# printed as it is by MkDocs Material's own templates (<title>, the header, the navigation): a title
+# may hold none of what HTML reads as markup
+MARKUP = '<>&"'
+# http(s), a host name, an optional port and a plain path: nothing that ends an HTML attribute
+# (a `">` in site_url broke out of every page's canonical link) or a line
+SITE_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/+-]*)?")
 
 
 class InstanceError(ValueError):
@@ -76,9 +84,7 @@ def load_instance(path: Path) -> Instance:
     site = raw.get("site", {})
     if not isinstance(site, dict) or any(not isinstance(site.get(k, ""), str) for k in SITE_KEYS):
         raise InstanceError(f"{path}：[site] 中的 {'、'.join(SITE_KEYS)} 应为文字")
-    url = site.get("site_url", "")
-    if url and not re.match(r"^https?://[^\s/]+(/[^\s]*)?$", url):
-        raise InstanceError(f"{path}：site_url 应为网站地址，如 https://pingjia.example.org/，实际为“{url}”")
+    check_site_settings(site, path)
     paths_raw = raw.get("paths", {})
     if not isinstance(paths_raw, dict) or any(not isinstance(v, str) for v in paths_raw.values()):
         raise InstanceError(f"{path}：[paths] 中的路径应为文字")
@@ -93,6 +99,21 @@ def load_instance(path: Path) -> Instance:
     return Instance(root, tuple(schemes), {k: str(site.get(k, "")).strip() for k in SITE_KEYS}, paths)
 
 
+def check_site_settings(site: dict, where: Path) -> None:
+    """[site]'s values as the site prints them: each one line of visible characters; the title
+    without markup and not over MAX_SITE_TITLE; site_url an http(s) address (SITE_URL)."""
+    for key in SITE_KEYS:
+        why = bad_character(str(site.get(key, "")), one_line=True)
+        if why is not None:
+            raise InstanceError(f"{where}：[site] 中的 {key} {why}")
+    title = str(site.get("title", "")).strip()
+    if len(title) > MAX_SITE_TITLE or any(c in MARKUP for c in title):
+        raise InstanceError(f"{where}：[site] 中的 title 应为一行、不超过 {MAX_SITE_TITLE} 个字符的网站名称，且不含 {' '.join(MARKUP)} 这些符号")
+    url = str(site.get("site_url", ""))
+    if url and not SITE_URL.fullmatch(url):
+        raise InstanceError(f"{where}：site_url 应为网站地址，如 https://pingjia.example.org/，实际为“{visible(url)}”")
+
+
 def _toml_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -104,8 +125,10 @@ def init_instance(folder: Path, schemes: list[str], title: str = "", issuer: str
     if (folder / CONFIG_NAME).exists():
         raise InstanceError(f"{folder / CONFIG_NAME} 已存在；不会覆盖已有的配置")
     today = today or date.today()
+    check_site_settings({"title": title, "issuer": issuer, "site_url": site_url}, folder / CONFIG_NAME)  # nothing written when wrong
     issuer = issuer or "（发证单位名称）"
     title = title or f"{issuer} 运维服务机构能力评估结果公示"
+    check_site_settings({"title": title}, folder / CONFIG_NAME)  # the title made from a long issuer
     written: list[Path] = []
 
     def write(rel: str, text: str) -> None:
