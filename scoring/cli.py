@@ -402,11 +402,15 @@ def publish(workbooks, out, today, db, office, no_office):
     from .jobs import publish as run_publish
     from .publish import PublishError
     from .registry import RegistryBusy
+    from .workers import Terminated, stop_on_sigterm
 
     try:
-        result = run_publish(workbooks, out, _today(today), db, _site_config(), office=None if no_office else office)
+        with stop_on_sigterm():  # a stop (cron, systemd, kill) runs every clean-up and ends the workers
+            result = run_publish(workbooks, out, _today(today), db, _site_config(), office=None if no_office else office)
     except (PublishError, RegistryBusy) as exc:
         raise click.ClickException(str(exc)) from None
+    except Terminated:
+        raise click.ClickException("发布被终止（收到 SIGTERM），本次的临时文件已清理，原网站保持不变") from None
     from .cli_report import publish_lines
 
     for line in publish_lines(result, out):
@@ -444,9 +448,18 @@ def nightly(workbooks, out, today, db, log, backups, keep, office, no_office):
     退出码 0：已发布或无需更新；1：未能发布（原网站保持不变）；2：用法错误；3：另一个发布正在运行。
     """
     from .cli_report import nightly_summary
+    from .jobs import EXIT_NOTHING, STOPPED
     from .jobs import nightly as run_nightly
+    from .workers import Terminated, stop_on_sigterm
 
-    outcome = run_nightly(workbooks, out, db, _today(today), log, backups, keep, _site_config, None if no_office else office, summary=nightly_summary)
+    try:
+        with stop_on_sigterm():  # a stop (cron, systemd, kill) runs every clean-up, ends the workers and is logged
+            outcome = run_nightly(
+                workbooks, out, db, _today(today), log, backups, keep, _site_config, None if no_office else office, summary=nightly_summary
+            )
+    except Terminated:  # after the job, before its handler was removed
+        click.echo(STOPPED)
+        sys.exit(EXIT_NOTHING)
     click.echo("\n".join(outcome.lines))
     sys.exit(outcome.code)
 

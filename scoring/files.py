@@ -34,15 +34,36 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 def exclusive_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[IO[str]]:
     """The lock file `path` (created when missing) held exclusively for the block; the open file is
     yielded (a holder may write its pid into it). Held by another process: `busy()` is raised."""
-    fh = open(path, "a+")
+    fh = open(path, "a+")  # not inherited by a program started (Python opens files close-on-exec)
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise busy() from None
+        _held.add(fh.fileno())
         try:
             yield fh
         finally:
+            _held.discard(fh.fileno())
             fcntl.flock(fh, fcntl.LOCK_UN)
     finally:
         fh.close()
+
+
+# the descriptors of the locks this process holds. A flock belongs to the open file, which a forked
+# child (a worker process) shares: a worker left running by a killed parent would hold the lock and
+# refuse every later run. Each forked child drops its copies at once (the parent's lock stays).
+_held: set[int] = set()
+
+
+def _drop_locks_in_child() -> None:
+    if not _held:
+        return
+    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    for fd in _held:
+        os.dup2(null, fd, inheritable=False)  # the number stays valid, the lock's file is let go
+    os.close(null)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)

@@ -51,6 +51,7 @@ from .registry import (
     unread_files,
 )
 from .result import Result
+from .workers import Terminated
 
 __all__ = [
     "publish",
@@ -260,6 +261,9 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
 Summary = Callable[[PublishResult, Path, date, date | None, float], list[str]]
 
 
+STOPPED = "未能发布：运行被终止（收到 SIGTERM），本次的临时文件已清理，原网站保持不变；下次运行时继续"
+
+
 @dataclass
 class NightlyOutcome:
     code: int  # EXIT_*
@@ -305,6 +309,9 @@ def nightly(
     except PublishBusy as exc:
         lines.append(f"未执行：{exc}")
         outcome.code = EXIT_LOCKED
+    except Terminated:  # SIGTERM (the CLI's stop_on_sigterm): every finally has run, the workers are gone
+        lines.append(STOPPED)
+        outcome.code = EXIT_NOTHING
     except (PublishError, RegistryBusy) as exc:
         lines.append(f"未能发布：{exc}")
         outcome.code = EXIT_NOTHING

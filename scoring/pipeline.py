@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from .inputs.files import shown_name, workbook_kind
 from .result import Result
 from .rubric import load_rubric
 from .validate import parse_workbook, scheme_from_path, wanted_names
+from .workers import worker_pool
 
 __all__ = ["collect_workbooks", "read_rows", "score_rows", "score_files", "score_paths", "missing_results", "result_counts"]
 
@@ -93,7 +93,7 @@ def _read_all(args: list[tuple[str, str | None]], jobs: int | None, progress: Ca
     size = max(8, min(64, len(args) // (jobs * 4) or 1))
     chunks = [args[i : i + size] for i in range(0, len(args), size)]
     rows = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:  # workers that die with the run and hold none of its locks
         for part in pool.map(_read_chunk, chunks):
             rows.extend(part)
             if progress:

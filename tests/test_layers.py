@@ -37,6 +37,7 @@ CORE = {
     "samples",
     "regions",
     "files",
+    "workers",
     "tomlsafe",
     "__init__",
 }

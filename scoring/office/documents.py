@@ -154,9 +154,9 @@ class OfficeWriter:
         workers = min(len(htmls), os.cpu_count() or 1, 4)
         if workers < 2:
             return [html_to_pdf(h) for h in htmls]
-        from concurrent.futures import ProcessPoolExecutor
+        from ..workers import worker_pool
 
-        with ProcessPoolExecutor(workers) as pool:
+        with worker_pool(workers) as pool:
             return list(pool.map(html_to_pdf, htmls))
 
     def _pdf_available(self) -> bool:

@@ -27,9 +27,9 @@ def qr_codes(cached: dict[str, str], urls: dict[str, str]) -> tuple[dict[str, st
     before, else drawn now (in parallel when many); and the ones drawn now (url -> SVG)."""
     missing = [(url, number) for number, url in urls.items() if url not in cached]
     if len(missing) >= 64:
-        from concurrent.futures import ProcessPoolExecutor
+        from ..workers import worker_pool
 
-        with ProcessPoolExecutor() as pool:
+        with worker_pool() as pool:
             drawn = list(pool.map(_draw, missing, chunksize=32))
     else:
         drawn = [_draw(job) for job in missing]

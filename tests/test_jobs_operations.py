@@ -1,0 +1,167 @@
+"""Operations around the publish and the nightly: a stop (SIGTERM) or a kill while worker processes
+run leaves no process behind and no lock held, so the next night runs."""
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+SCORING = [sys.executable, "-m", "scoring"]
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def group_gone(pgid: int, within: float = 15.0) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def lock_is_free(path: Path) -> bool:
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return True
+
+
+def wait_for(predicate, within: float) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def kill_all(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+HOLDER = """
+import multiprocessing, os, signal, sys, time
+from pathlib import Path
+from scoring.files import exclusive_lock
+from scoring.workers import worker_pool
+lock, how = Path(sys.argv[1]), sys.argv[2]
+with exclusive_lock(lock, RuntimeError):
+    if how == "fork":  # any forked child, not only our pools
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+        child.start()
+        pids = [child.pid]
+    else:
+        held = worker_pool(2)
+        pool = held.__enter__()
+        futures = [pool.submit(time.sleep, 60) for _ in range(2)]
+        while not all(f.running() for f in futures):
+            time.sleep(0.05)
+        pids = [p.pid for p in pool._processes.values()]
+    print(" ".join(map(str, pids)), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # killed while holding the lock, its workers running
+"""
+
+
+@pytest.mark.parametrize("how", ["fork", "pool"])
+def test_a_process_killed_with_workers_running_leaves_the_lock_free(tmp_path, how):
+    lock = tmp_path / ".site.lock"
+    with open(tmp_path / "out", "w") as out:  # a file: a worker left running would keep a pipe open
+        returncode = subprocess.run([sys.executable, "-c", HOLDER, str(lock), how], stdout=out, stderr=out, timeout=60).returncode
+    printed = (tmp_path / "out").read_text()
+    assert returncode == -9, printed[-2000:]
+    workers = [int(p) for p in printed.split()]
+    try:
+        # the flock was the parent's; a forked child kept a copy of it and with it the lock
+        assert lock_is_free(lock)
+        if how == "pool":  # the pool's workers die with their parent
+            assert wait_for(lambda: not any(alive(p) for p in workers), 10)
+    finally:
+        kill_all(workers)
+
+
+def run_args(command: str, tmp: Path, *extra: str) -> list[str]:
+    args = [*SCORING, command, "--workbooks", str(ROOT / "workbooks"), "--out", str(tmp / "www" / "site"), "--db", str(tmp / "registry.sqlite")]
+    args += ["--today", "2026-11-25", *extra]
+    if command == "nightly":
+        args += ["--log", str(tmp / "logs" / "nightly.log"), "--backups", str(tmp / "backups")]
+    return args
+
+
+def stop_in_office_stage(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Start `args` in a session of its own, SIGTERM it once its office PDF workers run, wait for it."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, start_new_session=True)
+    try:
+        assert wait_for(lambda: len(children(proc.pid)) >= 2 or proc.poll() is not None, 120), "the office's workers never started"
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(1)  # inside the PDFs
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)  # the workers hold no pipe open: the output ends
+        assert group_gone(proc.pid), "a process of the run is left"
+        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_office_pdfs_stops_the_nightly_cleanly_and_the_next_night_runs(tmp_path):
+    stopped = stop_in_office_stage(run_args("nightly", tmp_path, "--office", str(tmp_path / "office")), tmp_path)
+    assert stopped.returncode == 1, stopped.stderr[-2000:]
+    assert "运行被终止（收到 SIGTERM）" in stopped.stdout and "Traceback" not in stopped.stdout + stopped.stderr
+    assert "运行被终止（收到 SIGTERM）" in (tmp_path / "logs" / "nightly.log").read_text(encoding="utf-8")
+    www = tmp_path / "www"
+    assert [p.name for p in www.iterdir() if ".work-" in p.name or ".link-" in p.name] == []  # its finally ran
+    assert lock_is_free(www / ".site.lock") and lock_is_free(tmp_path / "registry.sqlite.lock")
+    after = subprocess.run(run_args("nightly", tmp_path, "--no-office"), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert after.returncode == 0, after.stdout[-2000:] + after.stderr[-2000:]
+    assert (www / "site" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_office_pdfs_stops_a_publish_cleanly(tmp_path):
+    stopped = stop_in_office_stage(run_args("publish", tmp_path, "--office", str(tmp_path / "office")), tmp_path)
+    assert stopped.returncode == 1 and "发布被终止（收到 SIGTERM）" in stopped.stderr, stopped.stderr[-2000:]
+    assert "Traceback" not in stopped.stdout + stopped.stderr
+    www = tmp_path / "www"
+    assert [p.name for p in www.iterdir() if ".work-" in p.name or ".link-" in p.name] == []
+    assert lock_is_free(www / ".site.lock") and lock_is_free(tmp_path / "registry.sqlite.lock")
+    after = subprocess.run(run_args("publish", tmp_path, "--no-office"), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert after.returncode == 0, after.stderr[-2000:]
