@@ -28,13 +28,17 @@ _CONTROL = re.compile(r"[\x7f]")
 NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff" + "".join(
     chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17)
 )
+C1 = "\x80-\x84\x86-\x9f"  # the C1 controls but NEL (a line break): XML carries them, nothing shows them
 # Invisible characters that change how text is shown or compared: the bidirectional controls, and
-# the zero-width characters (a name with one looks like another organisation's name)
+# the zero-width and other invisible characters (a name with one looks like another organisation's
+# name): zero-width space, joiners, word joiner, BOM; soft hyphen, combining grapheme joiner, Hangul
+# fillers, Khmer inherent vowels, Mongolian variation selectors and vowel separator, interlinear
+# annotation marks, tag characters
 BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-ZERO_WIDTH = "\u200b-\u200d\u2060-\u2064\ufeff"
+ZERO_WIDTH = "\u200b-\u200d\u2060-\u2064\ufeff\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
 LINE_BREAKS = "\t\n\r\x85\u2028\u2029"
-_NOT_IN_TEXT = re.compile(f"[{NOT_XML}{BIDI}]")  # any text field, 评估意见 included
-_NOT_IN_LINE = re.compile(f"[{NOT_XML}{BIDI}{ZERO_WIDTH}{LINE_BREAKS}]")  # names, codes, addresses, titles, document numbers
+_NOT_IN_TEXT = re.compile(f"[{NOT_XML}{C1}{BIDI}]")  # any text field, 评估意见 included
+_NOT_IN_LINE = re.compile(f"[{NOT_XML}{C1}{BIDI}{ZERO_WIDTH}{LINE_BREAKS}]")  # names, codes, addresses, titles, document numbers
 _NOT_SHOWN = re.compile(f"[{NOT_XML}{BIDI}{ZERO_WIDTH}{LINE_BREAKS}\x7f-\x9f]")  # what one line of a report cannot show as itself
 MIN_DATE, MAX_DATE = date(1950, 1, 1), date(2100, 12, 31)
 
@@ -137,7 +141,7 @@ def bad_character(text: str, one_line: bool = False) -> str | None:
     elif re.fullmatch(f"[{BIDI}]", ch):
         what = "不可见的文字方向控制字符"
     elif re.fullmatch(f"[{ZERO_WIDTH}]", ch):
-        what = "不可见的零宽字符"
+        what = "不可见的零宽字符或格式字符"
     else:
         what = "不可显示的控制字符或非字符"
     return f"含有不可显示或不允许的字符：第 {m.start() + 1} 个字符是{what}（U+{ord(ch):04X}）"

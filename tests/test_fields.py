@@ -9,12 +9,13 @@ from scoring.rubric_data import Field
 
 TEXT = Field("name", "text", "名称", max_length=100)
 NOT_XML = ["\x00", "\x01", "\x0b", "\x0c", "\x1f", "\ud800", "\udfff", "\ufdd0", "\ufffe", "\uffff", "\U0001fffe", "\U0010ffff"]
+CONTROLS = ["\x80", "\x9b", "\x9f"]  # C1
 BIDI = ["\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\u061c"]
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u034f", "\u3164", "\u180e", "\ufff9", "\U000e0041"]
 BREAKS = ["\n", "\r", "\t", "\x85", "\u2028", "\u2029"]
 
 
-@pytest.mark.parametrize("ch", NOT_XML + BIDI)
+@pytest.mark.parametrize("ch", NOT_XML + CONTROLS + BIDI)
 def test_no_text_holds_what_xml_cannot_carry_or_a_bidi_control(ch):
     for one_line in (False, True):
         bad = bad_character(f"杭州{ch}公司", one_line)

@@ -49,7 +49,7 @@ def test_every_text_field_of_every_scheme_seeded():
     every problem stays one line."""
     from helpers import SCHEMES
 
-    from scoring.fields import BIDI, LINE_BREAKS, NOT_XML, ZERO_WIDTH
+    from scoring.fields import BIDI, C1, LINE_BREAKS, NOT_XML, ZERO_WIDTH
 
     def chars(spec):  # "a-c" ranges as the regex classes write them
         out, i = [], 0
@@ -62,7 +62,7 @@ def test_every_text_field_of_every_scheme_seeded():
                 i += 1
         return out
 
-    refused_everywhere = chars(NOT_XML) + chars(BIDI)
+    refused_everywhere = chars(NOT_XML) + chars(C1) + chars(BIDI)
     one_line_only = chars(ZERO_WIDTH) + chars(LINE_BREAKS)
     rnd = random.Random(24)
     for scheme in SCHEMES:
