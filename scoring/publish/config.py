@@ -146,20 +146,19 @@ def _outside(path: Path, root: str) -> bool:
     return real != root and not real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-LINK_OUTSIDE = "是指向 overrides 目录之外的链接，未复制到网站；请把文件本身（而不是链接）放在 overrides/assets/ 中"
-NOT_A_FILE = "不是普通文件（可能是管道、设备或失效的链接），未复制到网站"
+LINK_OUTSIDE = "是指向 overrides 目录之外的链接，未使用（未复制到网站）；请把文件本身（而不是链接）放在 overrides/ 中"
+NOT_A_FILE = "不是普通文件（可能是管道、设备或失效的链接），未使用（未复制到网站）"
+OVERRIDE_PARTS = ("assets", "theme", "templates")
 
 
-def copy_assets(config: SiteConfig, target: Path) -> list[Problem]:
-    """The instance's `overrides/assets` copied over the package's assets in `target`. A link
-    leading out of `overrides/` (to /etc/passwd, say) is never followed: it would publish its
-    target; it and anything that is not a regular file or folder are reported and not copied."""
-    if config.overrides is None:
+def copy_overrides(overrides: Path | None, part: str, target: Path | None) -> list[Problem]:
+    """`overrides/<part>` copied over `target` (None: only looked at). A link leading out of
+    `overrides/` (to /etc/passwd, say) is never followed: it would publish its target; it and
+    anything that is neither a regular file nor a folder (a pipe would block the copy) are
+    reported and passed over."""
+    if overrides is None or not (overrides / part).is_dir():
         return []
-    source = config.overrides / "assets"
-    if not source.is_dir():
-        return []
-    overrides = config.overrides
+    source = overrides / part
     root = os.path.realpath(overrides)
     problems: list[Problem] = []
 
@@ -184,21 +183,37 @@ def copy_assets(config: SiteConfig, target: Path) -> list[Problem]:
             else:
                 seen.add(real)
         dirnames.sort()
-        dest = target / here.relative_to(source)
-        dest.mkdir(parents=True, exist_ok=True)
+        dest = None if target is None else target / here.relative_to(source)
+        if dest is not None:
+            dest.mkdir(parents=True, exist_ok=True)
         for name in sorted(filenames):
             f = here / name
             if _outside(f, root):
                 refuse(f, "link_outside", LINK_OUTSIDE)
                 continue
-            try:
-                regular = stat.S_ISREG(f.stat().st_mode)
-            except OSError:
-                regular = False
-            if not regular:
+            if not confined_file(f, root):
                 refuse(f, "file_unreadable", NOT_A_FILE)
                 continue
-            shutil.copy2(f, dest / name)
+            if dest is not None:
+                shutil.copy2(f, dest / name)
+    return problems
+
+
+def confined_file(path: Path | str, root: str) -> bool:
+    """`path` is a regular file (links followed) inside the folder whose real path is `root`."""
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+    return regular and not _outside(Path(path), root)
+
+
+def copy_assets(config: SiteConfig, target: Path) -> list[Problem]:
+    """The instance's `overrides/assets` copied over the package's assets in `target`; and what of
+    all of `overrides/` (its theme/ and templates/ too, which the build reads) is passed over."""
+    problems = copy_overrides(config.overrides, "assets", target)
+    for part in OVERRIDE_PARTS[1:]:
+        problems += copy_overrides(config.overrides, part, None)
     return problems
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .carry import Carry, digest, walk_files
-from .config import SiteConfig, tree_digest
+from .config import SiteConfig, copy_overrides, tree_digest
 from .detail import DetailPage, sitemap_urls, take_shells
 
 __all__ = ["material_search", "mkdocs_config", "escape_nav", "fresh_tokenizer", "build_epoch", "build_site", "Hubs", "build_hubs"]
@@ -40,8 +40,8 @@ def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_d
         if (own and own.is_dir()) or material:  # the instance's theme files over the package's, as Material's custom_dir
             merged = docs.parent / "theme"
             shutil.copytree(theme, merged, dirs_exist_ok=True)
-            if own and own.is_dir():
-                shutil.copytree(own, merged, dirs_exist_ok=True)
+            if own and own.is_dir():  # no link out of overrides/ followed (reported by copy_assets)
+                copy_overrides(config.overrides, "theme", merged)
             if material:  # the benchmark's Material search: Material's own header with its search box
                 (merged / "partials" / "header.html").unlink()
             theme = merged

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from datetime import date
 from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
 from ..fields import NOT_XML
-from .config import SiteConfig
+from .config import SiteConfig, confined_file
 from .detail import DETAIL_TEMPLATES, DetailPage, shells
 from .pages import href, name_fragments
 
@@ -56,9 +58,22 @@ def _yaml_title(value) -> Markup:
     return Markup(json.dumps(html.escape(str(value)), ensure_ascii=False))
 
 
+class ConfinedLoader(FileSystemLoader):
+    """Templates from the folders in order, as FileSystemLoader; a file that is a link out of its
+    folder or no regular file (a pipe would block) is passed over for the next folder's: a link in
+    overrides/templates to /etc/passwd was rendered into the site."""
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            if confined_file(os.path.join(folder, *pieces), os.path.realpath(folder)):
+                return FileSystemLoader(folder, self.encoding).get_source(environment, template)
+        raise TemplateNotFound(template)
+
+
 def environment(config: SiteConfig) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(config.template_dirs),
+        loader=ConfinedLoader(config.template_dirs),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -79,3 +79,32 @@ def test_the_fingerprint_never_reads_a_pipe_or_a_link_out(tmp_path):
     assert tree_digest(folder) != before  # the link counts by where it points
     os.unlink(folder / "zero")
     assert tree_digest(folder) == before
+
+
+def test_links_out_of_overrides_theme_and_templates_are_not_used(tmp_path):
+    # before: the page templates' loader and the theme's copytree followed them: the target was
+    # rendered into the home page and every page's header; a pipe blocked the publish
+    inst = _instance(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("私密内容 PRIVATE\n", encoding="utf-8")
+    templates = inst / "overrides" / "templates"
+    templates.mkdir(parents=True)
+    os.symlink(secret, templates / "home.md.j2")
+    os.mkfifo(templates / "notices.md.j2")
+    (templates / "about.md.j2").write_text("x", encoding="utf-8")  # a regular override is used as before (no such page: unused)
+    theme = inst / "overrides" / "theme" / "partials"
+    theme.mkdir(parents=True)
+    os.symlink(secret, theme / "logo.html")
+    config = load_site_config(instance=load_instance(inst / "scoring.toml"))
+    res = _publish(inst, config)
+    site = inst / "public"
+    assert "运维服务" in (site / "index.html").read_text(encoding="utf-8")  # the package's home page
+    assert (site / "notices" / "index.html").is_file()
+    leaked = [p for p in site.rglob("*") if p.is_file() and "私密内容".encode() in p.read_bytes()]
+    assert leaked == []
+    got = sorted((p.code, p.file) for p in res.report.problems)
+    assert got == [
+        ("file_unreadable", "overrides/templates/notices.md.j2"),
+        ("link_outside", "overrides/templates/home.md.j2"),
+        ("link_outside", "overrides/theme/partials/logo.html"),
+    ]
