@@ -206,6 +206,12 @@ def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...
                 f"多项用分号分隔），实际为“{detail}”"
             )
         changes = tuple((CHANGE_FIELDS[k], v.upper() if k in ("分立", "合并") else v) for k, v in parsed)
+        fields = [p[0] for p in parsed]
+        twice = next((k for k in fields if fields.count(k) > 1), None)
+        if twice:  # one of the two would be dropped without a word
+            return f"变更的“{twice}”填写了两次（“{detail}”），每个字段只能填写一次"
+        if any(k in ("split", "merge") and v == code for k, v in changes):
+            return f"分立、合并须填写另一机构的统一社会信用代码，不能填写本机构自己的（{code}）"
     returned = returned_with(detail) if kind == "撤销" else False
     if isinstance(returned, str):
         return returned

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 
 from ..errors import ACTION_CODES, FOLDER_CODES, REFUSAL_CODES, ROUND_CODES, WARNING_CODES, Problem
 from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
+from ..inputs.actions import change_pairs
 from ..result import Result
 from ..rubric import CertificateRules, load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
@@ -454,6 +455,26 @@ def _set_return_due(con: sqlite3.Connection, a: Action, number: str, returned: b
     return noticed + timedelta(days=int(days))
 
 
+def _merger_cycle(con: sqlite3.Connection, code: str, into: str) -> list[str] | None:
+    """The recorded mergers (变更 合并=…, any scheme) leading from `into` back to `code`, as the chain
+    of credit codes: a merger of `code` into `into` would close it into a cycle. None: it would not."""
+    merges: dict[str, set[str]] = {}
+    for r in con.execute("SELECT credit_code, detail FROM actions WHERE action='变更' ORDER BY id"):
+        for pair in change_pairs(r["detail"]):
+            if len(pair) == 2 and pair[0] == "合并":
+                merges.setdefault(r["credit_code"], set()).add(pair[1].upper())
+    stack, seen = [[into]], {into}
+    while stack:
+        chain = stack.pop()
+        if chain[-1] == code:
+            return chain
+        for nxt in sorted(merges.get(chain[-1], ()), reverse=True):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append([*chain, nxt])
+    return None
+
+
 def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Action, today: date, rep: Report, closed: date | None = None) -> None:
     """One action on its date. D21/D23: one read after its date (`_backdated`) still takes effect on
     its date, but its notice is published on the day read, never dated before it, and the return
@@ -481,6 +502,11 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
         if cfg.kind != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
             rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=f"{cert['grade']} 不能“降级”为 {a.detail}"))
             return
+    cycle = _merger_cycle(con, a.credit_code, dict(a.changes)["merge"]) if a.action == "变更" and "merge" in dict(a.changes) else None
+    if cycle:
+        detail = f"{a.credit_code} 合并={cycle[0]} 会形成合并循环（登记库已记录的合并：{'→'.join(cycle)}），“变更”"
+        rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
+        return
     _record_action(con, a, today, where, cert["number"])
     rep.actions.append(f"{a.date} {cert['org_name']} {a.action} {a.detail}".strip())
     expires = _day(cert["expires"])

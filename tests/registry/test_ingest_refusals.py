@@ -193,3 +193,41 @@ def test_a_return_read_after_its_date_but_before_the_void_counts(acts):
     rep = acts("2026-05-22", ("2026-05-20", DD, "证书退回", d["number"], ""))
     assert rep.problems == [] and rep.actions == [f"2026-05-20 {DD} 证书退回 {d['number']}"]
     assert not acts("2026-05-27").notices and certs(acts.db, "2026-05-27", DD)[d["number"]]["status"] == "已撤销"
+
+
+# --- 变更: 分立/合并 name another organisation, and mergers never go round ------------------------------
+
+
+@pytest.mark.parametrize("detail", [f"合并={CODES[A]}", f"分立={CODES[A].lower()}", f"名称=杭州甲新环保科技有限公司；合并={CODES[A]}"])
+def test_a_split_or_merger_naming_the_organisation_itself_is_refused(acts, detail):
+    rep = acts("2026-07-01", ("2026-07-01", A, "变更", detail, "浙环监协〔2026〕30号"))
+    (p,) = problems(rep, "action_invalid")
+    assert "actions.csv 第 2 行" in p.message and "本机构自己" in p.message and CODES[A] in p.message
+    assert rep.actions == [] and rep.certificates == [] and applied(acts.db) == [] and action_notices(acts.db, "2026-07-01") == []
+
+
+def test_a_change_giving_one_field_twice_is_refused(acts):
+    rep = acts("2026-07-01", ("2026-07-01", A, "变更", "名称=甲；名称=乙", "浙环监协〔2026〕30号"))
+    (p,) = problems(rep, "action_invalid")
+    assert "第 2 行" in p.message and "“名称”填写了两次" in p.message and applied(acts.db) == []
+
+
+def test_a_merger_cycle_is_refused_and_nothing_of_it_applied(acts):
+    """A merged into B; B merging into A (directly, or round C) would make each the other's successor."""
+    rep = acts("2026-07-01", ("2026-07-01", A, "变更", f"合并={CODES[B]}", "浙环监协〔2026〕31号"))
+    assert len(rep.actions) == 1
+    before = certs(acts.db, "2026-07-02", B)
+    rep = acts(
+        "2026-07-02",
+        ("2026-07-02", B, "变更", f"合并={CODES[A]}", "浙环监协〔2026〕32号"),
+        ("2026-07-02", B, "变更", f"合并={CODES[C]}", "浙环监协〔2026〕33号"),
+        ("2026-07-02", C, "变更", f"名称=温州丙新运维有限公司；合并={CODES[A]}", "浙环监协〔2026〕34号"),
+    )
+    refused = problems(rep, "action_not_applied")
+    assert [("第 3 行" in p.message, "第 5 行" in p.message) for p in refused] == [(True, False), (False, True)]
+    assert all("循环" in p.message for p in refused)
+    assert CODES[A] in refused[0].message and CODES[B] in refused[0].message
+    assert rep.actions == [f"2026-07-02 {B} 变更 合并={CODES[C]}"]  # B into C: no cycle yet
+    assert len(certs(acts.db, "2026-07-02", B)) == len(before) + 1
+    assert [c["org_name"] for c in cert_of(acts.db, "2026-07-02", C) if c["status"] == "有效"] == [C]  # no new name
+    assert [d for (_, code, d) in applied(acts.db) if code == CODES[C]] == []
