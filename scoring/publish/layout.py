@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -75,7 +76,7 @@ def is_our_output(out: Path) -> bool:
 @contextmanager
 def publish_lock(out: Path) -> Iterator[None]:
     """One publish of `out` at a time; a second one is refused at once."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    _public_folder(out.parent)
     with exclusive_lock(out.parent / f".{out.name}.lock", lambda: PublishBusy(f"另一个发布（如夜间发布）正在更新 {out}，本次未执行")):
         yield
 
@@ -119,7 +120,9 @@ def swap_in(new: Path, out: Path) -> tuple[str, Path | None]:
     removed), if there was one."""
     out = Path(out)
     builds = builds_folder(out)
-    builds.mkdir(parents=True, exist_ok=True)
+    _public_folder(builds)
+    _chmod_public(builds)  # the web server goes through it to the live build
+    make_public(new)
     # unique even for two builds in one second of one process (the live one must never be hit)
     target = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(4)}"
     os.replace(new, target)
@@ -197,6 +200,43 @@ def retire(old_build: Path | None, out: Path, description: dict | None) -> None:
         shutil.rmtree(spare, ignore_errors=True)
     os.replace(old_build, spare)
     write_atomic(builds / SPARE_DESCRIPTION, _compact({**description, "build": SPARE}))
+
+
+def make_public(root: Path) -> None:
+    """Every folder of a build 0755, every file 0644, whatever the umask the run had (cron's may be
+    077: a site the web server cannot read). Only what differs is changed: a file carried over is
+    the live build's, already readable."""
+    _chmod_public(root)
+    folders = [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                    want = FOLDER_MODE
+                elif entry.is_file(follow_symlinks=False):
+                    want = FILE_MODE
+                else:
+                    continue
+                if stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != want:
+                    os.chmod(entry.path, want)
+
+
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
+
+
+def _chmod_public(folder: Path) -> None:
+    if stat.S_IMODE(folder.stat().st_mode) != FOLDER_MODE:
+        os.chmod(folder, FOLDER_MODE)
+
+
+def _public_folder(folder: Path) -> None:
+    """`folder` and its missing parents made; those made here readable by the web server (folders
+    that were there are left as they are)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in missing:
+        _chmod_public(p)
 
 
 def _spare_is_kept(builds: Path, path: Path) -> bool:
