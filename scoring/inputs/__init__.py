@@ -27,7 +27,7 @@ from ..workdays import Calendar, NoWorkday, UnknownYear, load_calendar, parse_ca
 from .actions import ACTION_KINDS, CHANGE_FIELDS, Action, read_actions
 from .applications import FILE_NAME as APPLICATIONS
 from .applications import Application, read_applications
-from .files import read_small_file, shown_name, workbook_kind
+from .files import read_small_file, shown_name, walk, workbook_kind
 from .rounds import RoundError, RoundInPreparation, RoundSpec, load_round
 
 __all__ = [
@@ -194,8 +194,7 @@ def _misplaced(folder: Path, where: Path, problems: list[Problem], deep: bool = 
     sub-folders with `deep`): each named, never read. Links are not followed."""
     found: list[str] = []
     if deep:
-        for dirpath, dirnames, filenames in os.walk(where):  # os.walk follows no link to a folder
-            dirnames.sort()
+        for dirpath, _, filenames in walk(where):  # no link to a folder followed
             found += [os.path.join(dirpath, n) for n in sorted(filenames) if workbook_kind(n) == "xlsx"]
             if len(found) > MAX_MISPLACED:
                 break

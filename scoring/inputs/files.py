@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["InputFileError", "read_small_file", "MAX_TEXT_BYTES", "workbook_kind", "shown_name"]
+__all__ = ["InputFileError", "read_small_file", "MAX_TEXT_BYTES", "workbook_kind", "shown_name", "walk", "MAX_FOLDER_DEPTH"]
 
 OTHER_SPREADSHEETS = {".xls", ".et", ".ett", ".xlsm", ".xlsb", ".ods", ".csv", ".wps"}
 
@@ -60,3 +61,35 @@ def read_small_file(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
         raise InputFileError(f"{path.name} 无法读取（{exc.strerror or exc}）") from None
     finally:
         os.close(fd)
+
+
+MAX_FOLDER_DEPTH = 32  # folders below a walked one; deeper ones are not looked into
+
+
+def walk(top: Path | str, followlinks: bool = False, max_depth: int = MAX_FOLDER_DEPTH) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(top, followlinks=followlinks)` top-down, names sorted, without recursion and at
+    most `max_depth` folders deep: os.walk recursed into each folder, and a chain of 1,500 nested
+    folders raised RecursionError. As with os.walk, links to folders are among the folder names
+    (entered only with `followlinks`) and the caller may prune the names it is given."""
+    stack = [(os.fspath(top), 0)]
+    while stack:
+        path, depth = stack.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs: list[str] = []
+        files: list[str] = []
+        links: set[str] = set()
+        for e in entries:
+            try:
+                is_dir = e.is_dir()
+                if is_dir and e.is_symlink():
+                    links.add(e.name)
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(e.name)
+        yield path, dirs, files
+        if depth < max_depth:
+            stack.extend((os.path.join(path, d), depth + 1) for d in reversed(dirs) if followlinks or d not in links)

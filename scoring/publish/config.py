@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problem
+from ..inputs.files import walk
 from ..inputs.instance import Instance
 from ..registry import PublicView
 from ..registry.public import plain
@@ -125,9 +126,8 @@ def tree_digest(folder: Path) -> str:
     points (its target is never read), a pipe or device not at all (reading one could block)."""
     h = hashlib.sha256()
     root = os.path.realpath(folder)
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for name in sorted(filenames):
+    for dirpath, _, filenames in walk(folder):
+        for name in filenames:
             f = Path(dirpath) / name
             rel = str(f.relative_to(folder)).encode()
             if _outside(f, root):
@@ -170,7 +170,7 @@ def copy_overrides(overrides: Path | None, part: str, target: Path | None) -> li
         refuse(source, "link_outside", LINK_OUTSIDE)
         return problems
     seen = {os.path.realpath(source)}
-    for dirpath, dirnames, filenames in os.walk(source, followlinks=True):
+    for dirpath, dirnames, filenames in walk(source, followlinks=True):
         here = Path(dirpath)
         for name in list(dirnames):
             d = here / name
@@ -182,11 +182,10 @@ def copy_overrides(overrides: Path | None, part: str, target: Path | None) -> li
                 dirnames.remove(name)
             else:
                 seen.add(real)
-        dirnames.sort()
         dest = None if target is None else target / here.relative_to(source)
         if dest is not None:
             dest.mkdir(parents=True, exist_ok=True)
-        for name in sorted(filenames):
+        for name in filenames:
             f = here / name
             if _outside(f, root):
                 refuse(f, "link_outside", LINK_OUTSIDE)

@@ -80,3 +80,22 @@ def test_linked_folders_and_text_files_out_of_the_workbooks_folder_are_not_read(
     ]
     assert all("链接" in p.message for p in inputs.problems)
     assert [f.rel for f in inputs.files()] == [f"zj-skpw/2026-1/{A}.xlsx"]
+
+
+def _chain(top, depth=1500):
+    """`depth` nested folders under `top` (a path of about 3,000 characters, within PATH_MAX)."""
+    path = str(top)
+    for _ in range(depth):
+        path = os.path.join(path, "a")
+        os.mkdir(path)
+    return path
+
+
+def test_a_round_with_thousands_of_nested_folders_is_collected(tmp_path):
+    # os.walk recursed once per folder: RecursionError out of collect_inputs
+    wb, r1 = _world(tmp_path)
+    _chain(r1)
+    zj_workbook(r1 / "a" / f"{B}.xlsx", B, ORGS[B])
+    inputs = collect_inputs(wb)
+    assert [(p.code, p.file) for p in inputs.problems] == [("workbook_misplaced", f"zj-skpw/2026-1/a/{B}.xlsx")]
+    assert [f.rel for f in inputs.files()] == [f"zj-skpw/2026-1/{A}.xlsx"]

@@ -8,7 +8,7 @@ from helpers import ORGS, A, write_round, zj_workbook
 
 from scoring.inputs.instance import init_instance, load_instance
 from scoring.jobs import publish
-from scoring.publish.config import copy_assets, load_site_config, tree_digest
+from scoring.publish.config import copy_assets, copy_overrides, load_site_config, tree_digest
 
 
 def _instance(tmp_path, **site):
@@ -108,3 +108,17 @@ def test_links_out_of_overrides_theme_and_templates_are_not_used(tmp_path):
         ("link_outside", "overrides/templates/home.md.j2"),
         ("link_outside", "overrides/theme/partials/logo.html"),
     ]
+
+
+def test_thousands_of_nested_folders_in_overrides_are_no_crash(tmp_path):
+    # tree_digest's os.walk recursed once per folder: RecursionError before anything was published
+    folder = tmp_path / "overrides"
+    (folder / "assets").mkdir(parents=True)
+    path = str(folder / "assets")
+    for _ in range(1500):
+        path = os.path.join(path, "a")
+        os.mkdir(path)
+    (folder / "assets" / "a.css").write_text("a", encoding="utf-8")
+    assert tree_digest(folder) != tree_digest(folder / "assets" / "a")
+    assert copy_overrides(folder, "assets", tmp_path / "copy") == []
+    assert (tmp_path / "copy" / "a.css").is_file()
