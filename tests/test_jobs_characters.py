@@ -54,3 +54,34 @@ def test_a_registry_recorded_by_an_older_version_with_a_bad_name_still_publishes
         text = ET.tostring(ET.parse(feed).getroot(), encoding="unicode")
         assert "杭州\ufffd运维\ufffd服务有限公司" in text and "\uffff" not in text
     publish(wb, tmp / "site", date(2026, 10, 13), db)
+
+
+@pytest.mark.slow
+def test_a_notice_titled_with_such_a_name_still_builds(world, monkeypatch):
+    """A 注销公告 is titled with the organisation's name, and a page title is YAML front matter, which
+    may not hold U+FFFF or a C1 control raw: the front matter was unreadable, the page titled by its
+    file name and its front matter shown as a heading."""
+    tmp, wb, db = world
+    r1 = wb / "zj-skpw" / "2025-1"
+    zj_workbook(r1 / "ffff.xlsx", "衢州\uffff运维服务有限公司", "3A")
+    import scoring.fields
+    import scoring.inputs.actions
+    from scoring.samples import credit_code
+
+    with monkeypatch.context() as m:  # the version before bad_character recorded such a name as it was
+        m.setattr(scoring.fields, "bad_character", lambda text, one_line=False: None, raising=False)
+        m.setattr(scoring.inputs.actions, "bad_character", lambda text, one_line=False: None, raising=False)
+        ingest_on(db, wb, "2025-12-01")
+    import random
+
+    code = credit_code(random.Random("衢州\uffff运维服务有限公司"))
+    (wb / "zj-skpw" / "actions.csv").write_text(
+        f"date,credit_code,action,detail,document_no\n2026-01-05,{code},注销,机构申请注销,\n", encoding="utf-8"
+    )
+    result = publish(wb, tmp / "site", date(2026, 1, 5), db)
+    assert any("注销" in n and "\uffff" in n for n in result.report.notices)
+    feed = ET.tostring(ET.parse(tmp / "site" / "feed.xml").getroot(), encoding="unicode")
+    assert "关于注销衢州\ufffd运维服务有限公司" in feed
+    (page,) = (tmp / "site" / "notices").glob("2026-01-05-*/index.html")
+    html = page.read_text(encoding="utf-8")
+    assert "<title>关于注销衢州\uffff运维服务有限公司评估证书的公告 - " in html and 'id="title"' not in html  # no front matter in the body

@@ -53,9 +53,16 @@ def _md(value) -> Markup:
     return Markup(str(escape(MD_SPECIAL.sub(r"\\\1", str(value)))))
 
 
+# what a YAML stream may not hold raw (PyYAML's printable set): a title holding one (a name an older
+# version recorded) made the page's front matter unreadable, shown as a heading in the page
+NOT_IN_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _yaml_title(value) -> Markup:
-    # MkDocs themes print page titles without escaping: give them HTML-escaped text
-    return Markup(json.dumps(html.escape(str(value)), ensure_ascii=False))
+    # MkDocs themes print page titles without escaping: give them HTML-escaped text (a JSON string is
+    # a YAML one; what YAML may not hold raw is written as its escape)
+    text = json.dumps(html.escape(str(value)), ensure_ascii=False)
+    return Markup(NOT_IN_YAML.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 class ConfinedLoader(FileSystemLoader):

@@ -1,10 +1,13 @@
-"""publish.render's feeds against text a registry of an older version may hold (issue 24, class 2):
-no character XML 1.0 forbids in a feed, ordinary text written as it is."""
+"""publish.render's feeds and page titles against text a registry of an older version may hold
+(issue 24, class 2): no character XML 1.0 forbids in a feed, none YAML may not hold raw in a page's
+front matter; ordinary text written as it is."""
 
 from datetime import date
 from xml.etree import ElementTree as ET
 
-from scoring.publish.render import write_feed
+import yaml
+
+from scoring.publish.render import _yaml_title, write_feed
 
 
 def _notice(title, kind="公示"):
@@ -26,3 +29,9 @@ def test_a_feed_of_ordinary_text_is_written_as_it_is(tmp_path):
     write_feed(path, [_notice(title)], "https://example.org/", {1: "notices/1.md"}, date(2026, 10, 12))
     (entry,) = ET.parse(path).getroot().iter("{http://www.w3.org/2005/Atom}entry")
     assert entry.find("{http://www.w3.org/2005/Atom}title").text == title
+
+
+def test_a_page_title_is_yaml_front_matter_whatever_it_holds():
+    for title in ("关于注销衢州\uffff运维\x9b服务\x7f有限公司的公告", "控制\x01字符", "行\u2028分隔"):
+        assert yaml.safe_load(f"title: {_yaml_title(title)}") == {"title": title}
+    assert str(_yaml_title("2026年度 & <第一批>")) == '"2026年度 &amp; &lt;第一批&gt;"'  # as it always was
