@@ -28,7 +28,18 @@ from .publish.carry import load_carry
 from .publish.check import check_site
 from .publish.config import SiteConfig, code_fingerprint, copy_assets, load_site_config, site_state
 from .publish.detail import assemble_details, write_sitemap
-from .publish.layout import clean_leftovers, is_our_output, new_work_folder, publish_lock, read_state, retire, save_manifest, swap_in, write_state
+from .publish.layout import (
+    builds_folder,
+    clean_leftovers,
+    is_our_output,
+    new_work_folder,
+    publish_lock,
+    read_state,
+    retire,
+    save_manifest,
+    swap_in,
+    write_state,
+)
 from .publish.mkdocs_build import build_epoch, build_hubs, material_search
 from .publish.outcome import PublishBusy, PublishError, PublishResult
 from .publish.pages import gather_pages, nav_for, url_of
@@ -138,9 +149,9 @@ def _paths(workbooks: Path, out: Path, db: Path, office: Path | None = None) -> 
     real_out = out.resolve() if out.exists() else out
     if office is not None:
         office = Path(office).resolve()
-        if office == real_out or real_out in office.parents or out in office.parents:
+        if _in_site(office, out):
             raise PublishError(f"办公文件目录 {office} 不能放在发布目录 {out} 之内（其中的文件不公开）")
-    if db == real_out or real_out in db.parents or out in db.parents:
+    if _in_site(db, out):
         raise PublishError(f"登记库 {db} 不能放在发布目录 {out} 之内")
     if not is_our_output(out):
         raise PublishError(
@@ -149,6 +160,26 @@ def _paths(workbooks: Path, out: Path, db: Path, office: Path | None = None) -> 
     if real_out == workbooks or real_out in workbooks.parents:
         raise PublishError(f"发布目录 {out} 不能是评估表目录 {workbooks} 或其上级目录")
     return workbooks, out, db
+
+
+def _in_site(path: Path, out: Path) -> bool:
+    """`path` is `out` or inside it (through its link or not), or inside the builds beside it: served
+    to anyone, or swept as a leftover build. Undecidable (a link loop): False, the use then fails."""
+    try:
+        out = Path(out).absolute()
+        places = {out, out.resolve(), builds_folder(out).resolve()}
+        paths = {Path(path).absolute(), Path(path).resolve()}
+    except (OSError, RuntimeError):
+        return False
+    return any(p == place or place in p.parents for p in paths for place in places)
+
+
+def _nightly_paths(out: Path, backups: Path, log: Path) -> None:
+    """The nightly's own files are private: never in the site."""
+    if _in_site(backups, out):
+        raise PublishError(f"备份目录 {backups} 不能放在发布目录 {out} 之内（备份是整个登记库，含不公开的内容）")
+    if _in_site(log, out):
+        raise PublishError(f"日志文件 {log} 不能放在发布目录 {out} 之内（日志不公开）")
 
 
 def publish(
@@ -294,6 +325,7 @@ def nightly(
     lines = outcome.lines
     try:
         workbooks, out, db = _paths(workbooks, out, db, office)
+        _nightly_paths(out, backups, log)
         with publish_lock(out):
             leftovers = clean_leftovers(out)
             if leftovers:
@@ -322,6 +354,8 @@ def nightly(
         lines.append("未能发布：程序内部错误，原网站保持不变\n" + traceback.format_exc())
         outcome.code = EXIT_NOTHING
     text = "\n".join(lines) + "\n"
+    if _in_site(log, out):  # refused above: the lines are only printed
+        return outcome
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as fh:

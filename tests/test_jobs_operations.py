@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, D
+
+from scoring.jobs import publish
 
 SCORING = [sys.executable, "-m", "scoring"]
 
@@ -165,3 +167,34 @@ def test_sigterm_during_the_office_pdfs_stops_a_publish_cleanly(tmp_path):
     assert lock_is_free(www / ".site.lock") and lock_is_free(tmp_path / "registry.sqlite.lock")
     after = subprocess.run(run_args("publish", tmp_path, "--no-office"), capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert after.returncode == 0, after.stderr[-2000:]
+
+
+def nightly_in_process(tmp: Path, wb: Path, **paths):
+    from scoring.cli_report import nightly_summary
+    from scoring.jobs import nightly
+
+    given = {"log": tmp / "logs" / "nightly.log", "backups": tmp / "backups", **paths}
+    return nightly(wb, tmp / "www" / "site", tmp / "registry.sqlite", D("2026-11-25"), given["log"], given["backups"], summary=nightly_summary)
+
+
+@pytest.mark.parametrize(
+    "where, said",
+    [
+        ({"backups": "www/site/backups"}, "备份目录"),  # the full registry, private entries included, served
+        ({"backups": "www/.site.builds/backups"}, "备份目录"),  # swept as a leftover build
+        ({"log": "www/site/nightly.log"}, "日志文件"),
+        ({"log": "www/site"}, "日志文件"),
+    ],
+    ids=["backups-in-site", "backups-in-builds", "log-in-site", "log-is-site"],
+)
+def test_backups_and_the_log_inside_the_site_are_refused(small_world, where, said):
+    tmp, wb, _ = small_world
+    publish(wb, tmp / "www" / "site", D("2026-11-24"), tmp / "registry.sqlite")
+    site = (tmp / "www" / "site").resolve()
+    before = sorted(str(p.relative_to(site)) for p in site.rglob("*"))
+    outcome = nightly_in_process(tmp, wb, **{k: tmp / v for k, v in where.items()})
+    assert outcome.code == 1 and any(said in line and "不能放在发布目录" in line for line in outcome.lines), outcome.lines
+    assert (tmp / "www" / "site").resolve() == site and sorted(str(p.relative_to(site)) for p in site.rglob("*")) == before
+    assert not (tmp / "www" / ".site.builds" / "backups").exists()
+    if "log" in where:  # the log is not written into the site; the lines are still printed
+        assert not (site / "nightly.log").exists()
