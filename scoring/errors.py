@@ -74,7 +74,7 @@ MESSAGES = {
     "result_late": "{file}: {org_name} 的评估表在本批次{detail}后才加入，不予记录（未经公示的结果不能发证）；请为其建立新的批次",
     "applications_unreadable": "{detail}",
     "application_invalid": "{where}：{detail}，已跳过",
-    "action_backdated": "{where}：日期 {date} 早于登记库读到本行的 {today}（{closed} 及以前的日期已处理并公布，处理日期只进不退），{outcome}",
+    "action_backdated": "{where}：日期 {date} 早于登记库读到本行的 {today}，{why}；{outcome}",
     "name_twice": "{file}: 提示（已照常记录）：统一社会信用代码 {credit_code} 在“{scheme}”中名称为“{org_name}”，"
     "在“{other_scheme}”的 {other} 中为“{other_name}”；请核对是否同一机构、名称是否已变更",
 }

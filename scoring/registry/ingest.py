@@ -414,6 +414,10 @@ def _backdated(a: Action, closed: date | None, today: date) -> bool:
     return closed is not None and a.date <= closed and a.date < today
 
 
+def _why(closed: date | None) -> str:
+    return f"{closed} 及以前的日期已处理并公布（处理日期只进不退）"
+
+
 def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: str, rep: Report, closed: date | None) -> None:
     """D21 证书退回: the certificate named in `detail` came back on the action's date. A return
     recorded only after the 作废 was processed (published) does not undo it, whatever its date:
@@ -429,14 +433,16 @@ def _return_certificate(con: sqlite3.Connection, a: Action, today: date, where: 
         detail = f"证书 {a.detail} 于 {cert['ended_on']} 才被降级或撤销，退回日期 {a.date} 早于该日，“证书退回”"
     else:
         void_on = date.fromisoformat(cert["void_on"])
-        voided = _backdated(a, closed, today) and closed is not None and void_on <= closed < today  # the 作废公告 is out
+        voided = _backdated(a, closed, today) and closed is not None and void_on <= closed  # its 作废公告 is out
         _record_action(con, a, today, where, cert["number"])
         con.execute("UPDATE certificates SET returned_on=? WHERE number=?", ((today if voided else a.date).isoformat(), cert["number"]))
         late = voided or a.date >= void_on
         rep.actions.append(f"{a.date} {cert['org_name']} 证书退回 {cert['number']}" + ("（逾期，已公告作废）" if late else ""))
         if voided:
             outcome = f"证书 {cert['number']} 已于 {void_on} 公告作废，按 {today} 记为逾期退回，作废不因此撤回"
-            rep.problems.append(Problem.of("action_backdated", source_of(a), where=where, date=a.date, today=today, closed=closed, outcome=outcome))
+            rep.problems.append(
+                Problem.of("action_backdated", source_of(a), where=where, date=a.date, today=today, why=_why(closed), outcome=outcome)
+            )
         return
     rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
 
@@ -496,7 +502,10 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
         )
         rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
         return
-    noticed = today if _backdated(a, closed, today) else a.date  # a 公告 is never dated before it is published
+    backdated, days = _backdated(a, closed, today), load_rubric(a.scheme).lifecycle.return_days if a.action in ("降级", "撤销") else None
+    due = a.date + timedelta(days=int(days)) if days is not None else None
+    noticed = today if backdated or (due and due < today) else a.date  # no 公告 dated before it is published, no return period over
+    why = _why(closed) if backdated else f"按该日期计算的证书退回期限（至 {due}）在读到本行前已过"
     if a.action == "降级":
         order = list(cfg.passing_grades)
         if cfg.kind != "certificate" or order.index(a.detail) <= order.index(cert["grade"]):
@@ -566,7 +575,7 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
             outcome = f"{a.action}自 {a.date} 起生效，{kind}于 {noticed} 发布" + (
                 f"，证书退回期限自 {noticed} 起算，至 {deadline}" if deadline else ""
             )
-            rep.problems.append(Problem.of("action_backdated", source_of(a), where=where, date=a.date, today=today, closed=closed, outcome=outcome))
+            rep.problems.append(Problem.of("action_backdated", source_of(a), where=where, date=a.date, today=today, why=why, outcome=outcome))
 
 
 # --- notices ------------------------------------------------------------------------------------------

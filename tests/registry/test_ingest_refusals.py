@@ -231,3 +231,25 @@ def test_a_merger_cycle_is_refused_and_nothing_of_it_applied(acts):
     assert len(certs(acts.db, "2026-07-02", B)) == len(before) + 1
     assert [c["org_name"] for c in cert_of(acts.db, "2026-07-02", C) if c["status"] == "有效"] == [C]  # no new name
     assert [d for (_, code, d) in applied(acts.db) if code == CODES[C]] == []
+
+
+def test_a_decision_first_read_when_its_return_period_is_over_starts_it_on_the_day_read(acts):
+    """The registry's last run was on 03-01; a 撤销 of 03-02 is first read on 03-20 (no run in
+    between): its return period would have ended on 03-17 and the certificate been voided at once."""
+    (d,) = certs(acts.db, "2026-03-01", DD).values()
+    acts("2026-03-01")
+    rep = acts("2026-03-20", ("2026-03-02", DD, "撤销", "", "浙环监协〔2026〕15号"))
+    (p,) = problems(rep, "action_backdated")
+    assert "至 2026-03-17" in p.message and "在读到本行前已过" in p.message and "至 2026-04-04" in p.message
+    assert not [n for n in rep.notices if "作废公告" in n] and [n["published"] for n in action_notices(acts.db, "2026-03-20")] == ["2026-03-20"]
+    assert return_state(acts.db, d["number"]) == ("2026-04-05", None)
+    assert certs(acts.db, "2026-03-20", DD)[d["number"]]["status"] == "已撤销"
+
+
+def test_a_return_read_in_a_second_run_of_the_day_of_the_void_does_not_undo_it(acts):
+    (d,) = certs(acts.db, "2026-05-11", DD).values()
+    acts("2026-05-11", ("2026-05-11", DD, "撤销", "", "浙环监协〔2026〕15号"))
+    assert [n for n in acts("2026-05-27").notices if "作废公告" in n]
+    rep = acts("2026-05-27", ("2026-05-26", DD, "证书退回", d["number"], ""))
+    assert [p.code for p in rep.problems] == ["action_backdated"] and "逾期" in rep.actions[0]
+    assert certs(acts.db, "2026-05-27", DD)[d["number"]]["status"] == "已作废"
