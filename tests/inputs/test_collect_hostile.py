@@ -82,20 +82,31 @@ def test_linked_folders_and_text_files_out_of_the_workbooks_folder_are_not_read(
     assert [f.rel for f in inputs.files()] == [f"zj-skpw/2026-1/{A}.xlsx"]
 
 
-def _chain(top, depth=1500):
-    """`depth` nested folders under `top` (a path of about 3,000 characters, within PATH_MAX)."""
-    path = str(top)
+def chain(top, depth=1500):
+    """`depth` nested folders `a` under `top` (a path of about 3,000 characters, within PATH_MAX);
+    their paths, deepest last."""
+    paths = [str(top)]
     for _ in range(depth):
-        path = os.path.join(path, "a")
-        os.mkdir(path)
-    return path
+        paths.append(os.path.join(paths[-1], "a"))
+        os.mkdir(paths[-1])
+    return paths[1:]
+
+
+def unchain(paths):
+    """Remove what `chain` made, deepest first (shutil.rmtree, pytest's clean-up included, recurses)."""
+    for path in reversed(paths):
+        os.rmdir(path)
 
 
 def test_a_round_with_thousands_of_nested_folders_is_collected(tmp_path):
     # os.walk recursed once per folder: RecursionError out of collect_inputs
     wb, r1 = _world(tmp_path)
-    _chain(r1)
-    zj_workbook(r1 / "a" / f"{B}.xlsx", B, ORGS[B])
-    inputs = collect_inputs(wb)
-    assert [(p.code, p.file) for p in inputs.problems] == [("workbook_misplaced", f"zj-skpw/2026-1/a/{B}.xlsx")]
+    (r1 / "补充").mkdir()
+    made = chain(r1 / "补充")
+    zj_workbook(r1 / "补充" / f"{B}.xlsx", B, ORGS[B])
+    try:
+        inputs = collect_inputs(wb)
+    finally:
+        unchain(made[1:])
+    assert [(p.code, p.file) for p in inputs.problems] == [("workbook_misplaced", f"zj-skpw/2026-1/补充/{B}.xlsx")]
     assert [f.rel for f in inputs.files()] == [f"zj-skpw/2026-1/{A}.xlsx"]

@@ -110,15 +110,31 @@ def test_links_out_of_overrides_theme_and_templates_are_not_used(tmp_path):
     ]
 
 
+def chain(top, depth=1500):
+    """`depth` nested folders `a` under `top` (about 3,000 characters, within PATH_MAX), deepest last."""
+    paths = [str(top)]
+    for _ in range(depth):
+        paths.append(os.path.join(paths[-1], "a"))
+        os.mkdir(paths[-1])
+    return paths[1:]
+
+
+def unchain(paths):
+    """Remove what `chain` made, deepest first (shutil.rmtree, pytest's clean-up included, recurses)."""
+    for path in reversed(paths):
+        os.rmdir(path)
+
+
 def test_thousands_of_nested_folders_in_overrides_are_no_crash(tmp_path):
     # tree_digest's os.walk recursed once per folder: RecursionError before anything was published
     folder = tmp_path / "overrides"
     (folder / "assets").mkdir(parents=True)
-    path = str(folder / "assets")
-    for _ in range(1500):
-        path = os.path.join(path, "a")
-        os.mkdir(path)
+    made = chain(folder / "assets")
     (folder / "assets" / "a.css").write_text("a", encoding="utf-8")
-    assert tree_digest(folder) != tree_digest(folder / "assets" / "a")
-    assert copy_overrides(folder, "assets", tmp_path / "copy") == []
+    try:
+        assert tree_digest(folder) != tree_digest(folder / "assets" / "a")
+        assert copy_overrides(folder, "assets", tmp_path / "copy") == []
+    finally:
+        unchain(made)
     assert (tmp_path / "copy" / "a.css").is_file()
+    assert (tmp_path / "copy" / os.path.join(*["a"] * 32)).is_dir() and not (tmp_path / "copy" / os.path.join(*["a"] * 33)).exists()
