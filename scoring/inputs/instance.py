@@ -21,6 +21,7 @@ from ..fields import bad_character, visible
 from ..rubric import load_rubric, scheme_ids
 from ..tomlsafe import loads as toml_loads
 from .applications import header_for
+from .files import InputFileError, read_small_file
 
 __all__ = ["Instance", "InstanceError", "find_instance", "load_instance", "init_instance", "CONFIG_NAME", "PATH_KEYS"]
 
@@ -28,6 +29,7 @@ CONFIG_NAME = "scoring.toml"
 PATH_KEYS = {"workbooks": "workbooks", "out": "public", "db": "registry.sqlite", "office": "office", "logs": "logs", "overrides": "overrides"}
 SITE_KEYS = ("title", "site_url", "issuer", "address", "phone", "email", "icp")
 PLACEHOLDER_URL = "https://pingjia.example.org/"
+MAX_CONFIG_BYTES = 256 * 1024  # scoring.toml is about 1 KB
 MAX_SITE_TITLE = 100  # the header's one line
 # printed as it is by MkDocs Material's own templates (<title>, the header, the navigation): a title
 # may hold none of what HTML reads as markup
@@ -71,10 +73,13 @@ def find_instance(config: Path | None = None, start: Path | None = None) -> Inst
 
 def load_instance(path: Path) -> Instance:
     path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        raise InstanceError(f"找不到配置文件 {path}")
     try:
-        raw = toml_loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InstanceError(f"找不到配置文件 {path}") from None
+        # a folder, a pipe (which would block) or a file far beyond any real configuration is refused unread
+        raw = toml_loads(read_small_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except InputFileError as exc:
+        raise InstanceError(f"{path}：{exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InstanceError(f"{path} 格式有误：{exc}") from None
     known = set(scheme_ids())

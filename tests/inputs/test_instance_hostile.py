@@ -104,3 +104,18 @@ def test_init_refuses_what_load_would_refuse_and_writes_nothing(tmp_path, option
     assert result.exit_code == 1
     assert "scoring.toml" in result.output and option.lstrip("-").replace("-", "_") in result.output
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_config_that_is_a_folder_a_pipe_or_huge_is_refused_unread(tmp_path):
+    # before: a folder was an IsADirectoryError traceback, a pipe blocked every command for ever
+    import os
+
+    (tmp_path / "folder.toml").mkdir()
+    os.mkfifo(tmp_path / "pipe.toml")
+    (tmp_path / "huge.toml").write_text("# " + "x" * (1 << 20) + "\n", encoding="utf-8")
+    for name in ("folder.toml", "pipe.toml", "huge.toml"):
+        with pytest.raises(InstanceError) as info:
+            load_instance(tmp_path / name)
+        assert str(tmp_path / name) in str(info.value)
+    with pytest.raises(InstanceError, match="找不到配置文件"):
+        load_instance(tmp_path / "missing.toml")
