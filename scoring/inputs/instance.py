@@ -34,9 +34,10 @@ MAX_SITE_TITLE = 100  # the header's one line
 # printed as it is by MkDocs Material's own templates (<title>, the header, the navigation): a title
 # may hold none of what HTML reads as markup
 MARKUP = '<>&"'
-# http(s), a host name, an optional port and a plain path: nothing that ends an HTML attribute
-# (a `">` in site_url broke out of every page's canonical link) or a line
-SITE_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/+-]*)?")
+# http(s), a host name (中文域名 too), an optional port and a path: nothing that ends an HTML
+# attribute or a line (a `">` in site_url broke out of every page's canonical link), no query or
+# fragment (page paths are appended to it)
+SITE_URL = re.compile(r"https?://\w(?:[\w.-]{0,251}\w)?(?::[0-9]{1,5})?(?:/[^\s\"'<>\\`{}|^?#&]*)?")
 
 
 class InstanceError(ValueError):

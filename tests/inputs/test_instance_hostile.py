@@ -52,6 +52,8 @@ BAD_URLS = {
     "angle bracket": '"https://pingjia.example.org/<x>"',
     "single quote": '"https://pingjia.example.org/\'x"',
     "ftp": '"ftp://pingjia.example.org/"',
+    "query": '"https://pingjia.example.org/?a=1"',
+    "backslash": r'"https://pingjia.example.org/\\x"',
 }
 
 
@@ -70,7 +72,15 @@ def test_a_newline_in_another_site_value_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://pingjia.example.org/", "http://127.0.0.1:8000/", "https://pingjia.zjhjjc.org.cn", "https://example.org/sub/path-1_2/"]
+    "url",
+    [
+        "https://pingjia.example.org/",
+        "http://127.0.0.1:8000/",
+        "https://pingjia.zjhjjc.org.cn",
+        "https://example.org/sub/path-1_2/",
+        "https://评估.中国/",
+        "https://example.org/公示/",
+    ],
 )
 def test_plain_addresses_and_titles_are_read(tmp_path, url):
     inst = load_instance(_config(tmp_path, site_url=f'"{url}"', title='"浙江省（演示）运维服务机构能力评估结果公示平台 2026"'))
