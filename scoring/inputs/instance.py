@@ -32,8 +32,8 @@ PLACEHOLDER_URL = "https://pingjia.example.org/"
 MAX_CONFIG_BYTES = 256 * 1024  # scoring.toml is about 1 KB
 MAX_SITE_TITLE = 100  # the header's one line
 # printed as it is by MkDocs Material's own templates (<title>, the header, the navigation): a title
-# may hold none of what HTML reads as markup
-MARKUP = '<>&"'
+# may hold nothing that opens a tag or ends an attribute (an & only ever shows as text there)
+MARKUP = '<>"'
 # http(s), a host name (中文域名 too), an optional port and a path: nothing that ends an HTML
 # attribute or a line (a `">` in site_url broke out of every page's canonical link), no query or
 # fragment (page paths are appended to it)

@@ -138,3 +138,12 @@ def test_thousands_of_nested_folders_in_overrides_are_no_crash(tmp_path):
         unchain(made)
     assert (tmp_path / "copy" / "a.css").is_file()
     assert (tmp_path / "copy" / os.path.join(*["a"] * 32)).is_dir() and not (tmp_path / "copy" / os.path.join(*["a"] * 33)).exists()
+
+
+def test_the_title_is_escaped_in_the_header(tmp_path):
+    inst = _instance(tmp_path, title="甲&乙's 评估结果公示")
+    config = load_site_config(instance=load_instance(inst / "scoring.toml"))
+    _publish(inst, config)
+    page = (inst / "public" / "index.html").read_text(encoding="utf-8")
+    assert 'aria-label="甲&amp;乙&#39;s 评估结果公示"' in page
+    assert '<span class="md-ellipsis">\n            甲&amp;乙&#39;s 评估结果公示' in page
