@@ -9,6 +9,7 @@ exception is raised at once (no waiting, no interleaving).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_atomic", "exclusive_lock"]
+__all__ = ["write_atomic", "exclusive_lock", "os_reason"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -28,6 +29,27 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+_REASONS = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "所在磁盘只读",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOENT: "不存在",
+    errno.EISDIR: "是一个目录，不是文件",
+    errno.ENOTDIR: "路径中有一项不是目录",
+    errno.EEXIST: "已存在",
+    errno.EINVAL: "无法写入此类文件",
+    errno.EBADF: "无法写入此类文件",
+    errno.EIO: "磁盘读写出错",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese (the system's own words for a rare case)."""
+    return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .files import os_reason
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
@@ -46,6 +47,7 @@ from .publish.pages import gather_pages, nav_for, url_of
 from .publish.render import render, write_feed, write_search_dictionary
 from .publish.search import search_index
 from .registry import (
+    BackupFailed,
     RegistryBusy,
     RegistryDateError,
     RegistryTampered,
@@ -332,7 +334,12 @@ def nightly(
                 lines.append(f"清理上次中断留下的临时文件 {len(leftovers)} 个")
             stored = read_state(out)
             since = date.fromisoformat(stored["today"]) if isinstance(stored.get("today"), str) else None
-            saved = backup_registry(db, backups, today, keep)
+            try:
+                saved = backup_registry(db, backups, today, keep)
+            except sqlite3.Error as exc:  # the registry itself (a truncated or damaged file)
+                raise PublishError(registry_error(exc, db)) from exc
+            except BackupFailed as exc:
+                raise PublishError(f"{exc}；为免在没有备份时更改登记库，本次未发布，原网站保持不变") from exc
             if saved:
                 lines.append(f"登记库已备份：{saved}")
             t = time.perf_counter()
@@ -361,5 +368,5 @@ def nightly(
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        lines.append(f"无法写入日志 {log}：{exc}")
+        lines.append(f"无法写入日志 {log}：{os_reason(exc)}")
     return outcome

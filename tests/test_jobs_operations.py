@@ -4,6 +4,7 @@ run leaves no process behind and no lock held, so the next night runs."""
 import fcntl
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -169,12 +170,12 @@ def test_sigterm_during_the_office_pdfs_stops_a_publish_cleanly(tmp_path):
     assert after.returncode == 0, after.stderr[-2000:]
 
 
-def nightly_in_process(tmp: Path, wb: Path, **paths):
+def nightly_in_process(tmp: Path, wb: Path, today: str = "2026-11-25", **paths):
     from scoring.cli_report import nightly_summary
     from scoring.jobs import nightly
 
     given = {"log": tmp / "logs" / "nightly.log", "backups": tmp / "backups", **paths}
-    return nightly(wb, tmp / "www" / "site", tmp / "registry.sqlite", D("2026-11-25"), given["log"], given["backups"], summary=nightly_summary)
+    return nightly(wb, tmp / "www" / "site", tmp / "registry.sqlite", D(today), given["log"], given["backups"], summary=nightly_summary)
 
 
 @pytest.mark.parametrize(
@@ -198,3 +199,62 @@ def test_backups_and_the_log_inside_the_site_are_refused(small_world, where, sai
     assert not (tmp / "www" / ".site.builds" / "backups").exists()
     if "log" in where:  # the log is not written into the site; the lines are still printed
         assert not (site / "nightly.log").exists()
+
+
+def test_a_run_refused_for_a_backwards_date_keeps_that_nights_backup(small_world):
+    tmp, wb, _ = small_world
+    for day in ("2026-11-25", "2026-11-26", "2026-11-27"):
+        assert nightly_in_process(tmp, wb, day).code == 0
+    backup = tmp / "backups" / "registry-2026-11-26.sqlite"  # the registry as the night of the 26th found it
+    genuine = backup.read_bytes()
+    refused = nightly_in_process(tmp, wb, "2026-11-26")
+    assert refused.code == 1 and any("不能再按更早的日期" in line for line in refused.lines), refused.lines
+    assert backup.read_bytes() == genuine
+    assert sorted(p.name for p in (tmp / "backups").iterdir()) == ["registry-2026-11-26.sqlite", "registry-2026-11-27.sqlite"]
+
+
+def test_a_truncated_registry_is_said_plainly_before_anything_is_backed_up(small_world):
+    tmp, wb, _ = small_world
+    assert nightly_in_process(tmp, wb, "2026-11-24").code == 0
+    site = (tmp / "www" / "site").resolve()
+    db = tmp / "registry.sqlite"
+    os.truncate(db, db.stat().st_size // 2)
+    outcome = nightly_in_process(tmp, wb)
+    text = "\n".join(outcome.lines)
+    assert outcome.code == 1 and "登记库文件已损坏" in text and "Traceback" not in text, text
+    assert (tmp / "www" / "site").resolve() == site and not (tmp / "backups").exists()
+
+
+def test_a_leftover_partial_backup_is_replaced(small_world):
+    tmp, wb, _ = small_world
+    assert nightly_in_process(tmp, wb, "2026-11-24").code == 0
+    (tmp / "backups").mkdir()
+    (tmp / "backups" / "registry-2026-11-25.partial").write_bytes(b"what a full disk left" * 100)
+    outcome = nightly_in_process(tmp, wb)
+    assert outcome.code == 0, outcome.lines
+    assert sorted(p.name for p in (tmp / "backups").iterdir()) == ["registry-2026-11-25.sqlite"]
+    con = sqlite3.connect(tmp / "backups" / "registry-2026-11-25.sqlite")
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+def test_a_full_backups_disk_is_said_plainly_and_nothing_is_changed(small_world, monkeypatch):
+    import scoring.registry.bookkeeping as bookkeeping
+
+    tmp, wb, _ = small_world
+    assert nightly_in_process(tmp, wb, "2026-11-24").code == 0
+    before = (tmp / "registry.sqlite").read_bytes()
+    real = sqlite3.connect
+
+    def connect(path, *a, **k):  # the backups disk cannot take a single page
+        con = real(path, *a, **k)
+        if str(path).endswith(".partial"):
+            con.execute("PRAGMA max_page_count = 1")
+        return con
+
+    monkeypatch.setattr(bookkeeping.sqlite3, "connect", connect)
+    outcome = nightly_in_process(tmp, wb)
+    text = "\n".join(outcome.lines)
+    assert outcome.code == 1 and "无法写入登记库备份" in text and "磁盘已满" in text and "Traceback" not in text, text
+    assert list((tmp / "backups").iterdir()) == []  # what it had written is removed
+    assert (tmp / "registry.sqlite").read_bytes() == before  # no change without a backup

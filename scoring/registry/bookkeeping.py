@@ -7,7 +7,9 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-__all__ = ["known_hashes", "save_hashes", "cached_qr_codes", "cache_qr_codes", "backup_registry"]
+from ..files import os_reason
+
+__all__ = ["known_hashes", "save_hashes", "cached_qr_codes", "cache_qr_codes", "backup_registry", "BackupFailed"]
 
 
 def known_hashes(con: sqlite3.Connection) -> dict[str, tuple[str, str]]:
@@ -48,20 +50,62 @@ def cache_qr_codes(con: sqlite3.Connection, made: dict[str, str]) -> None:
         raise
 
 
+class BackupFailed(Exception):
+    """The dated copy could not be written (a full, read-only or missing backups folder); the message
+    says why, in Chinese."""
+
+
 def backup_registry(db: Path, folder: Path, today: date, keep: int) -> Path | None:
-    """A consistent dated copy (SQLite's online backup) in `folder`, keeping the newest `keep`."""
+    """A consistent dated copy (SQLite's online backup) in `folder`, keeping the newest `keep`.
+    None when there is no registry yet, or when it was already brought up to a day after `today`:
+    that run is refused (D23) and the copy named after `today` — that night's own — is left as it
+    is. An unreadable registry raises its sqlite3.Error; a copy that cannot be written,
+    BackupFailed (what it had written removed)."""
     if not db.exists():
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{db.stem}-{today.isoformat()}.sqlite"
-    tmp = target.with_suffix(".partial")
-    src, dst = sqlite3.connect(db), sqlite3.connect(tmp)
+    src = sqlite3.connect(db)
     try:
-        src.backup(dst)
+        if (_latest_run(src) or "") > today.isoformat():
+            return None
+        target = folder / f"{db.stem}-{today.isoformat()}.sqlite"
+        tmp = target.with_suffix(".partial")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)  # a copy cut short (a kill, a full disk) is never the start of this one
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+            tmp.replace(target)
+            for old in sorted(folder.glob(f"{db.stem}-*.sqlite"))[:-keep]:
+                old.unlink()
+        except sqlite3.DatabaseError as exc:
+            _remove(tmp)
+            if any(word in str(exc).lower() for word in ("malformed", "not a database", "corrupt")):
+                raise  # the registry's own pages: said as the registry's failure
+            why = "磁盘已满" if "full" in str(exc).lower() else str(exc)
+            raise BackupFailed(f"无法写入登记库备份 {target}：{why}") from exc
+        except OSError as exc:
+            _remove(tmp)
+            raise BackupFailed(f"无法写入登记库备份 {exc.filename or target}：{os_reason(exc)}") from exc
     finally:
-        dst.close()
         src.close()
-    tmp.replace(target)
-    for old in sorted(folder.glob(f"{db.stem}-*.sqlite"))[:-keep]:
-        old.unlink()
     return target
+
+
+def _latest_run(con: sqlite3.Connection) -> str | None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key='latest_run'").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a registry from before the day was kept (migrated when opened)
+            return None
+        raise
+    return row[0] if row else None
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
