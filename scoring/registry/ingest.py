@@ -246,6 +246,7 @@ def _record_results(
         return
     current = {f.rel: f.sha256 for f in rnd_in.files}
     bar_years = load_rubric(spec.scheme).lifecycle.revocation_bar_years
+    revoked = _revocations(con, actions, today) if bar_years else []
     copies = _copies(new, active, current)
     for f, res in new:
         rel = f.rel
@@ -258,7 +259,7 @@ def _record_results(
             rep.problems.append(Problem.of("duplicate_workbook", rel, other=others, credit_code=code))
             continue
         if bar_years:
-            _revocation_bar(spec, res, actions, int(bar_years))
+            _revocation_bar(spec, res, revoked, int(bar_years))
         old = active.get(code)
         if not _round_open(rnd, today) and (old is not None or not first_seen):
             when = rnd["period_end"] or rnd["notice_date"]
@@ -309,6 +310,20 @@ def _copies(new: list[tuple[WorkbookFile, Result]], active: dict, current: dict[
         old = active.get(code)
         if old is not None and old["file"] not in files and current.get(old["file"]) == old["file_hash"]:
             files.insert(0, old["file"])
+    return out
+
+
+def _revocations(con: sqlite3.Connection, actions: list[Action], today: date) -> list[Action]:
+    """The 撤销 rows that took effect: recorded, or due tonight on a certificate valid on their date
+    (and not ended since). A row refused for want of a grade to revoke bars no application."""
+    recorded = {h for (h,) in con.execute("SELECT row_hash FROM actions WHERE action='撤销'")}
+    out = []
+    for a in actions:
+        if a.action != "撤销":
+            continue
+        cert = None if a.row_hash in recorded or a.date > today else current_certificate(con, a.scheme, a.credit_code, a.date)
+        if a.row_hash in recorded or (cert is not None and cert["ended_on"] is None):
+            out.append(a)
     return out
 
 

@@ -4,12 +4,14 @@ registry first read it (D21/D23: no notice dated in the past, no return period a
 itself or closing a merger cycle. Each refused row is a coded problem naming its file and line;
 nothing of it is applied."""
 
+import random
 import shutil
 
 import pytest
 from helpers import CODES, DD, ORGS, A, B, C, cert_of, ingest_on, read_on, write_round, zj_workbook
 
 from scoring.registry import open_registry, published_notices
+from scoring.samples import credit_code
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +255,23 @@ def test_a_return_read_in_a_second_run_of_the_day_of_the_void_does_not_undo_it(a
     rep = acts("2026-05-27", ("2026-05-26", DD, "证书退回", d["number"], ""))
     assert [p.code for p in rep.problems] == ["action_backdated"] and "逾期" in rep.actions[0]
     assert certs(acts.db, "2026-05-27", DD)[d["number"]]["status"] == "已作废"
+
+
+# --- 第十六条: only a revocation that took effect bars a new application ---------------------------------
+
+
+def test_a_revocation_that_was_refused_bars_no_application(acts):
+    """A 撤销 row for an organisation without a certificate is refused (nothing to revoke), yet it
+    made the organisation's next workbook 'ineligible' for a year as if its grade had been revoked."""
+    newcomer = "湖州戊环保科技有限公司"
+    code = credit_code(random.Random(newcomer))  # as zj_workbook gives it
+    rep = acts("2026-03-02", ("2026-03-02", code, "撤销", "弄虚作假", "浙环监协〔2026〕9号"), ("2026-03-02", B, "撤销", "", "浙环监协〔2026〕10号"))
+    assert len(problems(rep, "action_not_applied")) == 1 and len(rep.actions) == 1
+    r2 = acts.db.parent / "workbooks" / "zj-skpw" / "2026-1"
+    write_round(r2, "2026年度第一批运维服务能力评估结果", "2026-05-11")
+    for name in (newcomer, B):
+        zj_workbook(r2 / f"{name}.xlsx", name, "4A", application="2026-04-01")
+    acts("2026-05-11")
+    with open_registry(acts.db, write=False) as con:
+        status = {r["org_name"]: r["status"] for r in con.execute("SELECT org_name, status FROM results WHERE recorded_on='2026-05-11'")}
+    assert status == {newcomer: "scored", B: "ineligible"}  # B's grade was revoked on 03-02: barred until 2027-03-02
