@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from ..files import write_atomic
+from ..publish.config import confined_file
 from ..publish.qr import draw_qr
+from ..publish.render import ConfinedLoader
 
 __all__ = ["Document", "OfficeWriter", "safe_name", "PdfUnavailable"]
 
@@ -90,7 +92,7 @@ class OfficeWriter:
 
     def __post_init__(self) -> None:
         self.env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in self.template_dirs]),
+            loader=ConfinedLoader([str(d) for d in self.template_dirs]),  # no link out of its folder followed, no pipe opened
             autoescape=select_autoescape(["html", "j2"]),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -111,7 +113,8 @@ class OfficeWriter:
         h = hashlib.sha256()
         for d in self.template_dirs:
             for f in sorted(d.glob("*.j2")):
-                h.update(f.name.encode() + f.read_bytes())
+                if confined_file(f, os.path.realpath(d)):  # the templates the loader would use
+                    h.update(f.name.encode() + f.read_bytes())
         for f in [*sorted(RUBRICS.glob("*.yaml")), Path(__file__).with_name("content.py")]:
             h.update(f.name.encode() + f.read_bytes())
         try:
