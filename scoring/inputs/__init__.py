@@ -121,6 +121,9 @@ def collect_inputs(folder: Path, hashed: dict[str, tuple[str, str]] | None = Non
     inputs = Inputs(folder, cal, problems=problems)
     hashed = hashed or {}
     _misplaced(folder, folder, inputs.problems)
+    known = set(scheme_ids())
+    for other in sorted(d for d in folder.iterdir() if d.is_dir() and not d.is_symlink() and d.name not in known and not d.name.startswith(".")):
+        _misplaced(folder, other, inputs.problems, deep=True)  # a scheme folder's name mistyped: none of it is read
     for scheme in scheme_ids():
         scheme_dir = folder / scheme
         if not scheme_dir.is_dir():

@@ -24,10 +24,16 @@ def test_workbooks_outside_a_round_folder_are_named_not_ignored(tmp_path):
     zj_workbook(r1 / "补充" / f"{B}.xlsx", B, ORGS[B])
     zj_workbook(r1 / "补充" / "更深" / "x.xlsx", B, ORGS[B])
     zj_workbook(wb / "y.xlsx", B, ORGS[B])
+    write_round(wb / "zj_skpw" / "2026-1", "类别目录名写错", "2026-10-12")
+    zj_workbook(wb / "zj_skpw" / "2026-1" / "z.xlsx", B, ORGS[B])
+    (wb / ".git").mkdir()  # hidden folders are not looked into
+    zj_workbook(wb / ".git" / "h.xlsx", B, ORGS[B])
     (wb / "zj-skpw" / "~$lock.xlsx").write_bytes(b"")  # Excel's lock file: not a workbook
     inputs = collect_inputs(wb)
     misplaced = sorted(p.file for p in inputs.problems if p.code == "workbook_misplaced")
-    assert misplaced == sorted(["y.xlsx", f"zj-skpw/{B}.xlsx", f"zj-skpw/2026-1/补充/{B}.xlsx", "zj-skpw/2026-1/补充/更深/x.xlsx"])
+    assert misplaced == sorted(
+        ["y.xlsx", "zj_skpw/2026-1/z.xlsx", f"zj-skpw/{B}.xlsx", f"zj-skpw/2026-1/补充/{B}.xlsx", "zj-skpw/2026-1/补充/更深/x.xlsx"]
+    )
     assert {p.code for p in inputs.problems} == {"workbook_misplaced"}
     assert all("批次目录" in p.message for p in inputs.problems)
     assert [f.rel for f in inputs.files()] == [f"zj-skpw/2026-1/{A}.xlsx"]  # the round's own, as before
