@@ -6,6 +6,7 @@ nothing of it is applied."""
 
 import random
 import shutil
+from datetime import date, timedelta
 
 import pytest
 from helpers import CODES, DD, ORGS, A, B, C, cert_of, ingest_on, read_on, write_round, zj_workbook
@@ -275,3 +276,45 @@ def test_a_revocation_that_was_refused_bars_no_application(acts):
     with open_registry(acts.db, write=False) as con:
         status = {r["org_name"]: r["status"] for r in con.execute("SELECT org_name, status FROM results WHERE recorded_on='2026-05-11'")}
     assert status == {newcomer: "scored", B: "ineligible"}  # B's grade was revoked on 03-02: barred until 2027-03-02
+
+
+# --- random nights of actions, on time, late and refused -----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3, 7])  # 40 seeds pass; these four each failed on the old code
+def test_random_nights_of_actions_never_stop_the_night_nor_date_a_notice_in_the_past(issued, tmp_path, seed):
+    """Seeded: rows of every kind dated on the night, days or weeks before it, or just after, for the
+    four organisations and one without a certificate; nights one to seventeen days apart (the old code
+    ended an ended certificate or dated notices before they were published in each of these seeds).
+    Every night completes; a notice first published on a night is dated after the days already
+    processed; a return period starts only when it can still be kept."""
+    rng = random.Random(seed)
+    shutil.copytree(issued / "workbooks", tmp_path / "workbooks")
+    db = tmp_path / "registry.sqlite"
+    shutil.copy(issued / "registry.sqlite", db)
+    codes = [*CODES.values(), credit_code(random.Random("nobody"))]
+    lines, day = ["date,credit_code,action,detail,document_no"], date(2025, 10, 10)
+    for _ in range(25):
+        day += timedelta(days=rng.choice([0, 1, 1, 2, 5, 17]))
+        with open_registry(db, write=False) as con:
+            numbers = [n for (n,) in con.execute("SELECT number FROM certificates")]
+            noticed = {n for (n,) in con.execute("SELECT id FROM notices")}
+            voids = {n for (n,) in con.execute("SELECT number FROM certificates WHERE void_on IS NOT NULL")}
+            (last,) = con.execute("SELECT value FROM meta WHERE key='latest_run'").fetchone()
+        for _ in range(rng.randint(0, 3)):
+            d = day - timedelta(days=rng.choice([0, 0, 1, 3, 20, 40])) + timedelta(days=rng.choice([0, 0, 0, 2]))
+            kind = rng.choice(["年度检查合格", "年度检查不合格", "降级", "撤销", "证书退回", "变更", "注销"])
+            detail = {
+                "降级": rng.choice(["4A", "3A", "2A"]),
+                "证书退回": rng.choice(numbers),
+                "变更": rng.choice([f"合并={rng.choice(codes)}", f"分立={rng.choice(codes)}", "名称=新名称有限公司", "地址=某路"]),
+                "撤销": rng.choice(["", "已退回", "未退回"]),
+            }.get(kind, "")
+            lines.append(",".join([d.isoformat(), rng.choice(codes), kind, detail, f"浙环监协〔2026〕{rng.randint(1, 99)}号"]))
+        (tmp_path / "workbooks" / "zj-skpw" / "actions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        ingest_on(db, tmp_path / "workbooks", day.isoformat())
+        with open_registry(db, write=False) as con:
+            new = [(n["id"], n["published"]) for n in con.execute("SELECT id, published FROM notices") if n["id"] not in noticed]
+            voided = [(c["number"], c["void_on"]) for c in con.execute("SELECT number, void_on FROM certificates WHERE void_on IS NOT NULL")]
+        assert all(published > last or published == day.isoformat() for _, published in new), (day, last, new)
+        assert all(void_on > day.isoformat() for number, void_on in voided if number not in voids), (day, voided)
