@@ -109,7 +109,11 @@ def check_site_settings(site: dict, where: Path) -> None:
     """[site]'s values as the site prints them: each one line of visible characters; the title
     without markup and not over MAX_SITE_TITLE; site_url an http(s) address (SITE_URL)."""
     for key in SITE_KEYS:
-        why = bad_character(str(site.get(key, "")), one_line=True)
+        value = str(site.get(key, ""))
+        why = bad_character(value, one_line=True)
+        control = next((c for c in value if 0x7F <= ord(c) <= 0x9F), None)  # DEL and C1: XML allows them, TOML strings do not
+        if why is None and control is not None:
+            why = f"含有不可显示的控制字符（U+{ord(control):04X}）"
         if why is not None:
             raise InstanceError(f"{where}：[site] 中的 {key} {why}")
     title = str(site.get("title", "")).strip()

@@ -100,6 +100,8 @@ def test_the_demo_instance_is_read(tmp_path):
         ("--site-url", "javascript:alert(1)"),
         ("--site-url", 'https://x.org/">'),
         ("--issuer", "甲\n乙"),
+        ("--title", "公示\x7f"),  # before: written raw, a TOML string cannot hold it: every later command failed
+        ("--issuer", "甲\x9b乙"),
     ],
 )
 def test_init_refuses_what_load_would_refuse_and_writes_nothing(tmp_path, option, value):
