@@ -54,9 +54,11 @@ class SiteConfig:
 
     @property
     def template_dirs(self) -> list[Path]:
-        """Page templates: the instance's own first, then the package's."""
+        """Page templates: the instance's own first (not when overrides/templates is a link out of
+        overrides/: reported by copy_assets), then the package's."""
         own = self.overrides / "templates" if self.overrides else None
-        return ([own] if own and own.is_dir() else []) + [self.templates]
+        mine = own is not None and own.is_dir() and not _outside(own, os.path.realpath(own.parent))
+        return ([own] if own is not None and mine else []) + [self.templates]
 
     @property
     def pages(self) -> Path:

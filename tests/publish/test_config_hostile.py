@@ -147,3 +147,13 @@ def test_the_title_is_escaped_in_the_header(tmp_path):
     page = (inst / "public" / "index.html").read_text(encoding="utf-8")
     assert 'aria-label="甲&amp;乙&#39;s 评估结果公示"' in page
     assert '<span class="md-ellipsis">\n            甲&amp;乙&#39;s 评估结果公示' in page
+
+
+def test_overrides_templates_itself_a_link_out_is_not_used(tmp_path):
+    inst = _instance(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "home.md.j2").write_text("私密内容\n", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere", inst / "overrides" / "templates")
+    config = load_site_config(instance=load_instance(inst / "scoring.toml"))
+    assert config.template_dirs == [config.templates]
+    assert [(p.code, p.file) for p in copy_assets(config, tmp_path / "assets")] == [("link_outside", "overrides/templates")]
