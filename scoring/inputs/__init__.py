@@ -235,7 +235,9 @@ def _workbook_files(
             # a pipe or device named .xlsx would block a reader forever
             problems.append(Problem("file_unreadable", "不是普通文件（可能是管道、设备或失效的链接），已跳过", rel))
             continue
-        if _outside(f, root):  # a link to a workbook elsewhere would be read and published
+        # a link to a workbook elsewhere would be read and published (the round folder is inside: a
+        # file that is no link is too, and costs no realpath)
+        if f.is_symlink() and _outside(f, root):
             problems.append(Problem("link_outside", LINK_OUTSIDE, rel))
             continue
         if st.st_size > MAX_WORKBOOK_BYTES:
