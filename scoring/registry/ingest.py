@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from ..errors import ACTION_CODES, FOLDER_CODES, REFUSAL_CODES, ROUND_CODES, WARNING_CODES, Problem
 from ..inputs import Action, Inputs, RoundInputs, RoundSpec, WorkbookFile
-from ..inputs.actions import change_pairs
+from ..inputs.actions import CHANGE_FIELDS, change_pairs
 from ..result import Result
 from ..rubric import CertificateRules, load_rubric
 from .certificates import add_years, certificate_expiry, current_certificate, end, issue, status_on
@@ -496,6 +496,17 @@ def _merger_cycle(con: sqlite3.Connection, code: str, into: str) -> list[str] | 
     return None
 
 
+def _recorded_again(con: sqlite3.Connection, a: Action) -> str | None:
+    """A 分立/合并 of this organisation with the same other organisation already recorded (under
+    another date or document number): what was recorded, or None."""
+    wanted = {(k, v) for k, v in a.changes if k in ("split", "merge")}
+    for r in con.execute("SELECT date, detail, document_no FROM actions WHERE action='变更' AND credit_code=? ORDER BY id", (a.credit_code,)):
+        for pair in change_pairs(r["detail"]):
+            if len(pair) == 2 and (CHANGE_FIELDS.get(pair[0]), pair[1].upper()) in wanted:
+                return f"{pair[0]}={pair[1].upper()} 已于 {r['date']} 记录（{r['document_no'] or '无文号'}）"
+    return None
+
+
 def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Action, today: date, rep: Report, closed: date | None = None) -> None:
     """One action on its date. D21/D23: one read after its date (`_backdated`) still takes effect on
     its date, but its notice is published on the day read, never dated before it, and the return
@@ -530,6 +541,10 @@ def _apply_action(con: sqlite3.Connection, cfg: CertificateRules | None, a: Acti
     if cycle:
         detail = f"{a.credit_code} 合并={cycle[0]} 会形成合并循环（登记库已记录的合并：{'→'.join(cycle)}），“变更”"
         rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=detail))
+        return
+    again = _recorded_again(con, a) if a.action == "变更" else None
+    if again:
+        rep.problems.append(Problem.of("action_not_applied", source_of(a), where=where, detail=f"{again}，“变更”"))
         return
     _record_action(con, a, today, where, cert["number"])
     rep.actions.append(f"{a.date} {cert['org_name']} {a.action} {a.detail}".strip())

@@ -318,3 +318,23 @@ def test_random_nights_of_actions_never_stop_the_night_nor_date_a_notice_in_the_
             voided = [(c["number"], c["void_on"]) for c in con.execute("SELECT number, void_on FROM certificates WHERE void_on IS NOT NULL")]
         assert all(published > last or published == day.isoformat() for _, published in new), (day, last, new)
         assert all(void_on > day.isoformat() for number, void_on in voided if number not in voids), (day, voided)
+
+
+def test_a_split_or_merger_recorded_twice_is_refused_the_second_time(acts):
+    other = credit_code(random.Random("分立"))
+    rep = acts(
+        "2026-07-01",
+        ("2026-07-01", B, "变更", f"分立={other}", "浙环监协〔2026〕30号"),
+        ("2026-07-01", C, "变更", f"合并={CODES[DD]}", "浙环监协〔2026〕31号"),
+    )
+    assert len(rep.actions) == 2
+    rep = acts(
+        "2026-07-08",
+        ("2026-07-08", B, "变更", f"分立={other.lower()}", "浙环监协〔2026〕35号"),
+        ("2026-07-08", C, "变更", f"地址=温州市某路9号；合并={CODES[DD]}", ""),
+        ("2026-07-08", B, "变更", f"分立={credit_code(random.Random('另一家'))}", "浙环监协〔2026〕36号"),  # another split: applied
+    )
+    refused = problems(rep, "action_not_applied")
+    assert len(refused) == 2 and "已于 2026-07-01 记录（浙环监协〔2026〕30号）" in refused[0].message and "第 4 行" in refused[0].message
+    assert "第 5 行" in refused[1].message and f"合并={CODES[DD]}" in refused[1].message
+    assert len(rep.actions) == 1 and len(rep.certificates) == 1
