@@ -32,6 +32,13 @@ class Commands(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a file that cannot be read or written: said as such, not as a bug
+            if os.environ.get("SCORING_DEBUG"):
+                raise
+            from .files import os_reason
+
+            where = f"无法读写 {exc.filename}" if exc.filename else "读写文件时出错"
+            raise click.ClickException(f"{where}：{os_reason(exc)}") from None
         except Exception as exc:
             if os.environ.get("SCORING_DEBUG"):
                 raise
@@ -86,11 +93,30 @@ def template(scheme: str, output: Path):
     if scheme == "actions":
         from .excel.actions import write_actions_template
 
-        write_actions_template(output)
+        _save(output, write_actions_template)
         click.echo(f"已生成操作表模板：{output}（填好后保存为评估表目录中的 <评估类别>/actions.xlsx）")
         return
-    write_template(scheme, output)
+    _save(output, lambda path: write_template(scheme, path))
     click.echo(f"已生成 {load_rubric(scheme).title} 评估表模板：{output}")
+
+
+def _save(path: Path, make) -> None:
+    """A file the user named (-o, --json): made in a temporary folder by `make(path)`, then copied
+    to `path`; a full disk or a file that takes no writes (/dev/full, /proc/…) is said in Chinese."""
+    import tempfile
+
+    from .files import os_reason
+
+    with tempfile.TemporaryDirectory() as tmp:
+        made = Path(tmp) / path.name
+        make(made)
+        data = made.read_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise click.ClickException(f"无法写入 {path}：{os_reason(exc)}") from None
 
 
 def _read(paths, scheme, jobs):
@@ -155,8 +181,8 @@ def score(paths, json_out, scheme, jobs, today):
     rows, missing = _read(paths, scheme, jobs)
     results = score_rows(rows, _today(today)) + missing_results(missing)
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=1), encoding="utf-8")
+        text = json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=1)
+        _save(json_out, lambda path: path.write_text(text, encoding="utf-8"))
     else:
         for res in results:
             total = "-" if res.total is None else f"{res.total:.2f}"
@@ -429,7 +455,7 @@ def publish(workbooks, out, today, db, office, no_office):
 @DB
 @click.option(
     "--log",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder of that name is reported in the run's output, the night still runs
     default=lambda: _configured("logs", "logs")() / "nightly-publish.log",
     help="运行摘要追加到此日志文件（运行失败时也写；默认为 scoring.toml 中 logs 目录下的 nightly-publish.log）。",
 )

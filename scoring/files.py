@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_atomic", "exclusive_lock", "os_reason"]
+__all__ = ["write_atomic", "exclusive_lock", "LockUnusable", "os_reason"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -43,7 +43,7 @@ _REASONS = {
     errno.EEXIST: "已存在",
     errno.EINVAL: "无法写入此类文件",
     errno.EBADF: "无法写入此类文件",
-    errno.EIO: "磁盘读写出错",
+    errno.EIO: "读写出错",
 }
 
 
@@ -52,11 +52,19 @@ def os_reason(exc: OSError) -> str:
     return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
+class LockUnusable(Exception):
+    """The lock file cannot be opened; the message names it and says why, in Chinese."""
+
+
 @contextmanager
 def exclusive_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[IO[str]]:
     """The lock file `path` (created when missing) held exclusively for the block; the open file is
-    yielded (a holder may write its pid into it). Held by another process: `busy()` is raised."""
-    fh = open(path, "a+")  # not inherited by a program started (Python opens files close-on-exec)
+    yielded (a holder may write its pid into it). Held by another process: `busy()` is raised;
+    the file cannot be opened: LockUnusable."""
+    try:
+        fh = open(path, "a+")  # not inherited by a program started (Python opens files close-on-exec)
+    except OSError as exc:  # a folder of that name, a read-only or full disk …
+        raise LockUnusable(f"无法使用锁文件 {path}：{os_reason(exc)}") from exc
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

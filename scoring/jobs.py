@@ -190,9 +190,12 @@ def publish(
     """The main job: workbooks → registry → office documents (when `office` is given) → site in
     `out` (swapped in whole, or not at all)."""
     workbooks, out, db = _paths(workbooks, out, db, office)
-    with publish_lock(out):
-        clean_leftovers(out)
-        return _publish(workbooks, out, today, db, config or load_site_config(), force, office)
+    try:
+        with publish_lock(out):
+            clean_leftovers(out)
+            return _publish(workbooks, out, today, db, config or load_site_config(), force, office)
+    except OSError as exc:  # beside --out: its folder, a leftover that cannot be removed …
+        raise PublishError(f"无法使用 {exc.filename or out}：{os_reason(exc)}；原网站保持不变") from exc
 
 
 def make_office(con: sqlite3.Connection, inputs: Inputs, today: date, config: SiteConfig, office: Path) -> OfficeReport:
@@ -355,7 +358,7 @@ def nightly(
         lines.append(f"未能发布：{exc}")
         outcome.code = EXIT_NOTHING
     except OSError as exc:
-        lines.append(f"未能发布：无法使用 {exc.filename or out}（{exc.strerror or exc}）；原网站保持不变")
+        lines.append(f"未能发布：无法使用 {exc.filename or out}（{os_reason(exc)}）；原网站保持不变")
         outcome.code = EXIT_NOTHING
     except Exception:  # a bug: say so in the log; the previous site stays served
         lines.append("未能发布：程序内部错误，原网站保持不变\n" + traceback.format_exc())

@@ -24,10 +24,10 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from ..files import exclusive_lock, write_atomic
+from ..files import LockUnusable, exclusive_lock, write_atomic
 from .outcome import PublishBusy, PublishError
 
 __all__ = [
@@ -77,7 +77,13 @@ def is_our_output(out: Path) -> bool:
 def publish_lock(out: Path) -> Iterator[None]:
     """One publish of `out` at a time; a second one is refused at once."""
     _public_folder(out.parent)
-    with exclusive_lock(out.parent / f".{out.name}.lock", lambda: PublishBusy(f"另一个发布（如夜间发布）正在更新 {out}，本次未执行")):
+    with ExitStack() as held:
+        try:
+            held.enter_context(
+                exclusive_lock(out.parent / f".{out.name}.lock", lambda: PublishBusy(f"另一个发布（如夜间发布）正在更新 {out}，本次未执行"))
+            )
+        except LockUnusable as exc:  # e.g. a folder of that name
+            raise PublishError(f"{exc}；原网站保持不变") from None
         yield
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from ..files import exclusive_lock
+from ..files import LockUnusable, exclusive_lock
 
 __all__ = ["open_registry", "RegistryBusy", "RegistryDateError", "audit_hash", "migrate", "audit", "MIGRATIONS"]
 
@@ -60,6 +60,21 @@ def connect(path: Path) -> sqlite3.Connection:
     return con
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A reader's connection. A copy on a read-only disk (an auditor's medium, a read-only mount)
+    cannot have the shared-memory file SQLite keeps beside it: it is read as immutable there (no
+    one can write to it)."""
+    try:
+        return connect(path)
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK) or not path.is_file():
+            raise
+    con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
 @contextmanager
 def open_registry(path: str | Path, write: bool = True):
     """Open (creating and migrating) the registry. A writer holds an exclusive lock file beside it
@@ -70,12 +85,15 @@ def open_registry(path: str | Path, write: bool = True):
     with ExitStack() as held:
         if write:
             busy = partial(RegistryBusy, f"登记库 {path} 正由另一个进程更新（如夜间发布），请稍后再试")
-            lock = held.enter_context(exclusive_lock(Path(f"{path}.lock"), busy))
+            try:
+                lock = held.enter_context(exclusive_lock(Path(f"{path}.lock"), busy))
+            except LockUnusable as exc:  # e.g. a folder of that name: no writer can be kept out
+                raise RegistryBusy(f"{exc}，登记库未打开") from None
             lock.seek(0)
             lock.truncate()
             lock.write(str(os.getpid()))
             lock.flush()
-        con = connect(path)
+        con = connect(path) if write else _read_only(path)
         try:
             if write:
                 migrate(con)
