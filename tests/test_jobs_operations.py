@@ -258,3 +258,75 @@ def test_a_full_backups_disk_is_said_plainly_and_nothing_is_changed(small_world,
     assert outcome.code == 1 and "无法写入登记库备份" in text and "磁盘已满" in text and "Traceback" not in text, text
     assert list((tmp / "backups").iterdir()) == []  # what it had written is removed
     assert (tmp / "registry.sqlite").read_bytes() == before  # no change without a backup
+
+
+# SIGTERM sent at a named point of the nightly (the first call of a stage, or inside the registry's
+# transaction): the run stops cleanly wherever it is
+STAGE_DRIVER = """
+import os, signal, sys
+import scoring.jobs as jobs, scoring.registry.ingest as ingest
+from scoring.cli import main
+module, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+target = {"jobs": jobs, "ingest": ingest}[module]
+real, calls = getattr(target, name), [0]
+def wrapped(*a, **k):
+    calls[0] += 1
+    if calls[0] == n:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return real(*a, **k)
+setattr(target, name, wrapped)
+main(sys.argv[4:])
+"""
+
+STAGES = [
+    ("jobs", "collect_inputs", 1),
+    ("ingest", "audit", 25),  # inside the registry's transaction (of a registry filled from scratch)
+    ("jobs", "export_open_data", 1),
+    ("jobs", "render", 1),
+    ("jobs", "build_hubs", 1),
+    ("jobs", "search_index", 1),
+    ("jobs", "check_site", 1),
+]
+FAST_STAGES = {("ingest", "audit", 25), ("jobs", "render", 1)}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("stopped")
+    first = subprocess.run(run_args("nightly", tmp, "--no-office"), capture_output=True, text=True, timeout=300, cwd=tmp)
+    assert first.returncode == 0, first.stderr
+    return tmp
+
+
+def pages_of(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site)) for p in site.rglob("index.html"))
+
+
+@pytest.mark.parametrize("module, name, n", [pytest.param(*k, marks=() if k in FAST_STAGES else pytest.mark.slow) for k in STAGES])
+def test_sigterm_at_any_stage_stops_cleanly_and_the_next_night_runs(served, module, name, n):
+    from scoring.publish.check import check_site
+
+    tmp = served
+    site = tmp / "www" / "site"
+    pages = pages_of(site)
+    (tmp / "www" / ".site.builds" / "state.json").unlink(missing_ok=True)  # a full rebuild each time
+    args = run_args("nightly", tmp, "--no-office")
+    if module == "ingest":  # a registry with something to record
+        args[args.index("--db") + 1] = str(tmp / f"fresh-{name}-{n}.sqlite")
+    stopped = subprocess.run(
+        [sys.executable, "-c", STAGE_DRIVER, module, name, str(n), *args[3:]], capture_output=True, text=True, timeout=300, cwd=tmp
+    )
+    assert stopped.returncode == 1 and "运行被终止（收到 SIGTERM）" in stopped.stdout, stopped.stdout[-2000:] + stopped.stderr[-2000:]
+    assert "Traceback" not in stopped.stdout + stopped.stderr
+    assert pages_of(site) == pages
+    check_site(site.resolve(), pages)
+    www = tmp / "www"
+    assert [p.name for p in www.iterdir() if ".work-" in p.name or ".link-" in p.name] == []
+    assert lock_is_free(www / ".site.lock")
+    if module == "ingest":  # the transaction was rolled back
+        con = sqlite3.connect(args[args.index("--db") + 1])
+        assert con.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
+        con.close()
+    after = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp)
+    assert after.returncode == 0, after.stdout[-2000:] + after.stderr[-2000:]
+    assert pages_of(site) == pages
