@@ -51,6 +51,7 @@ CODES = {
     "name_twice": "同一统一社会信用代码在不同评估类别中名称不同",
     "applications_unreadable": "申请进度表无法读取",
     "application_invalid": "申请进度表中的行有误",
+    "cell_unreadable": "单元格内容已损坏",
     "bad_character": "含有不可显示或不允许的字符",
     "workbook_misplaced": "评估表不在批次目录中",
     "link_outside": "链接指向目录之外",

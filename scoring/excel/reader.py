@@ -17,16 +17,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from ..fields import ParseError
 from .template import META_SCHEME, META_VERSION
 
-__all__ = ["RawCell", "RawWorkbook", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
+__all__ = ["RawCell", "RawWorkbook", "Unreadable", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a filled form is ~30 KB; anything this big is not one
 MAX_PART_BYTES = 20 * 1024 * 1024  # uncompressed size of one part (zip bomb, huge sheet)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class Unreadable(str):
+    """The value of a cell the reader cannot decode: a shared-string index that is no string's, a
+    date, number or boolean that is not one. The rest of the workbook is read as usual; validation
+    refuses this cell alone, naming it and its field, whatever the field's type: every parser of
+    `scoring.fields` makes text of a value (`str()`) before it accepts or shows it, and that raises
+    the cell's ParseError. Its own text is one NUL, so it is never blank, a choice, a date or a code."""
+
+    code: str
+    message: str
+
+    def __new__(cls, code: str, message: str) -> Unreadable:
+        self = super().__new__(cls, "\x00")
+        self.code, self.message = code, message
+        return self
+
+    def __str__(self) -> str:
+        raise ParseError(self.code, self.message)
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.code!r}, {self.message!r})"
+
+    def __reduce__(self):
+        return Unreadable, (self.code, self.message)
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,39 @@ def expand(ref: str) -> list[list[str]]:
     return [[f"{col_letters(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
 
 
+_DATE_PART = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_ELAPSED = ("h]", "hh]", "m]", "mm]", "s]", "ss]")
+
+
+def _is_date_format(fmt: str) -> bool:
+    """openpyxl's `is_date_format`, the same answer for every format, in one pass: it drops the
+    quoted literals and the bracketed codes but elapsed time from the format's first section and
+    looks for a date letter, and its pattern rescans to the end from every `[` no `]` follows."""
+    fmt = fmt.split(";")[0]
+    kept: list[str] = []
+    i, n = 0, len(fmt)
+    newline = fmt.find("\n")  # the first newline at or after i (a quoted literal does not span one)
+    close = fmt.find("]")  # the first `]` after i, -1 once there is none
+    while i < n:
+        ch = fmt[i]
+        if ch == '"':
+            if 0 <= newline <= i:
+                newline = fmt.find("\n", i + 1)
+            j = fmt.find('"', i + 1)
+            if j >= 0 and (newline < 0 or j < newline):
+                i = j + 1
+                continue
+        elif ch == "[" and close >= 0 and not fmt.startswith(_ELAPSED, i + 1):
+            if close <= i:
+                close = fmt.find("]", i + 1)
+            if close >= 0:
+                i = close + 1
+                continue
+        kept.append(ch)
+        i += 1
+    return _DATE_PART.search("".join(kept)) is not None
+
+
 def _cast_number(v: str):
     # exactly openpyxl's rule (openpyxl.reader.excel / _reader._cast_number)
     if "." in v or "E" in v or "e" in v:
@@ -116,21 +175,40 @@ def _cast_number(v: str):
 
 
 # --- fast reader -----------------------------------------------------------------------------------
+#
+# Every pattern is linear in its input (bounded work per byte, whatever the bytes): a tag's
+# attributes are `[^<>]*`, so a match attempt never runs past the next `<` (well-formed XML has no
+# `<` inside a tag); a cell's content stops at the next thing that starts a cell; an attribute's
+# name starts only where a name can start; and an element whose content runs to its end tag
+# (cellXfs, is, rPh) is found by looking for its end tag once from its start tag (`_between`), never
+# by a pattern that, lacking the end tag, would rescan to the end of the part from every start tag.
 
-_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
-_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
-_DEFNAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
-_REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
-_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^>]*)/?>")
-_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>((?:[^<]|<(?!/(?:\w+:)?cellXfs>))*)</(?:\w+:)?cellXfs>")
-_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)(?:/>|>)")
+_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^<>]*)/?>")
+_ATTR = re.compile(r'(?<![\w:])([\w:]+)="([^"]*)"')
+_DEFNAME = re.compile(r"<(?:\w+:)?definedName\b([^<>]*)>([^<]*)</(?:\w+:)?definedName>")
+_REL = re.compile(r"<(?:\w+:)?Relationship\b([^<>]*)/?>")
+_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^<>]*)/?>")
+_CELLXFS = (re.compile(r"<(?:\w+:)?cellXfs\b[^<>]*>"), re.compile(r"</(?:\w+:)?cellXfs>"))
+_XF = re.compile(r"<(?:\w+:)?xf\b([^<>]*?)(?:/>|>)")
 _SI = re.compile(r"<(?:\w+:)?si>((?:[^<]|<(?!/?(?:\w+:)?si>))*)</(?:\w+:)?si>|<(?:\w+:)?si/>")
-_T = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t/>")
-_RPH = re.compile(r"<(?:\w+:)?rPh\b(?:[^<]|<(?!/(?:\w+:)?rPh>))*</(?:\w+:)?rPh>")
-_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>((?:[^<]|<(?!/(?:\w+:)?c>|(?:\w+:)?c\s))*)</(?:\w+:)?c>)")
+_T = re.compile(r"<(?:\w+:)?t(?:\s[^<>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t/>")
+_RPH = (re.compile(r"<(?:\w+:)?rPh\b"), re.compile(r"</(?:\w+:)?rPh>"))
+_CELL = re.compile(r"<(?:\w+:)?c\b([^<>]*?)(?:/>|>((?:[^<]|<(?!/(?:\w+:)?c>|(?:\w+:)?c\b))*)</(?:\w+:)?c>)")
 _V = re.compile(r"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _F = re.compile(r"<(?:\w+:)?f\b")
-_IS = re.compile(r"<(?:\w+:)?is>((?:[^<]|<(?!/(?:\w+:)?is>))*)</(?:\w+:)?is>")
+_IS = (re.compile(r"<(?:\w+:)?is>"), re.compile(r"</(?:\w+:)?is>"))
+
+
+def _between(xml: str, tags: tuple[re.Pattern, re.Pattern], pos: int = 0) -> tuple[int, int, int, int] | None:
+    """(start, content start, content end, end) of the first element `tags` (its start tag, its end
+    tag) opens at or after `pos` and closes; None when none does. The same as one pattern
+    `start((?:[^<]|<(?!end))*)end` gives, in one pass: lacking an end tag after the first start tag,
+    no later start tag has one either."""
+    m = tags[0].search(xml, pos)
+    if m is None:
+        return None
+    e = tags[1].search(xml, m.end())
+    return None if e is None else (m.start(), m.end(), e.start(), e.end())
 
 
 def _unescape(s: str) -> str:
@@ -138,8 +216,17 @@ def _unescape(s: str) -> str:
     return html.unescape(s) if "&" in s else s
 
 
+def _without_rph(xml: str) -> str:
+    """`xml` without its phonetic runs (<rPh>…</rPh>), as `re.sub` of the one pattern would give."""
+    kept, pos = [], 0
+    while (run := _between(xml, _RPH, pos)) is not None:
+        kept.append(xml[pos : run[0]])
+        pos = run[3]
+    return "".join(kept) + xml[pos:] if kept else xml
+
+
 def _text_of(xml: str) -> str:
-    xml = _RPH.sub("", xml)  # phonetic runs are not part of the text
+    xml = _without_rph(xml)  # phonetic runs are not part of the text
     return "".join(_unescape(m[1] or "") for m in _T.finditer(xml))
 
 
@@ -247,23 +334,62 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
         wb.names.setdefault(name, text)
 
     styles = _styles(z.text("xl/styles.xml") or "")
-    shared: list = []
-    cache: dict[str, dict[str, tuple] | None] = {}
+    shared: list[str] | None = None  # the shared strings' XML, read once
+    texts: dict[int, str] = {}  # shared string index -> its text, made once however many cells show it
+    parts: dict[str, dict[str, tuple] | None] = {}  # sheet part -> its cells, parsed once whichever sheets name it
+    fetched: dict[tuple[str, str], RawCell] = {}  # each cell decoded once however many names point at it
+    date_formats: dict[str, bool] = {}  # each number format looked at once however many cells have it
+
+    def dated(fmt: str) -> bool:
+        if fmt not in date_formats:
+            date_formats[fmt] = _is_date_format(fmt)
+        return date_formats[fmt]
 
     def sheet_cells(sheet: str) -> dict | None:
         nonlocal shared
-        if sheet not in cache:
-            part = sheet_part.get(sheet)
-            xml = z.text(part) if part else None
+        part = sheet_part.get(sheet)
+        if not part:
+            return None
+        if part not in parts:
+            xml = z.text(part)
             if xml is None:
-                cache[sheet] = None
+                parts[part] = None
             else:
-                if not shared:
+                if shared is None:
                     shared = _SI.findall(z.text("xl/sharedStrings.xml") or "")
-                cache[sheet] = _cells(xml)
-        return cache[sheet]
+                parts[part] = _cells(xml)
+        return parts[part]
 
-    def fetch(sheet: str, ref: str) -> RawCell:
+    def shared_text(v: str) -> str:
+        assert shared is not None  # read with the first sheet
+        i = int(v)
+        if not 0 <= i < len(shared):  # -1 is no string's, not the last one's
+            have = f"序号只有 0 到 {len(shared) - 1}" if shared else "没有共享字符串"
+            return Unreadable("cell_unreadable", f"单元格内容已损坏：指向序号为 {_shown(v)} 的共享字符串，工作簿中{have}；请重新填写该单元格")
+        if i not in texts:
+            texts[i] = _text_of(shared[i])
+        return texts[i]
+
+    def value_of(t: str, v: str, fmt: str):
+        if t == "s":
+            return shared_text(v)
+        if t in ("str", "e"):
+            return _unescape(v)
+        if t == "b":
+            return bool(int(v))
+        if t == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            return from_ISO8601(v)
+        value = _cast_number(v)
+        if fmt != "General" and dated(fmt):
+            try:
+                value = from_excel(value, epoch)
+            except (OverflowError, ValueError):  # 20261115 in a date cell: no date; the validator says so
+                pass
+        return value
+
+    def decode(sheet: str, ref: str) -> RawCell:
         cells = sheet_cells(sheet)
         raw = cells.get(ref) if cells else None
         if raw is None:
@@ -275,31 +401,40 @@ def _read_into(z: _Zip, wb: RawWorkbook, wanted) -> None:
         if _F.search(inner):
             return RawCell(None, fmt, True, sheet, ref)
         if t == "inlineStr":
-            m = _IS.search(inner)
-            return RawCell(_text_of(m[1]) if m else None, fmt, False, sheet, ref)
+            run = _between(inner, _IS)
+            return RawCell(_text_of(inner[run[1] : run[2]]) if run else None, fmt, False, sheet, ref)
         m = _V.search(inner)
         if m is None:
             return RawCell(None, fmt, False, sheet, ref)
-        v = m[1]
-        if t == "s":
-            return RawCell(_text_of(shared[int(v)]), fmt, False, sheet, ref)
-        if t in ("str", "e"):
-            return RawCell(_unescape(v), fmt, False, sheet, ref)
-        if t == "b":
-            return RawCell(bool(int(v)), fmt, False, sheet, ref)
-        if t == "d":
-            from openpyxl.utils.datetime import from_ISO8601
-
-            return RawCell(from_ISO8601(v), fmt, False, sheet, ref)
-        value = _cast_number(v)
-        if fmt != "General" and is_date_format(fmt):
-            try:
-                value = from_excel(value, epoch)
-            except (OverflowError, ValueError):  # 20261115 in a date cell: no date; the validator says so
-                pass
+        try:
+            value = value_of(t, m[1], fmt)
+        except (ValueError, OverflowError, TypeError):  # this cell only: the rest of the workbook is read
+            value = _undecodable(t, m[1])
         return RawCell(value, fmt, False, sheet, ref)
 
+    def fetch(sheet: str, ref: str) -> RawCell:
+        key = (sheet, ref)
+        if key not in fetched:
+            fetched[key] = decode(sheet, ref)
+        return fetched[key]
+
     _read_names(wb, fetch, wanted)
+
+
+_KINDS = {"s": "共享字符串序号", "b": "逻辑值", "d": "日期", "n": "数字"}
+
+
+def _shown(v: str) -> str:
+    v = v.strip()
+    return v if len(v) <= 20 else v[:19] + "…"
+
+
+def _undecodable(t: str, v: str) -> Unreadable:
+    """The value of a cell whose stored value is not of its own type (`t="d"` with no ISO date …)."""
+    if t == "d":
+        return Unreadable("bad_date", f"单元格存为日期，但其内容“{_shown(v)}”不是有效日期，无法读取；请重新输入该日期")
+    kind = _KINDS.get(t, "数字")
+    return Unreadable("cell_unreadable", f"单元格内容已损坏：存为{kind}，但其内容“{_shown(v)}”不是有效的{kind}，无法读取；请重新填写该单元格")
 
 
 def _read_names(wb: RawWorkbook, fetch, wanted) -> None:
@@ -322,12 +457,16 @@ def _read_names(wb: RawWorkbook, fetch, wanted) -> None:
     for meta in (META_SCHEME, META_VERSION):
         read_name(meta)
     if META_SCHEME in wb.cells:
-        wb.scheme = wb.cells[META_SCHEME].value
-        wb.version = wb.cells[META_VERSION].value if META_VERSION in wb.cells else None
+        wb.scheme = _readable(wb.cells[META_SCHEME].value)  # an undecodable template id: not a template
+        wb.version = _readable(wb.cells[META_VERSION].value) if META_VERSION in wb.cells else None
     names = wb.names if wanted is None else (wanted(wb.scheme, wb.version) or ())
     for name in names:
         if name in wb.names and name not in wb.cells and name not in wb.blocks:
             read_name(name)
+
+
+def _readable(value):
+    return None if isinstance(value, Unreadable) else value
 
 
 def _styles(xml: str) -> list[str]:
@@ -336,8 +475,8 @@ def _styles(xml: str) -> list[str]:
         a = dict(_ATTR.findall(m[1]))
         custom[int(a["numFmtId"])] = _unescape(a.get("formatCode", ""))
     out = []
-    xfs = _CELLXFS.search(xml)
-    for xf in _XF.finditer(xfs[1] if xfs else ""):
+    xfs = _between(xml, _CELLXFS)
+    for xf in _XF.finditer(xml[xfs[1] : xfs[2]] if xfs else ""):
         a = dict(_ATTR.findall(xf[1]))
         fid = int(a.get("numFmtId", 0))
         out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
