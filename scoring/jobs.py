@@ -64,7 +64,7 @@ from .registry import (
     unread_files,
 )
 from .result import Result
-from .workers import Terminated
+from .workers import Terminated, not_stopped
 
 __all__ = [
     "publish",
@@ -276,7 +276,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             carry.sweep(site)
         with clock.stage("check"):
             check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None, carry.listing())
-        with clock.stage("swap"):
+        with clock.stage("swap"), not_stopped():  # a SIGTERM now lets the swap finish: the new site is published whole
             build, previous = swap_in(site, out)
             write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
             save_manifest(out, carry.manifest(build))

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-__all__ = ["Terminated", "worker_pool", "stop_on_sigterm"]
+__all__ = ["Terminated", "worker_pool", "stop_on_sigterm", "not_stopped"]
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -80,6 +80,8 @@ def stop_on_sigterm() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: object) -> None:
+        if _held_off:  # inside not_stopped(): the step finishes, the run ends as it would have
+            return
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         raise Terminated()
 
@@ -88,3 +90,17 @@ def stop_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+_held_off: list[bool] = []
+
+
+@contextmanager
+def not_stopped() -> Iterator[None]:
+    """A step a stop must not cut in the middle (the swap and the files that describe it): a
+    SIGTERM meanwhile is ignored, the step and what follows it complete."""
+    _held_off.append(True)
+    try:
+        yield
+    finally:
+        _held_off.pop()

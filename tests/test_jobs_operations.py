@@ -330,3 +330,18 @@ def test_sigterm_at_any_stage_stops_cleanly_and_the_next_night_runs(served, modu
     after = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp)
     assert after.returncode == 0, after.stdout[-2000:] + after.stderr[-2000:]
     assert pages_of(site) == pages
+
+
+def test_sigterm_during_the_swap_lets_it_finish_and_the_new_site_is_published(served):
+    tmp = served
+    site = tmp / "www" / "site"
+    pages, live = pages_of(site), site.resolve()
+    (tmp / "www" / ".site.builds" / "state.json").unlink(missing_ok=True)
+    args = run_args("nightly", tmp, "--no-office")
+    done = subprocess.run(
+        [sys.executable, "-c", STAGE_DRIVER, "jobs", "swap_in", "1", *args[3:]], capture_output=True, text=True, timeout=300, cwd=tmp
+    )
+    assert done.returncode == 0 and "已发布" in done.stdout and "Traceback" not in done.stdout + done.stderr, done.stdout[-2000:]
+    assert site.resolve() != live and pages_of(site) == pages  # the new build, whole, with its state and manifest
+    assert sorted(p.name for p in (tmp / "www" / ".site.builds").iterdir() if p.is_file()) == ["manifest.json", "spare.json", "state.json"]
+    assert lock_is_free(tmp / "www" / ".site.lock")
