@@ -60,6 +60,7 @@ from .registry import (
     open_registry,
     public_view,
     record,
+    registry_identity,
     save_hashes,
     unread_files,
 )
@@ -239,6 +240,12 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 base = code_fingerprint(config.root) + config.fingerprint()
                 state = site_state(view, inputs.calendar, base)
                 stored = read_state(out)
+                owner = registry_identity(con)
+                if stored.get("registry") not in (None, owner):  # two instances given the same --out
+                    raise PublishError(
+                        f"发布目录 {out} 中是另一个登记库发布的网站（另一个机构实例？）；为免互相覆盖，未做任何更改。"
+                        f"请为本实例另设 --out；如确需由本登记库接管该网站，请删除 {builds_folder(out) / 'state.json'} 后重试"
+                    )
                 carry = load_carry(out, enabled=not force)
             if not force and stored.get("state") == state and (out / "index.html").is_file():
                 return PublishResult(report, out, int(stored.get("pages", 0)), clock.seconds, [], skipped=True, office=office_report)
@@ -278,7 +285,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             check_site(site, [url_of(p.path) + "index.html" for p in pages], carry.written if carry.superset() else None, carry.listing())
         with clock.stage("swap"), not_stopped():  # a SIGTERM now lets the swap finish: the new site is published whole
             build, previous = swap_in(site, out)
-            write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages)})
+            write_state(out, {"state": state, "today": today.isoformat(), "pages": len(pages), "registry": owner})
             save_manifest(out, carry.manifest(build))
             retire(previous, out, carry.old if carry.previous is not None else None)
         return PublishResult(

@@ -3,6 +3,7 @@ run leaves no process behind and no lock held, so the next night runs."""
 
 import fcntl
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -110,8 +111,9 @@ def test_a_process_killed_with_workers_running_leaves_the_lock_free(tmp_path, ho
     assert returncode == -9, printed[-2000:]
     workers = [int(p) for p in printed.split()]
     try:
-        # the flock was the parent's; a forked child kept a copy of it and with it the lock
-        assert lock_is_free(lock)
+        # the flock was the parent's; a forked child kept a copy of it and with it the lock (a child
+        # not yet scheduled lets go of it as soon as it runs)
+        assert wait_for(lambda: lock_is_free(lock), 5)
         if how == "pool":  # the pool's workers die with their parent
             assert wait_for(lambda: not any(alive(p) for p in workers), 10)
     finally:
@@ -345,3 +347,21 @@ def test_sigterm_during_the_swap_lets_it_finish_and_the_new_site_is_published(se
     assert site.resolve() != live and pages_of(site) == pages  # the new build, whole, with its state and manifest
     assert sorted(p.name for p in (tmp / "www" / ".site.builds").iterdir() if p.is_file()) == ["manifest.json", "spare.json", "state.json"]
     assert lock_is_free(tmp / "www" / ".site.lock")
+
+
+def test_two_instances_given_the_same_out_never_replace_each_others_site(small_world, tmp_path_factory):
+    from scoring.publish import PublishError
+
+    tmp, wb, _ = small_world
+    out = tmp / "www" / "site"
+    publish(wb, out, D("2026-11-25"), tmp / "registry.sqlite")
+    live = out.resolve()
+    other = tmp_path_factory.mktemp("other")  # another instance: its own workbooks and registry
+    (other / "workbooks").mkdir()
+    shutil.copytree(ROOT / "workbooks" / "hosting", other / "workbooks" / "hosting")
+    with pytest.raises(PublishError, match="另一个登记库发布的网站"):
+        publish(other / "workbooks", out, D("2026-11-25"), other / "registry.sqlite")
+    assert out.resolve() == live
+    # its own registry, restored from a backup or copied to a new server, still publishes there
+    shutil.copy(tmp / "registry.sqlite", other / "copy.sqlite")
+    assert publish(wb, out, D("2026-11-26"), other / "copy.sqlite", force=True).pages > 0

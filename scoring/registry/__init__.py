@@ -4,7 +4,7 @@ It receives collected inputs and results (`record`) and answers queries; it neve
 and imports nothing from `scoring.excel`, `scoring.pipeline`, `scoring.publish` or `scoring.jobs`.
 """
 
-from .bookkeeping import BackupFailed, backup_registry, cache_qr_codes, cached_qr_codes, known_hashes, save_hashes
+from .bookkeeping import BackupFailed, backup_registry, cache_qr_codes, cached_qr_codes, known_hashes, registry_identity, save_hashes
 from .db import RegistryBusy, RegistryDateError, open_registry
 from .ingest import Report, draw_sample, record, unread_files
 from .opendata import export_open_data
@@ -55,4 +55,5 @@ __all__ = [
     "cache_qr_codes",
     "backup_registry",
     "BackupFailed",
+    "registry_identity",
 ]

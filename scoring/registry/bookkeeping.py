@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..files import os_reason
 
-__all__ = ["known_hashes", "save_hashes", "cached_qr_codes", "cache_qr_codes", "backup_registry", "BackupFailed"]
+__all__ = ["known_hashes", "save_hashes", "cached_qr_codes", "cache_qr_codes", "backup_registry", "BackupFailed", "registry_identity"]
 
 
 def known_hashes(con: sqlite3.Connection) -> dict[str, tuple[str, str]]:
@@ -48,6 +48,13 @@ def cache_qr_codes(con: sqlite3.Connection, made: dict[str, str]) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def registry_identity(con: sqlite3.Connection) -> str | None:
+    """What tells one registry from another and is kept by its copies and backups: the hash of its
+    first audit row (None before anything is recorded)."""
+    row = con.execute("SELECT hash FROM audit ORDER BY id LIMIT 1").fetchone()
+    return row[0] if row else None
 
 
 class BackupFailed(Exception):
