@@ -461,7 +461,7 @@ def publish(workbooks, out, today, db, office, no_office):
 )
 @click.option(
     "--backups",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file of that name is reported in the log, like any backup that cannot be written
     default=lambda: (_instance().root / "backups") if _instance() else Path("backups"),
     help="登记库每日备份的目录（默认为机构目录或当前目录下的 backups）。",
 )

@@ -89,3 +89,17 @@ def test_a_registry_copy_on_a_read_only_disk_is_read_and_never_written(small_wor
         assert refused.returncode == 1 and plain(refused) and "所在磁盘只读" in refused.stderr, refused.stderr
     finally:
         subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_backups_path_that_is_a_file_is_logged_and_nothing_is_changed(small_world):
+    tmp, wb, _ = small_world
+    assert run(*site_args(tmp, wb, "nightly"), cwd=tmp).returncode == 0
+    (tmp / "backups").write_text("not a folder")
+    before = (tmp / "registry.sqlite").read_bytes()
+    args = site_args(tmp, wb, "nightly")
+    args[args.index("--today") + 1] = "2026-11-26"
+    done = run(*args, cwd=tmp)
+    said = f"无法写入登记库备份 {tmp / 'backups'}：不是目录"
+    assert done.returncode == 1 and plain(done) and said in done.stdout, done.stdout + done.stderr
+    assert said in (tmp / "logs" / "nightly.log").read_text(encoding="utf-8")
+    assert (tmp / "registry.sqlite").read_bytes() == before

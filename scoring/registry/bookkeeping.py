@@ -95,7 +95,8 @@ def backup_registry(db: Path, folder: Path, today: date, keep: int) -> Path | No
             raise BackupFailed(f"无法写入登记库备份 {target}：{why}") from exc
         except OSError as exc:
             _remove(tmp)
-            raise BackupFailed(f"无法写入登记库备份 {exc.filename or target}：{os_reason(exc)}") from exc
+            why = "不是目录" if isinstance(exc, (FileExistsError, NotADirectoryError)) else os_reason(exc)
+            raise BackupFailed(f"无法写入登记库备份 {exc.filename or target}：{why}") from exc
     finally:
         src.close()
     return target
