@@ -29,9 +29,15 @@ def index_bundles(site: Path, work: Path, todo: list[tuple[str, list[str]]]) -> 
     running: list[tuple[str, subprocess.Popen]] = []
 
     def finish(name: str, proc: subprocess.Popen) -> None:
-        out, _ = proc.communicate()
+        limit = PAGEFIND_SECONDS + PAGEFIND_SECONDS_PER_PAGE * len(dict(todo)[name])
+        try:
+            out, _ = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:  # Pagefind stalls when it cannot write (no inode left): never wait for ever
+            proc.kill()
+            proc.communicate()
+            raise PublishError(f"搜索索引生成超时（pagefind {name}，{limit:.0f} 秒未完成；发布目录所在磁盘的空间或 inode 可能已用完）") from None
         if proc.returncode != 0 or not (site / "pagefind" / name / "pagefind.js").is_file():
-            raise PublishError(f"搜索索引生成失败（pagefind {name}）：{out.strip()[-500:]}")
+            raise PublishError(f"搜索索引生成失败（pagefind {name}）：{_pagefind_failure(out)}")
 
     try:
         for name, pages in todo:
@@ -54,6 +60,22 @@ def index_bundles(site: Path, work: Path, todo: list[tuple[str, list[str]]]) -> 
         for _, proc in running:
             proc.kill()
             proc.wait()
+
+
+# how long one bundle's Pagefind may take: far more than it needs (about a second per hundred pages)
+PAGEFIND_SECONDS, PAGEFIND_SECONDS_PER_PAGE = 120, 0.2
+
+
+def _pagefind_failure(out: str) -> str:
+    """Pagefind's output said in Chinese when the cause is known (a Rust panic's text is no message)."""
+    text = out.lower()
+    if "os error 28" in text or "no space left" in text or "storagefull" in text:
+        return "发布目录所在磁盘已满（空间或 inode 已用完）"
+    if "os error 122" in text or "quota exceeded" in text:
+        return "超出磁盘配额"
+    if "os error 13" in text or "permission denied" in text:
+        return "没有写入发布目录的权限"
+    return out.strip()[-500:]
 
 
 # Organisation pages per search bundle. Pagefind cannot update an index, so the index is made of
