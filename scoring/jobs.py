@@ -204,7 +204,7 @@ def make_office(con: sqlite3.Connection, inputs: Inputs, today: date, config: Si
     try:
         return build_office(con, inputs, today, config, office)
     except OSError as exc:
-        return OfficeReport(office, problems=[f"无法写入办公文件目录：{exc.strerror or exc}（{exc.filename or office}）"])
+        return OfficeReport(office, problems=[f"无法写入办公文件目录：{os_reason(exc)}（{exc.filename or office}）"])
     except Exception:  # a bug: the site is still published, the log says what happened
         return OfficeReport(office, problems=["生成办公文件时程序内部错误：\n" + traceback.format_exc()])
 
@@ -292,7 +292,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
             report, out, len(pages), clock.seconds, hubs.warnings, office=office_report, carried=carry.linked, made=len(carry.written)
         )
     except OSError as exc:  # full disk, read-only or missing output folder …: say so, keep the old site
-        raise PublishError(f"写入发布目录失败：{exc.strerror or exc}（{exc.filename or out}）；原网站保持不变") from exc
+        raise PublishError(f"写入发布目录失败：{os_reason(exc)}（{exc.filename or out}）；原网站保持不变") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -182,8 +182,9 @@ def test_a_full_disk_keeps_the_old_site(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "site"))
 
     monkeypatch.setattr(site_module, "swap_in", full)
-    with pytest.raises(PublishError, match="No space left on device"):
+    with pytest.raises(PublishError, match="写入发布目录失败：磁盘已满") as raised:
         publish(ROOT / "workbooks", tmp_path / "site", date(2026, 11, 25), tmp_path / "r.sqlite")
+    assert "No space" not in str(raised.value)
     assert served_pages(tmp_path / "site") == before
     assert not list(tmp_path.glob(".site.work-*"))
 
@@ -411,3 +412,14 @@ def test_a_read_only_database_is_said_plainly(tmp_path, monkeypatch):
     monkeypatch.setattr(db, "connect", read_only)
     with pytest.raises(PublishError, match="只读"):
         publish(ROOT / "workbooks", tmp_path / "public", date(2026, 11, 25), tmp_path / "registry.sqlite")
+
+
+def test_an_office_folder_on_a_full_disk_is_said_in_chinese(tmp_path, monkeypatch):
+    import scoring.jobs as jobs_module
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "office" / "x.pdf"))
+
+    monkeypatch.setattr(jobs_module, "build_office", full)
+    report = jobs_module.make_office(None, None, date(2026, 11, 25), None, tmp_path / "office")
+    assert report.problems == [f"无法写入办公文件目录：磁盘已满（{tmp_path / 'office' / 'x.pdf'}）"]
