@@ -78,7 +78,7 @@ def load_instance(path: Path) -> Instance:
         raise InstanceError(f"找不到配置文件 {path}")
     try:
         # a folder, a pipe (which would block) or a file far beyond any real configuration is refused unread
-        raw = toml_loads(read_small_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
+        raw = toml_loads(read_small_file(path, MAX_CONFIG_BYTES).decode("utf-8-sig"))  # Notepad saves UTF-8 with a BOM
     except InputFileError as exc:
         raise InstanceError(f"{path}：{exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

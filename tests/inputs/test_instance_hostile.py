@@ -130,3 +130,10 @@ def test_a_config_that_is_a_folder_a_pipe_or_huge_is_refused_unread(tmp_path):
         assert str(tmp_path / name) in str(info.value)
     with pytest.raises(InstanceError, match="找不到配置文件"):
         load_instance(tmp_path / "missing.toml")
+
+
+def test_a_config_saved_by_notepad_with_a_bom_is_read(tmp_path):
+    path = _config(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # Notepad's UTF-8
+    instance = load_instance(path)
+    assert instance.site["title"] == "评估结果公示" and instance.schemes == ("zj-skpw",)
