@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_atomic", "exclusive_lock", "LockUnusable", "os_reason"]
+__all__ = ["write_atomic", "exclusive_lock", "LockUnusable", "os_reason", "copy_tree"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -45,6 +45,28 @@ _REASONS = {
     errno.EBADF: "无法写入此类文件",
     errno.EIO: "读写出错",
 }
+
+
+def copy_tree(src: Path, dst: Path, dirs_exist_ok: bool = False) -> None:
+    """`shutil.copytree`, a failure raised as the first OSError itself (copytree gathers them into
+    one shutil.Error of English text, its errno lost: a full disk could not be said as such)."""
+    import shutil
+
+    failed: list[OSError] = []
+
+    def copy(s: str, d: str) -> object:
+        try:
+            return shutil.copy2(s, d)
+        except OSError as exc:
+            failed.append(exc)
+            raise
+
+    try:
+        shutil.copytree(src, dst, copy_function=copy, dirs_exist_ok=dirs_exist_ok)
+    except shutil.Error:
+        if failed:
+            raise failed[0] from None
+        raise
 
 
 def os_reason(exc: OSError) -> str:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .files import os_reason
+from .fields import visible
+from .files import copy_tree, os_reason
 from .inputs import Inputs, collect_inputs
 from .office import OfficeReport, build_office
 from .pipeline import score_files
@@ -214,7 +215,7 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
     work = new_work_folder(out)
     try:
         docs, site = work / "docs", work / "site"
-        shutil.copytree(config.pages, docs)
+        copy_tree(config.pages, docs)
         # the instance's CSS, logo and images over the package's (no link out of overrides/ followed)
         asset_problems = copy_assets(config, docs / "assets")
         with _registry(db) as con:
@@ -305,6 +306,7 @@ Summary = Callable[[PublishResult, Path, date, date | None, float], list[str]]
 
 
 STOPPED = "未能发布：运行被终止（收到 SIGTERM），本次的临时文件已清理，原网站保持不变；下次运行时继续"
+INTERRUPTED = "未能发布：运行被中断（Ctrl+C），本次的临时文件已清理，原网站保持不变；下次运行时继续"
 
 
 @dataclass
@@ -361,6 +363,9 @@ def nightly(
     except Terminated:  # SIGTERM (the CLI's stop_on_sigterm): every finally has run, the workers are gone
         lines.append(STOPPED)
         outcome.code = EXIT_NOTHING
+    except KeyboardInterrupt:  # Ctrl+C in an interactive run: logged like a stop
+        lines.append(INTERRUPTED)
+        outcome.code = EXIT_NOTHING
     except (PublishError, RegistryBusy) as exc:
         lines.append(f"未能发布：{exc}")
         outcome.code = EXIT_NOTHING
@@ -368,8 +373,10 @@ def nightly(
         lines.append(f"未能发布：无法使用 {exc.filename or out}（{os_reason(exc)}）；原网站保持不变")
         outcome.code = EXIT_NOTHING
     except Exception:  # a bug: say so in the log; the previous site stays served
-        lines.append("未能发布：程序内部错误，原网站保持不变\n" + traceback.format_exc())
+        lines.append("未能发布：程序内部错误，原网站保持不变")
+        lines += [f"    | {line}" for line in traceback.format_exc().splitlines()]  # indented: no line of it reads as the log's own
         outcome.code = EXIT_NOTHING
+    lines[:] = [visible(line) for line in lines]  # one line per item: a path or message with a line break forges none
     text = "\n".join(lines) + "\n"
     if _in_site(log, out):  # refused above: the lines are only printed
         return outcome
@@ -378,5 +385,5 @@ def nightly(
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        lines.append(f"无法写入日志 {log}：{os_reason(exc)}")
+        lines.append(visible(f"无法写入日志 {log}：{os_reason(exc)}"))
     return outcome

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from ..files import LockUnusable, exclusive_lock, write_atomic
+from ..files import LockUnusable, exclusive_lock, os_reason, write_atomic
 from .outcome import PublishBusy, PublishError
 
 __all__ = [
@@ -92,7 +92,7 @@ def new_work_folder(out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
     except OSError as exc:
-        raise PublishError(f"无法在 {out.parent} 中建立发布目录：{exc.strerror or exc}") from exc
+        raise PublishError(f"无法在 {out.parent} 中建立发布目录：{os_reason(exc)}；原网站保持不变") from exc
 
 
 def clean_leftovers(out: Path) -> list[str]:
@@ -152,7 +152,7 @@ def read_state(out: Path) -> dict:
     (a damaged state file only costs one full rebuild)."""
     try:
         data = json.loads((builds_folder(out) / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a file nested deep is as unreadable as a damaged one
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -166,7 +166,7 @@ def read_manifest(out: Path) -> dict | None:
     """The manifest of the live build's files and keys; None when missing or unreadable."""
     try:
         found = json.loads((builds_folder(out) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a file nested deep is as unreadable as a damaged one
         return None
     return found if isinstance(found, dict) else None
 
@@ -183,7 +183,7 @@ def take_spare(out: Path, site: Path) -> dict | None:
     description = builds / SPARE_DESCRIPTION
     try:
         spare = json.loads(description.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a file nested deep is as unreadable as a damaged one
         return None
     if not (isinstance(spare, dict) and spare.get("build") == SPARE and (builds / SPARE).is_dir()):
         return None

@@ -8,7 +8,6 @@ import html
 import json
 import logging
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from ..files import copy_tree
 from .carry import Carry, digest, walk_files
 from .config import SiteConfig, copy_overrides, tree_digest
 from .detail import DetailPage, sitemap_urls, take_shells
@@ -39,7 +39,7 @@ def mkdocs_config(config: SiteConfig, docs: Path, site: Path, nav: list, jieba_d
         own = config.overrides / "theme" if config.overrides else None
         if (own and own.is_dir()) or material:  # the instance's theme files over the package's, as Material's custom_dir
             merged = docs.parent / "theme"
-            shutil.copytree(theme, merged, dirs_exist_ok=True)
+            copy_tree(theme, merged, dirs_exist_ok=True)
             if own and own.is_dir():  # no link out of overrides/ followed (reported by copy_assets)
                 copy_overrides(config.overrides, "theme", merged)
             if material:  # the benchmark's Material search: Material's own header with its search box
