@@ -158,8 +158,13 @@ def check(paths, scheme, jobs, annotate_dir, today):
         for e in res.errors:
             click.echo(e.line(res.file))
         if annotate_dir and res.errors:
-            from .excel.annotate import annotate
+            from .excel.annotate import READ_REFUSED, annotate
+            from .fields import visible
 
+            refused = next((e for e in res.errors if e.code in READ_REFUSED), None)
+            if refused:  # never opened by openpyxl: a zip bomb the reader stopped took it 69 s and 3.6 GB
+                click.echo(visible(f"未生成批注副本（读取时已拒绝：{refused.message}）：{res.file}"), err=True)
+                continue
             marked = annotate(res.file, [e.as_json() for e in res.errors], annotate_dir, _labels(res.scheme))
             click.echo(f"已生成批注副本：{marked}" if marked else f"无法生成批注副本（文件无法打开）：{res.file}", err=True)
     bad = sum(1 for res in results if res.errors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -18,7 +19,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-__all__ = ["annotate", "annotated_name"]
+from .reader import MAX_PART_BYTES, _open_problem
+
+__all__ = ["annotate", "annotated_name", "READ_REFUSED", "MAX_MARKED_BYTES"]
+
+READ_REFUSED = frozenset({"file_unreadable", "too_large", "not_xlsx", "encrypted"})  # the reader's codes for a file it did not read
+MAX_MARKED_BYTES = MAX_PART_BYTES  # the whole workbook uncompressed: openpyxl loads every part, and ~50 times its size
 
 MARK = PatternFill("solid", fgColor="FF9999")  # a wrong entry
 EMPTY_MARK = PatternFill("solid", fgColor="FFEB9C")  # a required cell left empty
@@ -36,10 +42,28 @@ def annotated_name(source: str, out_dir: Path) -> Path:
     return target
 
 
+def _within_bounds(source: str) -> bool:
+    """Whether openpyxl may load the file: what the reader opens (`_open_problem`), a zip whose parts
+    are each within the reader's bound and all together within MAX_MARKED_BYTES, uncompressed, as
+    the zip's directory declares (openpyxl stops at the declared size too). Nothing is decompressed:
+    a zip bomb the reader refused took openpyxl 69 s and 3.6 GB."""
+    if _open_problem(Path(source)):
+        return False
+    try:
+        with zipfile.ZipFile(source) as zf:
+            sizes = [i.file_size for i in zf.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+    return max(sizes, default=0) <= MAX_PART_BYTES and sum(sizes) <= MAX_MARKED_BYTES
+
+
 def annotate(source: str, errors: list[dict], out_dir: Path, labels: dict[str, str] | None = None) -> Path | None:
-    """Write the marked copy; None when the file cannot be opened (the problem list says why).
-    `labels` maps field ids to the form's item names (the rubric's labels)."""
+    """Write the marked copy; None when the file cannot be opened (the problem list says why), and
+    without opening it when it is beyond the reader's bounds. `labels` maps field ids to the form's
+    item names (the rubric's labels)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not _within_bounds(source):
+        return None
     target = annotated_name(source, out_dir)
     try:
         shutil.copyfile(source, target)
