@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
-from ..fields import NOT_XML
+from ..fields import BIDI, NOT_XML
 from .config import SiteConfig, confined_file
 from .detail import DETAIL_TEMPLATES, DetailPage, shells
 from .pages import href, name_fragments
@@ -24,6 +24,7 @@ from .pages import href, name_fragments
 __all__ = ["environment", "listing_rows", "render", "write_feed", "write_search_dictionary", "DOMAIN_WORDS"]
 
 NOT_IN_XML = re.compile(f"[{NOT_XML}]")  # what no XML file may hold (a registry of an older version may)
+BIDI_CONTROL = re.compile(f"[{BIDI}]")  # refused in new input; an older registry may hold them: never printed
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # < > & are handled by HTML escaping
 
 DOMAIN_WORDS = [
@@ -88,11 +89,20 @@ def environment(config: SiteConfig) -> Environment:
         undefined=StrictUndefined,
         auto_reload=False,  # one build, templates fixed: no stat of the template per page (15,000 at 10,000 organisations)
     )
+    env.finalize = printed
     env.filters["md"] = _md
     env.filters["yaml_title"] = _yaml_title
     env.globals["href"] = href
     env.globals["listing_rows"] = listing_rows
     return env
+
+
+def printed(value):
+    """Every value a template prints (`finalize`): bidirectional controls removed, so a name an
+    older version recorded with one (RLO …) cannot reorder what a page shows."""
+    if isinstance(value, str) and BIDI_CONTROL.search(value):
+        return Markup(BIDI_CONTROL.sub("", value)) if isinstance(value, Markup) else BIDI_CONTROL.sub("", value)
+    return value
 
 
 def listing_rows(rows: list[dict], here: str, org_path: dict[str, str], show_round: bool, scores: bool) -> Markup:
@@ -169,8 +179,8 @@ def write_feed(
         head = f"{n['kind']}，发布日期 {n['published']}" + (f"，公示期至 {n['period_end']}" if n["period_end"] else "")
         ET.SubElement(e, f"{{{ns}}}summary").text = head + ("。" + summaries[n["id"]] if summaries and summaries.get(n["id"]) else "")
     for el in feed.iter():  # a character no XML may hold becomes U+FFFD: the feed stays readable
-        el.text = el.text and NOT_IN_XML.sub("\ufffd", el.text)
-        el.attrib.update((k, NOT_IN_XML.sub("\ufffd", v)) for k, v in el.attrib.items())
+        el.text = el.text and BIDI_CONTROL.sub("", NOT_IN_XML.sub("\ufffd", el.text))
+        el.attrib.update((k, BIDI_CONTROL.sub("", NOT_IN_XML.sub("\ufffd", v))) for k, v in el.attrib.items())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
