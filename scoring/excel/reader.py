@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,7 +298,8 @@ def read_raw(path: str | Path, wanted: Callable | None = None) -> RawWorkbook:
         _read_into(_Zip(path), wb, wanted)
     except _TooLarge as exc:
         wb.fatal = ("too_large", f"工作簿中的 {exc} 解压后过大，可能是异常文件，已停止读取")
-    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, EOFError, OSError, IndexError) as exc:
+    # zlib.error: a part's compressed bytes damaged (its header and sizes intact)
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, UnicodeDecodeError, EOFError, OSError, IndexError) as exc:
         wb.fatal = _unreadable(exc)
     return wb
 

@@ -125,15 +125,42 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
 
     from openpyxl import load_workbook
 
-    read_small_file(path)  # the size limit and the not-a-regular-file checks
+    data = read_small_file(path)  # the size limit and the not-a-regular-file checks
+    broken = "无法作为 Excel 工作簿读取（{}），文件已损坏或不是 .xlsx 工作簿"
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValueError(f"无法作为 Excel 工作簿打开（{type(exc).__name__}）") from None
+        with zipfile.ZipFile(io.BytesIO(data)) as z:  # declared sizes bound what is read (a zip bomb stops here)
+            unpacked = sum(i.file_size for i in z.infolist())
+    except Exception as exc:  # BadZipFile, a damaged directory's ValueError, EOFError …
+        raise ValueError(broken.format(type(exc).__name__)) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ValueError(f"解压后有 {unpacked // 1024 // 1024} MB，超过 {MAX_XLSX_UNPACKED // 1024 // 1024} MB 的上限，可能是异常文件")
     try:
-        return [[_cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            ws.reset_dimensions()  # a stale <dimension> neither drops the rows below it nor pads every row to it
+            rows: list[list[str]] = []
+            for row in ws.iter_rows(max_col=XLSX_COLUMNS, values_only=True):
+                if len(rows) == EXCEL_ROWS:  # openpyxl yields a blank row for each number skipped: r="999999999" is a billion
+                    raise ActionsTooLong(f"第 {EXCEL_ROWS} 行之后仍有单元格，超过 Excel 的行数上限，文件已损坏")
+                rows.append([_cell_text(v) for v in row] if any(v is not None for v in row) else BLANK_ROW)
+            return rows
+        finally:
+            wb.close()
+    except ActionsTooLong:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on broken files (ParseError, KeyError, TypeError …)
+        raise ValueError(broken.format(type(exc).__name__)) from None
+
+
+class ActionsTooLong(ValueError):
+    pass
+
+
+EXCEL_ROWS = 1_048_576
+MAX_XLSX_UNPACKED = 20 * 1024 * 1024  # the actions workbook's parts, uncompressed (the template's are ~100 KB)
+XLSX_COLUMNS = 32  # the columns read (the template has 5): a cell at XFD would pad every row to 16,384 cells
+BLANK_ROW: list[str] = []  # one shared list for every blank row (a cell at row 1048576 makes a million)
 
 
 def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list[Action], list[Problem]]:
