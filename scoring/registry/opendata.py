@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from ..fields import BIDI
 from .public import PublicRecord
 from .queries import PublicView, public_view
 from .xlsx import write_table
@@ -51,6 +53,15 @@ TABLE_TITLES = {"certificates": "证书与备案", "results": "评估结果", "n
 STATUS_COLUMNS = ["number", "status", "status_since", "document_no", "replaced_by"]
 
 
+BIDI_CONTROL = re.compile(f"[{BIDI}]")
+
+
+def shown(value):
+    """A value as the open data gives it: without the bidirectional controls an older registry may
+    hold (new input refuses them; the pages never print them either)."""
+    return BIDI_CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 def neutralise(value):
     """A CSV cell that a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -86,7 +97,7 @@ def export_open_data(con: sqlite3.Connection, today: date, out: Path, view: Publ
     )
     for name, records in tables:
         cols = COLUMNS[name]
-        rows = [{c: r.get(c) for c in cols} for r in records]
+        rows = [{c: shown(r.get(c)) for c in cols} for r in records]
         path = out / f"{name}.json"
         path.write_text(dumps_rows(rows), encoding="utf-8")
         written.append(path)
@@ -100,7 +111,7 @@ def export_open_data(con: sqlite3.Connection, today: date, out: Path, view: Publ
             path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
             written.append(path)
     path = out / "certificate-status.json"
-    path.write_text(dumps_rows([{c: r.get(c) for c in STATUS_COLUMNS} for r in view.certificates]), encoding="utf-8")
+    path.write_text(dumps_rows([{c: shown(r.get(c)) for c in STATUS_COLUMNS} for r in view.certificates]), encoding="utf-8")
     written.append(path)
     for name, records in tables:
         written.append(_xlsx(out / f"{name}.xlsx", TABLE_TITLES[name], COLUMNS[name], records, today))
@@ -111,7 +122,7 @@ def export_open_data(con: sqlite3.Connection, today: date, out: Path, view: Publ
 def _xlsx(path: Path, title: str, cols: list[str], rows: Sequence[PublicRecord], today: date) -> Path:
     """An XLSX copy of one table, byte-identical for the same data and day."""
     heading = [FIELD_INFO[c][0] for c in cols]
-    body = [[None if r.get(c) is None else neutralise(r.get(c)) for c in cols] for r in rows]
+    body = [[None if r.get(c) is None else neutralise(shown(r.get(c))) for c in cols] for r in rows]
     widths = [14 if FIELD_INFO[c][1] != "string" else 24 for c in cols]
     return write_table(path, title, heading, body, widths, today)
 

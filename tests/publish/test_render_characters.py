@@ -1,6 +1,8 @@
 """Bidirectional controls a registry of an older version may hold (new input refuses them) are
-never printed: the templates' `finalize` and the listing rows remove them; other text as it is."""
+never printed: the templates' `finalize`, the listing rows, the feeds and the open data remove them;
+other text as it is."""
 
+import zipfile
 from datetime import date
 
 import pytest
@@ -51,6 +53,11 @@ def test_a_registry_recorded_by_an_older_version_with_bidi_controls_publishes_no
         rep = ingest_on(db, wb, "2026-10-12")
     assert any("\u202e" in r for r in rep.new_results)
     publish(wb, tmp / "site", date(2026, 10, 12), db)
-    pages = [p for p in (tmp / "site").resolve().rglob("*") if p.suffix in (".html", ".xml") and p.is_file()]
-    assert pages and not [p for p in pages if any(c in p.read_text(encoding="utf-8") for c in BIDI)]
-    assert any("杭州司公限有务服维运" in p.read_text(encoding="utf-8") for p in pages)
+    site = (tmp / "site").resolve()
+    texts = {p: p.read_text(encoding="utf-8") for p in site.rglob("*") if p.suffix in (".html", ".xml", ".json", ".csv") and p.is_file()}
+    for book in site.glob("data/*.xlsx"):  # the open data's spreadsheets
+        with zipfile.ZipFile(book) as z:
+            texts |= {book / n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")}
+    assert texts and not [p for p, text in texts.items() if any(c in text for c in BIDI)]
+    for where in ("/org/", "data/results.json", "data/results.csv", "data/results.xlsx"):
+        assert any("杭州司公限有务服维运" in text for p, text in texts.items() if where in str(p)), where
