@@ -88,7 +88,32 @@ def _decimal_of(value, number_format: str, pct: bool) -> Decimal:
 
 
 def _unquoted(fmt: str) -> str:
-    return re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt or "")
+    """`fmt` without its quoted literals, bracketed codes and escaped characters: what
+    `re.sub(r'"[^"]*"|\\[[^\\]]*\\]|\\\\.', "", fmt)` gives, in one pass (that pattern rescans to the end
+    from every `[` no `]` follows: 40,000 of them took 1.15 s, a cell's format may hold millions)."""
+    fmt = fmt or ""
+    kept: list[str] = []
+    i, n = 0, len(fmt)
+    close = fmt.find("]")  # the first `]` after i, -1 once there is none
+    while i < n:
+        ch = fmt[i]
+        if ch == '"':
+            j = fmt.find('"', i + 1)  # only the last quote can lack a closing one: one scan to the end at most
+            if j >= 0:
+                i = j + 1
+                continue
+        elif ch == "[" and close >= 0:
+            if close < i:
+                close = fmt.find("]", i + 1)
+            if close >= 0:
+                i = close + 1
+                continue
+        elif ch == "\\" and i + 1 < n and fmt[i + 1] != "\n":  # `.` is any character but a newline
+            i += 2
+            continue
+        kept.append(ch)
+        i += 1
+    return "".join(kept)
 
 
 def _to_micro(d: Decimal) -> int:
