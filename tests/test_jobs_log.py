@@ -46,3 +46,43 @@ def test_ctrl_c_is_logged_like_a_stop(tmp_path, monkeypatch):
     outcome, logged = run(tmp_path, monkeypatch, KeyboardInterrupt())
     assert outcome.code == jobs.EXIT_NOTHING
     assert logged[1:] == ["未能发布：运行被中断（Ctrl+C），本次的临时文件已清理，原网站保持不变；下次运行时继续"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_an_interactive_nightly_is_logged_and_the_next_night_runs(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    args = [
+        sys.executable,
+        str(ROOT / "scripts" / "nightly-publish"),
+        "--workbooks",
+        str(ROOT / "workbooks"),
+        "--out",
+        str(tmp_path / "www" / "site"),
+    ]
+    args += [
+        "--db",
+        str(tmp_path / "r.sqlite"),
+        "--today",
+        "2026-11-25",
+        "--log",
+        str(tmp_path / "log"),
+        "--backups",
+        str(tmp_path / "b"),
+        "--no-office",
+    ]
+    interactive = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731 — a terminal's Ctrl+C (a background job ignores it)
+    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, preexec_fn=interactive)
+    end = time.monotonic() + 120
+    while not list((tmp_path / "www").glob(".site.work-*")) and run.poll() is None and time.monotonic() < end:
+        time.sleep(0.05)  # inside the publish: its work folder is made
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 1 and "Traceback" not in err, err
+    assert "运行被中断（Ctrl+C）" in out and "运行被中断（Ctrl+C）" in (tmp_path / "log").read_text(encoding="utf-8")
+    assert not list((tmp_path / "www").glob(".site.work-*"))
+    again = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert again.returncode == 0 and "已发布" in again.stdout
