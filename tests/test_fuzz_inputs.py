@@ -3,7 +3,9 @@ mutations of real filled workbooks (.xlsx: the zip's XML parts — byte flips, t
 duplicated or deleted, attributes shuffled, huge numbers, bad indexes, parts and relationships
 removed, sheets renamed, defined names pointing anywhere, hostile text in cells: HTML, formulas,
 path tricks, control and bidirectional characters; and the zip itself flipped or cut) and of actions
-files (actions.csv's bytes and rows, actions.xlsx's cells and parts).
+files (actions.csv's bytes and rows, actions.xlsx's cells and parts). The workbooks are a zj-skpw,
+a maturity and a hosting form as the template writes them (inline strings) and the zj-skpw form as
+Excel saves it (shared strings); "cells" puts hostile text in the name and address cells alone.
 
 Each case goes through the real entry points: `pipeline.score_files` for a workbook (what `check`,
 `score`, `publish` and `nightly` do with it), `inputs.actions.read_actions` for an actions file, and
@@ -38,7 +40,8 @@ SCORING_DATE = date(2026, 10, 12)
 
 # Seeds that found something (kept as regression cases): kind -> seeds.
 REGRESSIONS: dict[str, list[int]] = {
-    "xlsx": [875, 1545],  # a part's deflate data damaged: zlib.error escaped read_raw (score, check, publish, nightly)
+    "xlsx": [112, 177, 875],  # a part's deflate data damaged: zlib.error escaped read_raw (score, check, publish, nightly)
+    "cells": [],
     "csv": [],
     # openpyxl's own errors escaped read_actions (ParseError, TypeError, zlib.error, IndexError) or were the
     # message, in English (a ValueError while reading rows): 41 48 53 75; the fast tier's first 75 seeds hold
@@ -289,6 +292,28 @@ def mutate_xlsx(src: bytes, rng: random.Random) -> bytes:
     return data
 
 
+NAME, ADDRESS = "杭州甲环保科技有限公司".encode(), "浙江省杭州市某路1号".encode()  # the zj-skpw base's (helpers.A)
+
+
+def mutate_cells(src: bytes, rng: random.Random) -> bytes:
+    """The zj-skpw base with hostile text in its name and address cells (shared strings): alone, or
+    inside a real name; escaped as a writer would, or raw (what no writer makes, a reader may meet)."""
+    with zipfile.ZipFile(_bytes_io(src)) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    for old in rng.sample([NAME, ADDRESS], rng.choice([1, 2])):
+        new = b"".join(_text_piece(rng, rng.random() < 0.8) for _ in range(rng.choice([1, 1, 2, 3])))
+        if rng.random() < 0.5:
+            at = rng.randint(0, len(old) // 3) * 3  # between two characters (each three bytes)
+            new = old[:at] + new + old[at:]
+        for name, data in parts.items():  # the sheet's inline string or the shared string
+            parts[name] = data.replace(b">" + old + b"<", b">" + new + b"<")
+    out = _bytes_io()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
 def _bytes_io(data: bytes = b""):
     import io
 
@@ -436,6 +461,9 @@ def run_batch(kind: str, bases: list[str], seeds: list[int], work: str) -> None:
         src = sources[i]
         if kind == "csv":
             data, name = mutate_csv(src, rng), "actions.csv"
+        elif kind == "cells":
+            i = rng.choice([0, len(sources) - 1])  # the zj-skpw base as filled and as saved again
+            data, name = mutate_cells(sources[i], rng), f"{seed}.xlsx"
         else:
             data, name = mutate_xlsx(src, rng), ("actions.xlsx" if kind == "actions_xlsx" else f"{seed}.xlsx")
         folder = Path(work) / str(seed)
@@ -443,7 +471,7 @@ def run_batch(kind: str, bases: list[str], seeds: list[int], work: str) -> None:
         path = folder / name
         path.write_bytes(data)
         try:
-            fails = check_workbook(path, Path(bases[i]).parent.name) if kind == "xlsx" else check_actions(path)
+            fails = check_workbook(path, Path(bases[i]).parent.name) if kind in ("xlsx", "cells") else check_actions(path)
         except BaseException as exc:  # noqa: B036 - MemoryError, RecursionError, SystemExit: each is a finding
             fails = ["".join(traceback.format_exception(exc)[-6:])]
         print(json.dumps({"done": seed, "fails": fails}, ensure_ascii=False), flush=True)
@@ -520,7 +548,35 @@ def make_workbooks(base: Path) -> list[Path]:
     for scheme, seed in (("maturity", 3), ("hosting", 5)):
         values, tables = random_entry(scheme, random.Random(seed), 0.95)
         out.append(fill_template(scheme, values, base / scheme / "b.xlsx", tables))
+    out.append(shared_strings(Path(out[0]), base / "zj-skpw" / "saved.xlsx"))
     return [frozen(Path(p)) for p in out]
+
+
+def shared_strings(src: Path, dst: Path) -> Path:
+    """`src` as Excel saves it: each inline string moved to the shared strings (xl/sharedStrings.xml)."""
+    strings: list[bytes] = []
+
+    def shared(m: re.Match) -> bytes:
+        strings.append(m[2])
+        return m[1] + b't="s"><v>' + str(len(strings) - 1).encode() + b"</v></c>"
+
+    with zipfile.ZipFile(src) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    for name in [n for n in parts if n.startswith("xl/worksheets/")]:
+        parts[name] = re.sub(rb'(<c [^<>]*?)t="inlineStr"><is>(.*?)</is></c>', shared, parts[name])
+    sst = b"".join(b"<si>" + x + b"</si>" for x in strings)
+    parts["xl/sharedStrings.xml"] = b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="' + MAIN + b'">' + sst + b"</sst>"
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSst" Type="' + REL_SST + b'" Target="sharedStrings.xml"/></Relationships>'
+    )
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return dst
+
+
+MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_SST = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
 def frozen(path: Path) -> Path:
@@ -593,7 +649,7 @@ def actions_xlsx(tmp_path_factory) -> list[Path]:
     return make_actions_xlsx(tmp_path_factory.mktemp("fuzz-actions"))
 
 
-FAST = list(range(150))  # ~100 workbook cases, ~75 of each actions file, in the fast tier
+FAST = list(range(150))  # the fast tier: 100 workbook cases, 60 of hostile cells, 75 of each actions file (+ REGRESSIONS)
 SLOW = list(range(150, 2650))
 
 
@@ -606,6 +662,10 @@ def test_mutated_workbooks_are_read_as_coded_problems(workbooks, tmp_path):
     _cases("xlsx", workbooks, sorted(set(FAST[:100] + REGRESSIONS["xlsx"])), tmp_path, timeout=120)
 
 
+def test_hostile_text_in_the_name_and_address_cells_is_refused_or_kept_as_text(workbooks, tmp_path):
+    _cases("cells", workbooks, sorted(set(FAST[:60] + REGRESSIONS["cells"])), tmp_path, timeout=60)
+
+
 def test_mutated_actions_csv_rows_are_coded_problems(actions_csv, tmp_path):
     _cases("csv", actions_csv, sorted(set(FAST[:75] + REGRESSIONS["csv"])), tmp_path, timeout=60)
 
@@ -615,9 +675,9 @@ def test_mutated_actions_workbooks_are_coded_problems(actions_xlsx, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind, share", [("xlsx", 2000), ("csv", 1000), ("actions_xlsx", 500)])
+@pytest.mark.parametrize("kind, share", [("xlsx", 1500), ("cells", 500), ("csv", 1000), ("actions_xlsx", 500)])
 def test_many_mutated_inputs(kind, share, workbooks, actions_csv, actions_xlsx, tmp_path):
-    bases = {"xlsx": workbooks, "csv": actions_csv, "actions_xlsx": actions_xlsx}[kind]
+    bases = {"xlsx": workbooks, "cells": workbooks, "csv": actions_csv, "actions_xlsx": actions_xlsx}[kind]
     _cases(kind, bases, SLOW[:share], tmp_path, timeout=600)
 
 
@@ -645,6 +705,18 @@ def run_night(kind: str, base: str, seed: int, tmp: str) -> dict:
     src = Path(base).read_bytes()
     if kind == "xlsx":
         target, data = wb / "zj-skpw" / "2026-1" / "mutated.xlsx", mutate_xlsx(src, rng)
+    elif kind == "cells":  # another organisation (C's credit code), its name and address hostile
+        from helpers import CODES as CREDIT_CODES
+        from helpers import A, C
+
+        data = mutate_cells(src, rng)
+        with zipfile.ZipFile(_bytes_io(data)) as z:
+            parts = {i.filename: z.read(i).replace(CREDIT_CODES[A].encode(), CREDIT_CODES[C].encode()) for i in z.infolist()}
+        out = _bytes_io()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, part in parts.items():
+                z.writestr(name, part)
+        target, data = wb / "zj-skpw" / "2026-1" / "mutated.xlsx", out.getvalue()
     else:
         target = wb / "zj-skpw" / ("actions.csv" if kind == "csv" else "actions.xlsx")
         data = mutate_csv(src, rng) if kind == "csv" else mutate_xlsx(src, rng)
@@ -661,19 +733,27 @@ def run_night(kind: str, base: str, seed: int, tmp: str) -> dict:
         for p in rep.problems:
             if p.code not in CODES or not CJK.search(p.message):
                 fails.append(f"problem {p!r}")
-        if kind == "xlsx" and not any(r.endswith("mutated.xlsx") or "mutated.xlsx" in r for r in [*rep.new_results, *rep.workbook_problems]):
+        for page in (t / "www" / "site").rglob("*"):
+            if page.suffix in (".html", ".xml", ".json", ".csv", ".txt") and page.is_file():
+                text = page.read_bytes()
+                for raw in (b"<script>alert", b"<img src=x", "\u202e".encode(), "\uffff".encode(), "\u200b".encode(), b"\x1b["):
+                    if raw in text:
+                        fails.append(f"{page.relative_to(t)} holds {raw!r} raw")
+        if kind in ("xlsx", "cells") and len(rep.new_results) < 3 and not any("mutated.xlsx" in k for k in rep.workbook_problems):
             fails.append("the mutated workbook neither recorded nor reported")
     return {"fails": fails}
 
 
 # A night takes a few seconds (MkDocs, Pagefind): one in the fast tier, a dozen more in the slow one.
 NIGHTS = [("xlsx", 1)]
-SLOW_NIGHTS = [("csv", 2), ("actions_xlsx", 3)] + [(kind, s) for kind in ("xlsx", "csv", "actions_xlsx") for s in range(10, 14)]
+SLOW_NIGHTS = [("csv", 2), ("actions_xlsx", 3)] + [(kind, s) for kind in ("xlsx", "cells", "csv", "actions_xlsx") for s in range(10, 14)]
 
 
 def _night(kind, seed, small_world, workbooks, actions_csv, actions_xlsx):
     tmp = small_world[0]
-    base = {"xlsx": workbooks[0], "csv": actions_csv[seed % len(actions_csv)], "actions_xlsx": actions_xlsx[0]}[kind]
+    base = {"xlsx": workbooks[0], "cells": workbooks[seed % 2 and -1], "csv": actions_csv[seed % len(actions_csv)], "actions_xlsx": actions_xlsx[0]}[
+        kind
+    ]
     code = NIGHT.format(limit=4 * MEMORY_LIMIT, tests=str(ROOT / "tests"), kind=kind, base=str(base), seed=seed, tmp=str(tmp))
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     try:
