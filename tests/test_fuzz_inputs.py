@@ -774,3 +774,44 @@ def test_a_mutated_input_never_stops_the_nightly(kind, seed, small_world, workbo
 @pytest.mark.parametrize("kind, seed", SLOW_NIGHTS)
 def test_more_mutated_inputs_never_stop_the_nightly(kind, seed, small_world, workbooks, actions_csv, actions_xlsx):
     _night(kind, seed, small_world, workbooks, actions_csv, actions_xlsx)
+
+
+# --- many mutated workbooks in one run, as publish reads them (a worker pool from 64 files) -------------------
+
+TOGETHER = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+sys.path.insert(0, {tests!r})
+import test_fuzz_inputs as f
+print(json.dumps(f.run_together({bases!r}, {seeds!r}, {work!r}), ensure_ascii=False))
+"""
+
+
+def run_together(bases: list[str], seeds: list[int], work: str) -> list[str]:
+    """The subprocess's side: the xlsx and cells cases of `seeds` scored in one call on two workers ->
+    the files whose result differs from the one they get alone."""
+    from scoring.pipeline import score_files
+
+    sources = [Path(b).read_bytes() for b in bases]
+    files: list[tuple[Path, str | None]] = []
+    for seed in seeds:
+        kind = "cells" if seed % 2 else "xlsx"
+        rng = random.Random(f"{kind}-{seed}")
+        i = rng.randrange(len(sources)) if kind == "xlsx" else rng.choice([0, len(sources) - 1])
+        data = mutate_xlsx(sources[i], rng) if kind == "xlsx" else mutate_cells(sources[i], rng)
+        path = Path(work) / f"{kind}-{seed}.xlsx"
+        path.write_bytes(data)
+        files.append((path, Path(bases[i]).parent.name))
+    together = score_files(files, jobs=2, scoring_date=SCORING_DATE)
+    alone = [score_files([f], jobs=1, scoring_date=SCORING_DATE)[0] for f in files]
+    return [a.file for a, b in zip(together, alone) if a.as_json() != b.as_json() or a.file != b.file]
+
+
+def test_mutated_workbooks_read_together_are_each_read_as_alone(workbooks, tmp_path):
+    code = TOGETHER.format(
+        limit=MEMORY_LIMIT * 2, tests=str(ROOT / "tests"), bases=[str(b) for b in workbooks], seeds=list(range(80)), work=str(tmp_path)
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180, env=env, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == []
