@@ -39,6 +39,7 @@ CORE = {
     "files",
     "workers",
     "tomlsafe",
+    "xlsxparts",
     "__init__",
 }
 

@@ -9,7 +9,6 @@ same RawWorkbook on every template and many fills. Neither interprets values: th
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
 import zlib
@@ -18,16 +17,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from ..fields import ParseError
+from ..xlsxparts import (  # noqa: F401  (_is_date_format: the tests' too)
+    _ATTR,
+    _CELL,
+    _DEFNAME,
+    _F,
+    _IS,
+    _REL,
+    _SHEET,
+    _SI,
+    _V,
+    MAX_PART_BYTES,
+    _between,
+    _cast_number,
+    _is_date_format,
+    _styles,
+    _text_of,
+    _TooLarge,
+    _unescape,
+    _Zip,
+)
 from .template import META_SCHEME, META_VERSION
 
 __all__ = ["RawCell", "RawWorkbook", "Unreadable", "read_raw", "read_raw_openpyxl", "MAX_FILE_BYTES", "MAX_PART_BYTES"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a filled form is ~30 KB; anything this big is not one
-MAX_PART_BYTES = 20 * 1024 * 1024  # uncompressed size of one part (zip bomb, huge sheet)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -133,123 +150,6 @@ def expand(ref: str) -> list[list[str]]:
     c1, r1 = col_index(m[1]), int(m[2])
     c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
     return [[f"{col_letters(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
-
-
-_DATE_PART = re.compile(r"(?<![_\\])[dmhysDMHYS]")
-_ELAPSED = ("h]", "hh]", "m]", "mm]", "s]", "ss]")
-
-
-def _is_date_format(fmt: str) -> bool:
-    """openpyxl's `is_date_format`, the same answer for every format, in one pass: it drops the
-    quoted literals and the bracketed codes but elapsed time from the format's first section and
-    looks for a date letter, and its pattern rescans to the end from every `[` no `]` follows."""
-    fmt = fmt.split(";")[0]
-    kept: list[str] = []
-    i, n = 0, len(fmt)
-    newline = fmt.find("\n")  # the first newline at or after i (a quoted literal does not span one)
-    close = fmt.find("]")  # the first `]` after i, -1 once there is none
-    while i < n:
-        ch = fmt[i]
-        if ch == '"':
-            if 0 <= newline <= i:
-                newline = fmt.find("\n", i + 1)
-            j = fmt.find('"', i + 1)
-            if j >= 0 and (newline < 0 or j < newline):
-                i = j + 1
-                continue
-        elif ch == "[" and close >= 0 and not fmt.startswith(_ELAPSED, i + 1):
-            if close <= i:
-                close = fmt.find("]", i + 1)
-            if close >= 0:
-                i = close + 1
-                continue
-        kept.append(ch)
-        i += 1
-    return _DATE_PART.search("".join(kept)) is not None
-
-
-def _cast_number(v: str):
-    # exactly openpyxl's rule (openpyxl.reader.excel / _reader._cast_number)
-    if "." in v or "E" in v or "e" in v:
-        return float(v)
-    return int(v)
-
-
-# --- fast reader -----------------------------------------------------------------------------------
-#
-# Every pattern is linear in its input (bounded work per byte, whatever the bytes): a tag's
-# attributes are `[^<>]*`, so a match attempt never runs past the next `<` (well-formed XML has no
-# `<` inside a tag); a cell's content stops at the next thing that starts a cell; an attribute's
-# name starts only where a name can start; an element whose content runs to its end tag (cellXfs,
-# is, rPh) is found by looking for its end tag once from its start tag (`_between`), never by a
-# pattern that, lacking the end tag, would rescan to the end of the part from every start tag. And
-# bounded memory: content repeats are possessive (`*+`; giving back never helps, as the end tag
-# cannot start inside them), so no backtracking state is kept per character (~130 bytes each
-# otherwise: 2.6 GB for a 20 MB cell).
-
-_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^<>]*)/?>")
-_ATTR = re.compile(r'(?<![\w:])([\w:]+)="([^"]*)"')
-_DEFNAME = re.compile(r"<(?:\w+:)?definedName\b([^<>]*)>([^<]*)</(?:\w+:)?definedName>")
-_REL = re.compile(r"<(?:\w+:)?Relationship\b([^<>]*)/?>")
-_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b([^<>]*)/?>")
-_CELLXFS = (re.compile(r"<(?:\w+:)?cellXfs\b[^<>]*>"), re.compile(r"</(?:\w+:)?cellXfs>"))
-_XF = re.compile(r"<(?:\w+:)?xf\b([^<>]*?)(?:/>|>)")
-_SI = re.compile(r"<(?:\w+:)?si>((?:[^<]|<(?!/?(?:\w+:)?si>))*+)</(?:\w+:)?si>|<(?:\w+:)?si/>")
-_T = re.compile(r"<(?:\w+:)?t(?:\s[^<>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t/>")
-_RPH = (re.compile(r"<(?:\w+:)?rPh\b"), re.compile(r"</(?:\w+:)?rPh>"))
-_CELL = re.compile(r"<(?:\w+:)?c\b([^<>]*?)(?:/>|>((?:[^<]|<(?!/(?:\w+:)?c>|(?:\w+:)?c\b))*+)</(?:\w+:)?c>)")
-_V = re.compile(r"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_F = re.compile(r"<(?:\w+:)?f\b")
-_IS = (re.compile(r"<(?:\w+:)?is>"), re.compile(r"</(?:\w+:)?is>"))
-
-
-def _between(xml: str, tags: tuple[re.Pattern, re.Pattern], pos: int = 0) -> tuple[int, int, int, int] | None:
-    """(start, content start, content end, end) of the first element `tags` (its start tag, its end
-    tag) opens at or after `pos` and closes; None when none does. The same as one pattern
-    `start((?:[^<]|<(?!end))*)end` gives, in one pass: lacking an end tag after the first start tag,
-    no later start tag has one either."""
-    m = tags[0].search(xml, pos)
-    if m is None:
-        return None
-    e = tags[1].search(xml, m.end())
-    return None if e is None else (m.start(), m.end(), e.start(), e.end())
-
-
-def _unescape(s: str) -> str:
-    # XML entities only; `_xHHHH_` escapes are kept literally, exactly as openpyxl reads them
-    return html.unescape(s) if "&" in s else s
-
-
-def _without_rph(xml: str) -> str:
-    """`xml` without its phonetic runs (<rPh>…</rPh>), as `re.sub` of the one pattern would give."""
-    kept, pos = [], 0
-    while (run := _between(xml, _RPH, pos)) is not None:
-        kept.append(xml[pos : run[0]])
-        pos = run[3]
-    return "".join(kept) + xml[pos:] if kept else xml
-
-
-def _text_of(xml: str) -> str:
-    xml = _without_rph(xml)  # phonetic runs are not part of the text
-    return "".join(_unescape(m[1] or "") for m in _T.finditer(xml))
-
-
-class _Zip:
-    def __init__(self, path: Path):
-        self.zf = zipfile.ZipFile(path)
-        self.infos = {i.filename: i for i in self.zf.infolist()}
-
-    def text(self, name: str) -> str | None:
-        info = self.infos.get(name)
-        if info is None:
-            return None
-        if info.file_size > MAX_PART_BYTES:
-            raise _TooLarge(name)
-        return self.zf.read(info).decode("utf-8")
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _open_problem(path: Path) -> tuple[str, str] | None:
@@ -472,20 +372,6 @@ def _read_names(wb: RawWorkbook, fetch, wanted) -> None:
 
 def _readable(value):
     return None if isinstance(value, Unreadable) else value
-
-
-def _styles(xml: str) -> list[str]:
-    custom = {}
-    for m in _NUMFMT.finditer(xml):
-        a = dict(_ATTR.findall(m[1]))
-        custom[int(a["numFmtId"])] = _unescape(a.get("formatCode", ""))
-    out = []
-    xfs = _between(xml, _CELLXFS)
-    for xf in _XF.finditer(xml[xfs[1] : xfs[2]] if xfs else ""):
-        a = dict(_ATTR.findall(xf[1]))
-        fid = int(a.get("numFmtId", 0))
-        out.append(custom.get(fid) or BUILTIN_FORMATS.get(fid, "General"))
-    return out
 
 
 _PREFIXED_CELL = re.compile(r"<\w+:c[\s>/]")  # another writer's namespace prefix: not the fast path's shape

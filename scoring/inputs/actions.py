@@ -120,10 +120,15 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
-    """The first sheet of an actions workbook (`scoring template actions`) as text rows."""
+    """The first sheet of an actions workbook (`scoring template actions`) as text rows, read by our
+    own bounded reader (`xlsxparts.first_sheet_cells`: each part at most 20 MB uncompressed, one
+    linear pass), as openpyxl's read-only workbook gave them but for a stale `<dimension>`: every
+    row the sheet holds. openpyxl padded each row to the dimension (a 254 KB file: MemoryError after
+    87 s), dropped the rows below it, and a number format of unclosed `[` ran its is_date_format
+    for hours."""
     import zipfile
 
-    from openpyxl import load_workbook
+    from ..xlsxparts import SheetError, _TooLarge, first_sheet_cells
 
     data = read_small_file(path)  # the size limit and the not-a-regular-file checks
     broken = "无法作为 Excel 工作簿读取（{}），文件已损坏或不是 .xlsx 工作簿"
@@ -135,22 +140,21 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     if unpacked > MAX_XLSX_UNPACKED:
         raise ValueError(f"解压后有 {unpacked // 1024 // 1024} MB，超过 {MAX_XLSX_UNPACKED // 1024 // 1024} MB 的上限，可能是异常文件")
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            ws = wb.worksheets[0]
-            ws.reset_dimensions()  # a stale <dimension> neither drops the rows below it nor pads every row to it
-            rows: list[list[str]] = []
-            for row in ws.iter_rows(max_col=XLSX_COLUMNS, values_only=True):
-                if len(rows) == EXCEL_ROWS:  # openpyxl yields a blank row for each number skipped: r="999999999" is a billion
-                    raise ActionsTooLong(f"第 {EXCEL_ROWS} 行之后仍有单元格，超过 Excel 的行数上限，文件已损坏")
-                rows.append([_cell_text(v) for v in row] if any(v is not None for v in row) else BLANK_ROW)
-            return rows
-        finally:
-            wb.close()
-    except ActionsTooLong:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on broken files (ParseError, KeyError, TypeError …)
+        cells = first_sheet_cells(io.BytesIO(data), XLSX_COLUMNS)
+    except SheetError as exc:
+        raise ValueError(f"无法作为 Excel 工作簿读取：{exc}") from None
+    except _TooLarge as exc:
+        raise ValueError(f"工作簿中的 {exc} 解压后过大，可能是异常文件") from None
+    except Exception as exc:  # BadZipFile, zlib.error, a zip-encrypted part's RuntimeError, Deflate64's NotImplementedError …
         raise ValueError(broken.format(type(exc).__name__)) from None
+    last = max(cells, default=0)
+    if last > EXCEL_ROWS:
+        raise ActionsTooLong(f"第 {EXCEL_ROWS} 行之后仍有单元格，超过 Excel 的行数上限，文件已损坏")
+    rows: list[list[str]] = [BLANK_ROW] * last
+    for r, row in cells.items():
+        if r >= 1:
+            rows[r - 1] = [_cell_text(row.get(c)) for c in range(1, XLSX_COLUMNS + 1)]
+    return rows
 
 
 class ActionsTooLong(ValueError):
