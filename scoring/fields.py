@@ -116,6 +116,9 @@ def _unquoted(fmt: str) -> str:
     return "".join(kept)
 
 
+MAX_MAGNITUDE = 10**10  # far beyond any entry of any form; its micro-units summed over a table stay within int64
+
+
 def _to_micro(d: Decimal) -> int:
     return int((d * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -213,6 +216,8 @@ def _parse_number(f: Field, value, number_format: str) -> int:
         lo = "" if f.min is None else f"{f.min}{unit}"
         hi = "" if f.max is None else f"{f.max}{unit}"
         raise ParseError("out_of_range", f"应在 {lo} 到 {hi} 之间，实际为 {format(d.normalize(), 'f')}{unit}")
+    if abs(d) > MAX_MAGNITUDE:  # -1E+300 in a field without a bound: no int64 micro-unit holds it (InvalidOperation)
+        raise ParseError("out_of_range", f"数值过大，超出可填写的范围（绝对值不超过 {MAX_MAGNITUDE:,}），实际为“{_shown(value)}”")
     if t == "pts" and f.step is not None and (d / f.step) != (d / f.step).to_integral_value():
         raise ParseError("bad_step", f"评分应以 {f.step} 分为步长（如 1、1.5、2），实际为 {_shown(value)}")
     return _to_micro(d)

@@ -64,6 +64,10 @@ def read_one(path: str, expect_scheme: str | None = None) -> Row:
         row = Row(str(path), None)
         row.problems.append(Problem("file_unreadable", "文件结构异常，无法读取", str(path)))
         return row
+    except Exception as exc:  # a case no check foresaw: this file's problem, never the whole run's (the night goes on)
+        row = Row(str(path), None)
+        row.problems.append(Problem("file_unreadable", f"文件内容异常，无法读取（{type(exc).__name__}），已跳过", str(path)))
+        return row
 
 
 def _read_chunk(args: list[tuple[str, str | None]]) -> list[Row]:

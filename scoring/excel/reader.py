@@ -149,6 +149,7 @@ def expand(ref: str) -> list[list[str]]:
         raise ValueError(f"not a cell range: {ref!r}")
     c1, r1 = col_index(m[1]), int(m[2])
     c2, r2 = (col_index(m[3]), int(m[4])) if m[3] else (c1, r1)
+    (c1, c2), (r1, r2) = sorted((c1, c2)), sorted((r1, r2))  # `F32:B3` is `B3:F32`, as Excel reads it (and range_shape)
     return [[f"{col_letters(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
 
 
@@ -199,7 +200,20 @@ def read_raw(path: str | Path, wanted: Callable | None = None) -> RawWorkbook:
     except _TooLarge as exc:
         wb.fatal = ("too_large", f"工作簿中的 {exc} 解压后过大，可能是异常文件，已停止读取")
     # zlib.error: a part's compressed bytes damaged (its header and sizes intact)
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, UnicodeDecodeError, EOFError, OSError, IndexError) as exc:
+    # RuntimeError: a part encrypted by the zip itself (no password); NotImplementedError: a compression
+    # method zipfile cannot undo (Deflate64, PPMd …) — both a file's problem, never the night's
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        ValueError,
+        UnicodeDecodeError,
+        EOFError,
+        OSError,
+        IndexError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         wb.fatal = _unreadable(exc)
     return wb
 
