@@ -202,9 +202,14 @@ def first_sheet_cells(source: str | Path | IO[bytes], max_col: int) -> dict[int,
     if xml is None:
         raise SheetError("找不到工作表")
     formats = _styles(z.text("xl/styles.xml") or "")
-    dated = [_is_date_format(f) for f in formats]
-    elapsed = [d and _TIMEDELTA.search(f.split(";")[0]) is not None for f, d in zip(formats, dated)]
+    kinds: dict[str, tuple[bool, bool]] = {}  # each format looked at once however many styles have it
+    for f in formats:
+        if f not in kinds:
+            d = _is_date_format(f)
+            kinds[f] = (d, d and _TIMEDELTA.search(f.split(";")[0]) is not None)
+    dated, elapsed = [kinds[f][0] for f in formats], [kinds[f][1] for f in formats]
     shared: list[str] | None = None
+    texts: dict[int, str] = {}  # each shared string made into text once however many cells show it
     data = _between(xml, _SHEET_DATA)
     if data is None:
         return {}
@@ -221,7 +226,7 @@ def first_sheet_cells(source: str | Path | IO[bytes], max_col: int) -> dict[int,
             row, col, tag = (int(r) if r else row + 1), 0, tag + 1
         a = dict(_ATTR.findall(m[1]))
         ref = _COORD.fullmatch(a.get("r", ""))
-        if ref:
+        if ref and int(ref[2]) >= 1:
             row, col = int(ref[2]), _column(ref[1])
         elif "r" in a:
             raise SheetError(f"单元格引用“{a['r'][:20]}”无效")
@@ -255,7 +260,9 @@ def first_sheet_cells(source: str | Path | IO[bytes], max_col: int) -> dict[int,
                 i = int(str(value))
                 if not 0 <= i < len(shared):
                     raise SheetError(f"{where} 指向不存在的共享字符串")
-                value = _text_of(shared[i])
+                if i not in texts:
+                    texts[i] = _text_of(shared[i])
+                value = texts[i]
             elif t == "b":
                 value = bool(int(str(value)))
             elif t == "d":

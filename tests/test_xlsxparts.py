@@ -194,3 +194,20 @@ def test_the_reader_takes_bytes(tmp_path):
 
     path = edited(write_actions_template(tmp_path / "t.xlsx"), tmp_path / "actions.xlsx", ROW.format(r=7))
     assert first_sheet_cells(io.BytesIO(path.read_bytes()), 5)[7] == {1: "2026-11-02", 2: CODES[A], 3: "注销"}
+
+
+def test_a_huge_shared_string_shown_by_many_cells_is_made_into_text_once(tmp_path):
+    cells = '<c r="F1002" t="s"><v>0</v></c>' * 100_000
+    path = edited(write_actions_template(tmp_path / "t.xlsx"), tmp_path / "actions.xlsx", ROW.format(r=1002).replace("</row>", cells + "</row>"))
+    with zipfile.ZipFile(path, "a") as z:  # the template has none: its one string, a megabyte long
+        z.writestr("xl/sharedStrings.xml", "<sst><si><t>" + "x" * 1_000_000 + "</t></si></sst>")
+    assert run_read(path) == [[1002, "注销"]]
+
+
+def test_a_long_number_format_many_styles_share_is_looked_at_once(tmp_path):
+    def styles(xml):
+        xml = xml.replace('formatCode="yyyy-mm-dd"', 'formatCode="' + "[" * 1_000_000 + 'yyyy-mm-dd"')
+        return xml.replace("</cellXfs>", '<xf numFmtId="164" fontId="0" fillId="0" borderId="0"/>' * 500 + "</cellXfs>")
+
+    path = edited(write_actions_template(tmp_path / "t.xlsx"), tmp_path / "actions.xlsx", ROW.format(r=1002), styles=styles)
+    assert run_read(path) == [[1002, "注销"]]
