@@ -97,6 +97,7 @@ class RawWorkbook:
 
 # --- reference parsing -------------------------------------------------------------------------------
 
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # Excel's grid: A1:XFD1048576
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
@@ -111,6 +112,9 @@ def split_destination(text: str) -> tuple[str, str] | None:
     m = _REF.match(ref)
     if not m or "#REF" in sheet:
         return None
+    corners = [(m[1], m[2])] + ([(m[3], m[4])] if m[3] else [])
+    if any(not (len(r) <= 7 and 1 <= int(r) <= MAX_ROW and col_index(c) <= MAX_COLUMN) for c, r in corners):  # int() of 5,000 digits raises
+        return None  # `C99999999999999999999`, `ZZZ1`, `A0`: off Excel's grid, no cell of any sheet (openpyxl refuses it)
     ref = f"{m[1]}{m[2]}" + (f":{m[3]}{m[4]}" if m[3] else "")
     return sheet, ref
 

@@ -9,9 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from scoring.cli import main
 from scoring.excel.fill import fill_template
-from scoring.excel.reader import expand, read_raw
+from scoring.excel.reader import expand, read_raw, split_destination
 from scoring.pipeline import read_one
 from scoring.samples import random_entry
 from scoring.validate import wanted_names
@@ -66,3 +68,25 @@ def test_a_range_written_backwards_is_read_as_excel_reads_it(tmp_path, base):
     assert expand("F32:B3") == expand("B3:F32")
     assert read_one(str(path)).problems == read_one(str(base)).problems
     assert read_one(str(path)).values == read_one(str(base)).values
+
+
+@pytest.mark.parametrize("ref", ["$C$99999999999999999999", "$C$" + "9" * 5000, "$C$0", "$C$1048577", "$XFE$19", "$C$3:$F$1048577"])
+def test_a_name_off_excels_grid_is_a_broken_name(ref):
+    # before: read as a cell, and `check --annotate` died in openpyxl (Row numbers must be between 1 and 1048576)
+    assert split_destination(f"'附表2 申请表'!{ref}") is None
+
+
+def test_a_workbook_naming_a_cell_off_the_grid_is_checked_and_annotated(tmp_path, base, monkeypatch):
+    with zipfile.ZipFile(base) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    book = parts["xl/workbook.xml"].decode()
+    parts["xl/workbook.xml"] = re.sub(r'(<definedName name="staff_on_duty">[^!<]*!)[^<]*', r"\1$C$99999999999999999999", book).encode()
+    path = tmp_path / "offgrid.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert "name_missing" in {p.code for p in read_one(str(path)).problems if p.field == "staff_on_duty"}
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(main, ["check", "--today", "2026-12-01", "--annotate", "marked", str(path)])
+    assert out.exit_code == 1 and "程序内部错误" not in out.output and (tmp_path / "marked").is_dir()
+    assert list((tmp_path / "marked").iterdir())
