@@ -221,7 +221,7 @@ def first_sheet_cells(source: str | Path | IO[bytes], max_col: int) -> dict[int,
         cells += 1
         while tag < len(row_tags) and row_tags[tag][0] < m.start():  # the row this cell is in
             r = row_tags[tag][1]
-            if r is not None and not (r.isdigit() and len(r) <= 12):
+            if r is not None and not (r.isdigit() and len(r) <= 12 and int(r) >= 1):
                 raise SheetError(f"行号“{r[:20]}”无效")
             row, col, tag = (int(r) if r else row + 1), 0, tag + 1
         a = dict(_ATTR.findall(m[1]))

@@ -211,3 +211,12 @@ def test_a_long_number_format_many_styles_share_is_looked_at_once(tmp_path):
 
     path = edited(write_actions_template(tmp_path / "t.xlsx"), tmp_path / "actions.xlsx", ROW.format(r=1002), styles=styles)
     assert run_read(path) == [[1002, "注销"]]
+
+
+@pytest.mark.parametrize(
+    "rows", ['<row r="0"><c><v>7</v></c></row>', '<row r="1002"><c r="A0"><v>7</v></c></row>', '<row r="x"><c><v>7</v></c></row>']
+)
+def test_a_row_numbered_zero_or_not_a_number_is_refused_not_dropped(tmp_path, rows):
+    path = edited(write_actions_template(tmp_path / "t.xlsx"), tmp_path / "actions.xlsx", rows)
+    actions, problems = read_actions(path, "zj-skpw", ("5A",))
+    assert actions == [] and [p.code for p in problems] == ["actions_unreadable"] and str(path) in problems[0].message
