@@ -206,6 +206,9 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
     return actions, problems
 
 
+CHANGE_MAX_LENGTH = {"名称": 100, "地址": 200, "法定代表人": 50}  # the forms' max_length of the name, address and legal representative
+
+
 def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...]) -> tuple[date, str, str, tuple, bool] | str:
     """A row's (date, credit code, detail, 变更 pairs, 撤销 with the certificate returned), normalised,
     or what is wrong with it."""
@@ -241,6 +244,9 @@ def _check_row(d: str, code: str, kind: str, detail: str, grades: tuple[str, ...
         twice = next((k for k in fields if fields.count(k) > 1), None)
         if twice:  # one of the two would be dropped without a word
             return f"变更的“{twice}”填写了两次（“{detail}”），每个字段只能填写一次"
+        long = next(((k, v) for k, v in parsed if len(v) > CHANGE_MAX_LENGTH.get(k, 100)), None)
+        if long:  # as long as the form's own field takes (a name of 5,000 characters took the night minutes, in every PDF and page)
+            return f"变更的“{long[0]}”不超过 {CHANGE_MAX_LENGTH.get(long[0], 100)} 个字，实际 {len(long[1])} 个字"
         if any(k in ("split", "merge") and v == code for k, v in changes):
             return f"分立、合并须填写另一机构的统一社会信用代码，不能填写本机构自己的（{code}）"
     returned = returned_with(detail) if kind == "撤销" else False
