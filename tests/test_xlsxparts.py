@@ -220,3 +220,41 @@ def test_a_row_numbered_zero_or_not_a_number_is_refused_not_dropped(tmp_path, ro
     path = edited(write_actions_template(tmp_path / "t.xlsx"), tmp_path / "actions.xlsx", rows)
     actions, problems = read_actions(path, "zj-skpw", ("5A",))
     assert actions == [] and [p.code for p in problems] == ["actions_unreadable"] and str(path) in problems[0].message
+
+
+def shared(src, out):
+    """`src` with every inline string made a shared one (as Excel, WPS and LibreOffice save them),
+    some as rich runs with a phonetic run."""
+    strings: list[str] = []
+
+    def share(m):
+        strings.append(m[3])
+        return f'<c r="{m[1]}"{m[2]} t="s"><v>{len(strings) - 1}</v></c>'
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info).decode()
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(r'<c r="(\w+)"((?: s="\d+")?) t="inlineStr"><is>(.*?)</is></c>', share, data)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    "</Types>",
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            zout.writestr(info, data)
+        items = []
+        for i, s in enumerate(strings):
+            if i % 3 == 1 and s.startswith("<t>") and len(s) > 8:
+                text = s[3:-4]
+                s = f'<r><rPr><b/></rPr><t xml:space="preserve">{text[:2]}</t></r><r><t>{text[2:]}</t></r><rPh sb="0" eb="1"><t>ふ</t></rPh>'
+            items.append(f"<si>{s}</si>")
+        zout.writestr("xl/sharedStrings.xml", f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{"".join(items)}</sst>')
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shared_strings_are_read_as_openpyxl_read_them(tmp_path, seed):
+    path = shared(filled(tmp_path / "filled.xlsx", seed), tmp_path / "actions.xlsx")
+    with zipfile.ZipFile(path) as z:
+        assert b't="s"' in z.read("xl/worksheets/sheet1.xml") and b"<rPh" in z.read("xl/sharedStrings.xml")
+    assert ours(path) == openpyxl_rows(path)
