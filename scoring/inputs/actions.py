@@ -192,6 +192,10 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
         if bad:  # a line break would forge lines of the report, an invisible character a name
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=bad + "；请删除后重新填写"))
             continue
+        long = next(((h, len(v), n) for h, v, n in ((header[3], detail, MAX_DETAIL), (header[4], doc, MAX_DOCUMENT_NO)) if len(v) > n), None)
+        if long:  # a 文号 of 120,000 characters in a 撤销 held the night over ten minutes (its letter, notice, pages)
+            problems.append(Problem.of("action_invalid", str(path), where=where, detail=f"“{long[0]}”不超过 {long[2]} 个字，实际 {long[1]} 个字"))
+            continue
         checked = _check_row(d, code, kind, detail, grades)
         if isinstance(checked, str):
             problems.append(Problem.of("action_invalid", str(path), where=where, detail=checked))
@@ -206,6 +210,7 @@ def read_actions(path: Path, scheme: str, grades: tuple[str, ...]) -> tuple[list
     return actions, problems
 
 
+MAX_DETAIL, MAX_DOCUMENT_NO = 1000, 100  # 说明 and 文号 of a row: far beyond any real one (浙环监协〔2026〕1号)
 CHANGE_MAX_LENGTH = {"名称": 100, "地址": 200, "法定代表人": 50}  # the forms' max_length of the name, address and legal representative
 
 
