@@ -694,7 +694,8 @@ print(json.dumps(f.run_night({kind!r}, {base!r}, {seed!r}, {tmp!r}), ensure_asci
 
 def run_night(kind: str, base: str, seed: int, tmp: str) -> dict:
     """The subprocess's side: the small world's round (A and B) with one input mutated, published by the nightly."""
-    from helpers import A, B
+    from helpers import CODES as CREDIT_CODES
+    from helpers import A, B, C
 
     from scoring.cli_report import nightly_summary
     from scoring.errors import CODES
@@ -703,20 +704,15 @@ def run_night(kind: str, base: str, seed: int, tmp: str) -> dict:
     t, wb = Path(tmp), Path(tmp) / "workbooks"
     rng = random.Random(f"{kind}-{seed}")
     src = Path(base).read_bytes()
-    if kind == "xlsx":
-        target, data = wb / "zj-skpw" / "2026-1" / "mutated.xlsx", mutate_xlsx(src, rng)
-    elif kind == "cells":  # another organisation (C's credit code), its name and address hostile
-        from helpers import CODES as CREDIT_CODES
-        from helpers import A, C
-
-        data = mutate_cells(src, rng)
-        with zipfile.ZipFile(_bytes_io(data)) as z:
+    if kind in ("xlsx", "cells"):  # another organisation's form (C's credit code: A's would be a second form of A)
+        with zipfile.ZipFile(_bytes_io(src)) as z:
             parts = {i.filename: z.read(i).replace(CREDIT_CODES[A].encode(), CREDIT_CODES[C].encode()) for i in z.infolist()}
         out = _bytes_io()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
             for name, part in parts.items():
                 z.writestr(name, part)
-        target, data = wb / "zj-skpw" / "2026-1" / "mutated.xlsx", out.getvalue()
+        mutate = mutate_xlsx if kind == "xlsx" else mutate_cells
+        target, data = wb / "zj-skpw" / "2026-1" / "mutated.xlsx", mutate(out.getvalue(), rng)
     else:
         target = wb / "zj-skpw" / ("actions.csv" if kind == "csv" else "actions.xlsx")
         data = mutate_csv(src, rng) if kind == "csv" else mutate_xlsx(src, rng)
