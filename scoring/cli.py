@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -86,10 +87,14 @@ def _configured(key: str, plain: str):
 @main.command(short_help="生成空白评估表模板。")
 @click.argument("scheme", type=TEMPLATES)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="空白评估表的保存位置（.xlsx）。")
-def template(scheme: str, output: Path):
+@click.option("--force", is_flag=True, help="覆盖已有的文件（默认不覆盖：已有的文件可能是填好的评估表）。")
+def template(scheme: str, output: Path, force: bool):
     """生成 SCHEME 的空白评估表（zj-skpw、maturity、datong-filing、xuzhou-service、hosting），
     或表格 xuzhou-archive（表E.1 一企一档资料存档表：只校验，不计分），
     或 actions（操作表：年度检查、降级、撤销、证书退回、变更、注销；保存为 <评估类别>/actions.xlsx，与 actions.csv 等效）。"""
+    if not force and output.is_file() and output.stat().st_size > 0:
+        # a blank form written over a filled one loses the evaluator's entries
+        raise click.ClickException(f"{output} 已存在，未覆盖（可能是已填写的评估表）；请换一个文件名，或加 --force 覆盖")
     if scheme == "actions":
         from .excel.actions import write_actions_template
 
@@ -346,6 +351,20 @@ def verify_registry(site, db):
 
     全部通过时退出码为 0，否则为 1（每个问题一行）。
     """
+    try:
+        problems = _verify(db, site)
+    except sqlite3.Error as exc:  # a full disk or a damaged file: said, not a traceback
+        from .jobs import registry_error
+
+        raise click.ClickException(registry_error(exc, db).rsplit("；", 1)[0]) from None
+    for line in problems:
+        click.echo(line)
+    click.echo("登记库校验通过" if not problems else f"登记库校验未通过：{len(problems)} 个问题", err=True)
+    sys.exit(1 if problems else 0)
+
+
+def _verify(db: Path, site: Path | None) -> list[str]:
+    """The registry's problems, and with `site` the published open data's differences."""
     import tempfile
 
     from .publish.layout import read_state
@@ -363,10 +382,7 @@ def verify_registry(site, db):
                         published = Path(site) / "data" / path.name
                         if not published.is_file() or published.read_bytes() != path.read_bytes():
                             problems.append(f"{published}：与登记库在 {built} 的内容不一致")
-    for line in problems:
-        click.echo(line)
-    click.echo("登记库校验通过" if not problems else f"登记库校验未通过：{len(problems)} 个问题", err=True)
-    sys.exit(1 if problems else 0)
+    return problems
 
 
 @registry.command()
@@ -377,6 +393,9 @@ def export(out, today, db):
     """导出开放数据（证书、结果、公告）为 CSV 和 JSON。"""
     from .registry import export_open_data
 
+    if any(part.startswith(".") and part.endswith(".builds") for part in Path(out).resolve().parts):
+        # a published build: its files are shared with the next night's build (carried by hard link)
+        raise click.ClickException(f"{out} 在已发布的网站之内，不能写入（网站的开放数据由 scoring publish 生成）；请换一个目录")
     with _open(db, False) as con:
         for path in export_open_data(con, _today(today), out):
             click.echo(str(path))
