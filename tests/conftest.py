@@ -1,4 +1,5 @@
 import random
+import shutil
 import sys
 from pathlib import Path
 
@@ -8,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # `from helpers import …`, `fr
 pytest.register_assert_rewrite("helpers")
 
 # SCHEMES stays importable from conftest for older tests
-from helpers import CODES, ORGS, SCHEMES, A, B, write_round, zj_workbook  # noqa: E402, F401
+from helpers import CODES, ORGS, SCHEMES, A, B, ingest_on, write_round, zj_workbook  # noqa: E402, F401
 
 from scoring.excel.fill import fill_template  # noqa: E402
 from scoring.samples import random_entry  # noqa: E402
@@ -52,3 +53,34 @@ def small_world(tmp_path):
     for name in (A, B):
         zj_workbook(r1 / f"{name}.xlsx", name, ORGS[name], application="2026-09-01")
     return tmp_path, wb, r1
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory):
+    """The four ORGS' zj-skpw certificates, issued on the 公告 day 2025-10-10 (A 5A, B 4A, C 3A, DD 2A)."""
+    tmp = tmp_path_factory.mktemp("issued")
+    r1 = tmp / "workbooks" / "zj-skpw" / "2025-1"
+    write_round(r1, "2025年度第一批运维服务能力评估结果", "2025-09-26")
+    for name, grade in ORGS.items():
+        zj_workbook(r1 / f"{name}.xlsx", name, grade)
+    rep = ingest_on(tmp / "registry.sqlite", tmp / "workbooks", "2025-10-10")
+    assert len(rep.certificates) == 4
+    return tmp
+
+
+@pytest.fixture
+def acts(issued, tmp_path):
+    """acts(today, *rows) -> Report: the rows (date, org or credit code, action, detail, document_no)
+    written to actions.csv (appended to those of earlier calls) and recorded on `today`, in a copy of
+    the issued registry."""
+    shutil.copytree(issued / "workbooks", tmp_path / "workbooks")
+    shutil.copy(issued / "registry.sqlite", tmp_path / "registry.sqlite")
+    lines = ["date,credit_code,action,detail,document_no"]
+
+    def run(today: str, *rows: tuple[str, str, str, str, str]):
+        lines.extend(",".join([d, CODES.get(who, who), kind, detail, doc]) for d, who, kind, detail, doc in rows)
+        (tmp_path / "workbooks" / "zj-skpw" / "actions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return ingest_on(tmp_path / "registry.sqlite", tmp_path / "workbooks", today)
+
+    run.db = tmp_path / "registry.sqlite"
+    return run

@@ -157,3 +157,24 @@ def table_counts(db):
 
 def codes(rep):
     return sorted({p.code for p in rep.problems})
+
+
+def certs(db, today, name):
+    """An organisation's certificates on `today`, by number."""
+    return {c["number"]: c for c in cert_of(db, today, name)}
+
+
+def action_notices(db, today):
+    """The notices of actions (not of rounds) published by `today`."""
+    from scoring.registry import published_notices
+
+    return [n for n in read_on(db, published_notices, today) if n["kind"] not in ("公示", "公告")]
+
+
+def return_state(db, number):
+    """(void_on, returned_on) of a certificate as the registry holds them."""
+    from scoring.registry import open_registry
+
+    with open_registry(db, write=False) as con:
+        row = con.execute("SELECT void_on, returned_on FROM certificates WHERE number=?", (number,)).fetchone()
+    return row["void_on"], row["returned_on"]

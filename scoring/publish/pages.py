@@ -23,12 +23,8 @@ from ..regions import region_of, regions_source
 from ..registry import PublicView
 from ..registry.opendata import COLUMNS
 from ..registry.public import (
-    Certificate,
-    Event,
     Notice,
     Organisation,
-    OrgName,
-    PublicAction,
     PublicRecord,
     PublicRound,
     PublishedResult,
@@ -219,16 +215,9 @@ class SchemeSummary(PublicRecord):
 
 
 @dataclass(frozen=True, slots=True)
-class OrgPage(PublicRecord):
+class OrgPage(Organisation):
     """An organisation page: its public history, why its grade changed, its name's fragments."""
 
-    credit_code: str
-    name: str
-    names: tuple[OrgName, ...]
-    results: tuple[PublishedResult, ...]
-    certificates: tuple[Certificate, ...]
-    actions: tuple[PublicAction, ...]
-    events: tuple[Event, ...]
     changes: list[dict]
     bigrams: str
 

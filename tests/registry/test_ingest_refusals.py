@@ -9,55 +9,10 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
-from helpers import CODES, DD, ORGS, A, B, C, cert_of, ingest_on, read_on, write_round, zj_workbook
+from helpers import CODES, DD, A, B, C, action_notices, cert_of, certs, ingest_on, return_state, write_round, zj_workbook
 
-from scoring.registry import open_registry, published_notices
+from scoring.registry import open_registry
 from scoring.samples import credit_code
-
-
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory):
-    """The four ORGS' zj-skpw certificates, issued on the 公告 day 2025-10-10 (A 5A, B 4A, C 3A, DD 2A)."""
-    tmp = tmp_path_factory.mktemp("issued")
-    r1 = tmp / "workbooks" / "zj-skpw" / "2025-1"
-    write_round(r1, "2025年度第一批运维服务能力评估结果", "2025-09-26")
-    for name, grade in ORGS.items():
-        zj_workbook(r1 / f"{name}.xlsx", name, grade)
-    rep = ingest_on(tmp / "registry.sqlite", tmp / "workbooks", "2025-10-10")
-    assert len(rep.certificates) == 4
-    return tmp
-
-
-@pytest.fixture
-def acts(issued, tmp_path):
-    """acts(today, *rows) -> Report: the rows (date, org or credit code, action, detail, document_no)
-    written to actions.csv (appended to those of earlier calls) and recorded on `today`, in a copy of
-    the issued registry."""
-    shutil.copytree(issued / "workbooks", tmp_path / "workbooks")
-    shutil.copy(issued / "registry.sqlite", tmp_path / "registry.sqlite")
-    lines = ["date,credit_code,action,detail,document_no"]
-
-    def run(today: str, *rows: tuple[str, str, str, str, str]):
-        lines.extend(",".join([d, CODES.get(who, who), kind, detail, doc]) for d, who, kind, detail, doc in rows)
-        (tmp_path / "workbooks" / "zj-skpw" / "actions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return ingest_on(tmp_path / "registry.sqlite", tmp_path / "workbooks", today)
-
-    run.db = tmp_path / "registry.sqlite"
-    return run
-
-
-def certs(db, today, name):
-    return {c["number"]: c for c in cert_of(db, today, name)}
-
-
-def action_notices(db, today):
-    return [n for n in read_on(db, published_notices, today) if n["kind"] not in ("公示", "公告")]
-
-
-def return_state(db, number):
-    with open_registry(db, write=False) as con:
-        row = con.execute("SELECT void_on, returned_on FROM certificates WHERE number=?", (number,)).fetchone()
-    return row["void_on"], row["returned_on"]
 
 
 def applied(db):
