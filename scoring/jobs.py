@@ -256,25 +256,25 @@ def _publish(workbooks: Path, out: Path, today: date, db: Path, config: SiteConf
                 export_open_data(con, today, docs / "data", view)
         with clock.stage("render"):
             details = render(pages, docs, config)
-            write_feed(docs / "feed.xml", shared["notices"], config.site_url, shared["notice_paths"], today, shared["summaries"])
-            for scheme in shared["schemes"]:  # one feed per scheme besides the site-wide one
-                mine = [n for n in shared["notices"] if n["scheme"] == scheme["id"]]
+            write_feed(docs / "feed.xml", shared.notices, config.site_url, shared.notice_paths, today, shared.summaries)
+            for scheme in shared.schemes:  # one feed per scheme besides the site-wide one
+                mine = [n for n in shared.notices if n["scheme"] == scheme["id"]]
                 title = f"{scheme['rubric'].title} 公告与公示"
                 write_feed(
                     docs / scheme["id"] / "feed.xml",
                     mine,
                     config.site_url,
-                    shared["notice_paths"],
+                    shared.notice_paths,
                     today,
-                    shared["summaries"],
+                    shared.summaries,
                     title,
                     f"{scheme['id']}/feed.xml",
                 )
             if material_search():  # the jieba dictionary only Material's search plugin reads
-                write_search_dictionary(work / "jieba_user.txt", shared["names"])
+                write_search_dictionary(work / "jieba_user.txt", shared.names)
         with clock.stage("mkdocs"):  # the hub pages, theme and shells (unchanged: carried over)
             carry.adopt_spare(out, site)
-            hubs = build_hubs(carry, config, docs, site, work / "hubs", nav_for(shared["schemes"]), details, today, base)
+            hubs = build_hubs(carry, config, docs, site, work / "hubs", nav_for(shared.schemes), details, today, base)
         with clock.stage("details"):  # organisation and certificate pages into the shells (unchanged: carried over)
             searched = assemble_details(site, details, config.site_url, hubs.shells, carry, base)
             write_sitemap(carry, site, hubs.urls, details, config.site_url, today, build_epoch(today))

@@ -233,9 +233,6 @@ class SiteData:
     summaries: dict[str, str]
     qr_made: dict[str, str]  # url -> SVG drawn tonight (for the registry's cache)
 
-    def __getitem__(self, key: str):
-        return getattr(self, key)
-
 
 def gather_pages(
     view: PublicView, cal: Calendar, site_url: str, issuer: dict | None = None, shown: tuple[str, ...] = (), qr_cache: dict[str, str] | None = None
@@ -491,7 +488,7 @@ def notice_summary(kind: str, entries: list[dict], expires_of: dict[str, str], m
     return "、".join(p for p in parts if p) + (f"，{more}" if entries else "")
 
 
-def nav_for(schemes: list[dict]) -> list:
+def nav_for(schemes: list[SchemeSummary]) -> list:
     """A small nav: it is rendered into every page, so rounds, organisations and certificates are
     reached from the pages that list them, not from the nav."""
     nav: list[dict] = [{"首页": "index.md"}]

@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+from collections.abc import Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,7 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
 from ..fields import BIDI, NOT_XML
+from ..registry.public import Notice
 from .config import SiteConfig, confined_file
 from .detail import DETAIL_TEMPLATES, DetailPage, shells
 from .pages import href, name_fragments
@@ -151,7 +153,7 @@ def render(pages, docs: Path, config: SiteConfig) -> list[DetailPage]:
 
 def write_feed(
     path: Path,
-    notices: list[dict],
+    notices: Sequence[Notice],
     site_url: str,
     notice_paths: dict,
     today: date,
